@@ -1,0 +1,41 @@
+package wsman
+
+import (
+	"context"
+	"io"
+)
+
+// Machine runs the command lines that arrive in the shells of one endpoint.
+// The lab's simulated Windows machine implements it; the server knows
+// nothing of what a command does.
+type Machine interface {
+	// Exec runs p to completion and returns its exit code. It writes output
+	// to p.Stdout and p.Stderr as it goes (the server streams it to Receive
+	// long-polls) and must return promptly once ctx is done: the client sent
+	// Signal terminate or ctrl_c, deleted the shell, or the host went down.
+	Exec(ctx context.Context, p *Process) int
+}
+
+// Process is one command of a shell, as the server hands it to a Machine.
+type Process struct {
+	// Line is the command line cmd.exe would get after /c: rsp:Command and
+	// each rsp:Arguments joined by single spaces.
+	Line string
+	// SkipCmdShell is true when the client set WINRS_SKIP_CMD_SHELL=TRUE:
+	// the line goes to CreateProcess directly, not through cmd.exe.
+	SkipCmdShell bool
+	// Env holds the shell's rsp:Environment variables.
+	Env map[string]string
+	// Dir is the shell's rsp:WorkingDirectory, "" for the default.
+	Dir string
+	// Codepage is WINRS_CODEPAGE (65001 UTF-8, 437 OEM); output is encoded
+	// by the server, so machines write UTF-8.
+	Codepage int
+	// User is the authenticated account.
+	User string
+	// Stdin yields what the client sends; io.EOF after End="true".
+	Stdin io.Reader
+	// Stdout and Stderr are safe for concurrent use.
+	Stdout io.Writer
+	Stderr io.Writer
+}
