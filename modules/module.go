@@ -15,6 +15,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/winplay/winplay/modules/cmdline"
 )
 
 // Command is one cmd.exe command line to run on a host. Lines are built with
@@ -24,6 +26,21 @@ type Command struct {
 	// Changes marks a command that changes the host. The host refuses it in
 	// check mode and never resends it blindly after a lost reply.
 	Changes bool
+	// err is why the line could not be built; Task.Run returns it instead
+	// of sending anything.
+	err error
+}
+
+// Read is a read-only command built by b.
+func Read(b *cmdline.Builder) Command {
+	line, err := b.Line()
+	return Command{Line: line, err: err}
+}
+
+// Change is a changing command built by b.
+func Change(b *cmdline.Builder) Command {
+	line, err := b.Line()
+	return Command{Line: line, Changes: true, err: err}
 }
 
 // Output is what a finished command printed and its exit code.
@@ -118,6 +135,9 @@ func (t *Task) Progressf(format string, args ...any) {
 // Run runs cmd on the task's host and wraps a transport error with the host
 // and the command line, so that every failure names both.
 func (t *Task) Run(ctx context.Context, cmd Command) (Output, error) {
+	if cmd.err != nil {
+		return Output{}, fmt.Errorf("%s: building a command line: %w", t.Host.Name(), cmd.err)
+	}
 	out, err := t.Host.Run(ctx, cmd)
 	if err != nil {
 		return out, &CommandError{Host: t.Host.Name(), Line: cmd.Line, Err: err}

@@ -1,0 +1,74 @@
+package modules
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Apply runs a changing command and, if its reply was lost, reads the
+// state again instead of resending it: verify reports whether the change
+// is in place. When it is, the lost reply is forgotten; when it is not, the
+// command evidently never ran and is sent once more, now knowingly.
+func Apply(ctx context.Context, t *Task, cmd Command, verify func(context.Context) (bool, error)) (Output, error) {
+	cmd.Changes = true
+	out, err := t.Run(ctx, cmd)
+	if err == nil || !errors.Is(err, ErrOutcomeUnknown) {
+		return out, err
+	}
+	t.Progressf("reply to `%s` was lost; reading the state again", cmd.Line)
+	done, verr := verify(ctx)
+	if verr != nil {
+		return out, fmt.Errorf("%w; reading the state again also failed: %v", err, verr)
+	}
+	if done {
+		return Output{}, nil
+	}
+	return t.Run(ctx, cmd)
+}
+
+// Poll calls check until it reports done, the timeout passes or ctx ends,
+// waiting between calls with a backoff that starts at t.Timing.Poll and is
+// capped at t.Timing.MaxBackoff. what names the awaited state in the
+// timeout error.
+func Poll(ctx context.Context, t *Task, timeout time.Duration, what string, check func(context.Context) (bool, error)) error {
+	interval := t.Timing.Poll
+	if interval <= 0 {
+		interval = 250 * time.Millisecond
+	}
+	maxWait := t.Timing.MaxBackoff
+	if maxWait <= 0 {
+		maxWait = 5 * time.Second
+	}
+	deadline := time.Now().Add(timeout)
+	var lastErr error
+	for {
+		done, err := check(ctx)
+		if err != nil && !retryable(err) {
+			return err
+		}
+		if done {
+			return nil
+		}
+		lastErr = err
+		if time.Now().Add(interval).After(deadline) {
+			if lastErr != nil {
+				return fmt.Errorf("timed out after %s waiting for %s: %w", timeout, what, lastErr)
+			}
+			return fmt.Errorf("timed out after %s waiting for %s", timeout, what)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for %s: %w", what, ctx.Err())
+		case <-time.After(interval):
+		}
+		interval = min(interval*2, maxWait)
+	}
+}
+
+// retryable reports whether a poll may go on after err: a host that is
+// briefly unreachable may answer the next poll.
+func retryable(err error) bool {
+	return errors.Is(err, ErrUnreachable) || errors.Is(err, ErrOutcomeUnknown)
+}

@@ -1,0 +1,346 @@
+package modules
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/winplay/winplay/modules/cmdline"
+)
+
+func init() {
+	Register(Info{
+		Name:    "service",
+		Summary: "Start, stop or restart a Windows service and set its start mode (sc.exe).",
+		New:     func() Module { return &Service{} },
+	})
+}
+
+// Service brings a Windows service to a state and a start mode, reading
+// both from sc.exe first so that a second run changes nothing.
+type Service struct {
+	Name string `hcl:"name"`
+	// State is started, stopped or restarted; empty leaves it alone.
+	State string `hcl:"state,optional"`
+	// StartMode is auto, manual, disabled or delayed; empty leaves it alone.
+	StartMode string `hcl:"start_mode,optional"`
+	// ForceDependents stops the services that depend on this one first
+	// (net stop /y); without it, stopping a service others need fails.
+	ForceDependents bool `hcl:"force_dependents,optional"`
+	// Timeout bounds the wait for a pending start or stop; default 2m.
+	Timeout string `hcl:"timeout,optional"`
+}
+
+var serviceStates = []string{"started", "stopped", "restarted"}
+
+// startModes maps start_mode values to sc.exe's `start=` words.
+var startModes = map[string]string{
+	"auto":     "auto",
+	"manual":   "demand",
+	"disabled": "disabled",
+	"delayed":  "delayed-auto",
+}
+
+// Validate checks the arguments.
+func (s *Service) Validate() []FieldError {
+	var errs []FieldError
+	if s.Name == "" {
+		errs = append(errs, FieldError{"name", "must not be empty"})
+	} else if err := cmdline.Check(s.Name); err != nil {
+		errs = append(errs, FieldError{"name", err.Error()})
+	}
+	if s.State != "" && !oneOf(s.State, serviceStates...) {
+		errs = append(errs, FieldError{"state", fmt.Sprintf("must be one of %s, not %q", strings.Join(serviceStates, ", "), s.State)})
+	}
+	if _, ok := startModes[s.StartMode]; s.StartMode != "" && !ok {
+		errs = append(errs, FieldError{"start_mode", fmt.Sprintf("must be one of auto, manual, disabled, delayed, not %q", s.StartMode)})
+	}
+	if s.State == "started" && s.StartMode == "disabled" {
+		errs = append(errs, FieldError{"start_mode", "a disabled service cannot be started"})
+	}
+	if _, err := durationOr(s.Timeout, 0); err != nil {
+		errs = append(errs, FieldError{"timeout", err.Error()})
+	}
+	return errs
+}
+
+// Run reads the service, reports the difference and applies it.
+func (s *Service) Run(ctx context.Context, t *Task) (*Result, error) {
+	timeout, _ := durationOr(s.Timeout, 2*time.Minute)
+	before, err := QueryService(ctx, t, s.Name)
+	if err != nil {
+		return nil, err
+	}
+	after := before
+	var changes []string
+
+	if want := s.StartMode; want != "" && before.StartMode != want {
+		after.StartMode = want
+		changes = append(changes, fmt.Sprintf("start mode %s → %s", before.StartMode, want))
+	}
+	switch s.State {
+	case "started":
+		if !before.Running() {
+			after.State = StateRunning
+			changes = append(changes, fmt.Sprintf("%s → RUNNING", before.StateName()))
+		}
+	case "stopped":
+		if before.State != StateStopped {
+			after.State = StateStopped
+			changes = append(changes, fmt.Sprintf("%s → STOPPED", before.StateName()))
+		}
+	case "restarted":
+		after.State = StateRunning
+		changes = append(changes, "restarted")
+	}
+
+	res := &Result{Changed: len(changes) > 0, Facts: map[string]any{
+		"name": s.Name, "state": strings.ToLower(after.StateName()), "start_mode": after.StartMode,
+	}}
+	if t.Diff {
+		res.Diff = &Diff{Before: before.lines(), After: after.lines()}
+	}
+	if !res.Changed {
+		res.Msg = fmt.Sprintf("%s is %s, start mode %s", s.Name, before.StateName(), before.StartMode)
+		return res, nil
+	}
+	res.Msg = s.Name + ": " + strings.Join(changes, ", ")
+	if t.Check {
+		return res, nil
+	}
+
+	// A disabled service cannot start, so the start mode goes first when
+	// starting; when stopping it goes last, as the runbook orders it.
+	if s.State != "stopped" {
+		if err := s.setStartMode(ctx, t, before); err != nil {
+			return nil, err
+		}
+	}
+	switch s.State {
+	case "started":
+		if !before.Running() {
+			err = s.start(ctx, t, timeout)
+		}
+	case "stopped":
+		if before.State != StateStopped {
+			err = s.stop(ctx, t, timeout)
+		}
+	case "restarted":
+		if before.State != StateStopped {
+			err = s.stop(ctx, t, timeout)
+		}
+		if err == nil {
+			err = s.start(ctx, t, timeout)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if s.State == "stopped" {
+		if err := s.setStartMode(ctx, t, before); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (s *Service) setStartMode(ctx context.Context, t *Task, before ServiceStatus) error {
+	if s.StartMode == "" || before.StartMode == s.StartMode {
+		return nil
+	}
+	cmd := Change(cmdline.New("sc.exe").Arg("config", s.Name).Raw("start=").Arg(startModes[s.StartMode]))
+	out, err := Apply(ctx, t, cmd, func(ctx context.Context) (bool, error) {
+		now, err := QueryService(ctx, t, s.Name)
+		return now.StartMode == s.StartMode, err
+	})
+	if err != nil {
+		return err
+	}
+	if out.ExitCode != 0 {
+		return Failed(t.Host.Name(), cmd, out, Win32Message(out.ExitCode))
+	}
+	return nil
+}
+
+func (s *Service) start(ctx context.Context, t *Task, timeout time.Duration) error {
+	cmd := Change(cmdline.New("sc.exe").Arg("start", s.Name))
+	out, err := Apply(ctx, t, cmd, func(ctx context.Context) (bool, error) {
+		now, err := QueryService(ctx, t, s.Name)
+		return now.State != StateStopped, err
+	})
+	if err != nil {
+		return err
+	}
+	// 1056: it is already running (someone else started it meanwhile).
+	if out.ExitCode != 0 && out.ExitCode != 1056 {
+		return Failed(t.Host.Name(), cmd, out, Win32Message(out.ExitCode))
+	}
+	return WaitService(ctx, t, s.Name, StateRunning, timeout)
+}
+
+func (s *Service) stop(ctx context.Context, t *Task, timeout time.Duration) error {
+	var cmd Command
+	if s.ForceDependents {
+		cmd = Change(cmdline.New("net.exe").Arg("stop", s.Name, "/y"))
+	} else {
+		cmd = Change(cmdline.New("sc.exe").Arg("stop", s.Name))
+	}
+	out, err := Apply(ctx, t, cmd, func(ctx context.Context) (bool, error) {
+		now, err := QueryService(ctx, t, s.Name)
+		return now.State == StateStopped || now.State == StateStopPending, err
+	})
+	if err != nil {
+		return err
+	}
+	switch {
+	case out.ExitCode == 0, out.ExitCode == 1062: // 1062: it had stopped meanwhile
+	case out.ExitCode == 1051:
+		return Failed(t.Host.Name(), cmd, out, Win32Message(1051)+"; set force_dependents = true to stop them too")
+	default:
+		return Failed(t.Host.Name(), cmd, out, Win32Message(out.ExitCode))
+	}
+	return WaitService(ctx, t, s.Name, StateStopped, timeout)
+}
+
+// Service states as sc.exe numbers them.
+const (
+	StateStopped      = 1
+	StateStartPending = 2
+	StateStopPending  = 3
+	StateRunning      = 4
+	StateContinuing   = 5
+	StatePausing      = 6
+	StatePaused       = 7
+)
+
+var stateNames = map[int]string{
+	StateStopped: "STOPPED", StateStartPending: "START_PENDING", StateStopPending: "STOP_PENDING",
+	StateRunning: "RUNNING", StateContinuing: "CONTINUE_PENDING", StatePausing: "PAUSE_PENDING",
+	StatePaused: "PAUSED",
+}
+
+// ServiceStatus is what sc query and sc qc say about a service.
+type ServiceStatus struct {
+	State     int
+	StartMode string // auto, manual, disabled, delayed
+}
+
+// Running reports whether the service runs or is starting.
+func (s ServiceStatus) Running() bool {
+	return s.State == StateRunning || s.State == StateStartPending || s.State == StateContinuing
+}
+
+// StateName is sc.exe's name of the state.
+func (s ServiceStatus) StateName() string {
+	if n, ok := stateNames[s.State]; ok {
+		return n
+	}
+	return "STATE_" + strconv.Itoa(s.State)
+}
+
+func (s ServiceStatus) lines() string {
+	return Lines(map[string]string{"state": s.StateName(), "start_mode": s.StartMode})
+}
+
+// ErrNoService is returned (wrapped) when a service does not exist.
+var ErrNoService = fmt.Errorf("%s", Win32Message(1060))
+
+// QueryService reads a service's state and start mode with sc.exe.
+func QueryService(ctx context.Context, t *Task, name string) (ServiceStatus, error) {
+	state, err := queryState(ctx, t, name)
+	if err != nil {
+		return ServiceStatus{}, err
+	}
+	cmd := Read(cmdline.New("sc.exe").Arg("qc", name))
+	out, err := t.Run(ctx, cmd)
+	if err != nil {
+		return ServiceStatus{}, err
+	}
+	if out.ExitCode != 0 {
+		return ServiceStatus{}, serviceError(t, name, cmd, out)
+	}
+	mode, err := ParseStartType(out.Stdout)
+	if err != nil {
+		return ServiceStatus{}, fmt.Errorf("%s: `%s`: %w", t.Host.Name(), cmd.Line, err)
+	}
+	return ServiceStatus{State: state, StartMode: mode}, nil
+}
+
+func queryState(ctx context.Context, t *Task, name string) (int, error) {
+	cmd := Read(cmdline.New("sc.exe").Arg("query", name))
+	out, err := t.Run(ctx, cmd)
+	if err != nil {
+		return 0, err
+	}
+	if out.ExitCode != 0 {
+		return 0, serviceError(t, name, cmd, out)
+	}
+	state, err := ParseServiceState(out.Stdout)
+	if err != nil {
+		return 0, fmt.Errorf("%s: `%s`: %w", t.Host.Name(), cmd.Line, err)
+	}
+	return state, nil
+}
+
+func serviceError(t *Task, name string, cmd Command, out Output) error {
+	if out.ExitCode == 1060 {
+		return fmt.Errorf("%s: service %s: %w", t.Host.Name(), name, ErrNoService)
+	}
+	return Failed(t.Host.Name(), cmd, out, Win32Message(out.ExitCode))
+}
+
+// WaitService polls sc query until the service reaches state.
+func WaitService(ctx context.Context, t *Task, name string, state int, timeout time.Duration) error {
+	last := 0
+	err := Poll(ctx, t, timeout, fmt.Sprintf("%s to be %s", name, stateNames[state]), func(ctx context.Context) (bool, error) {
+		now, err := queryState(ctx, t, name)
+		if err != nil {
+			return false, err
+		}
+		last = now
+		return now == state, nil
+	})
+	if err != nil && last != 0 {
+		return fmt.Errorf("%s: %w (it is %s)", t.Host.Name(), err, stateNames[last])
+	}
+	return err
+}
+
+var (
+	stateLine     = regexp.MustCompile(`(?m)^\s*STATE\s*:\s*(\d+)`)
+	startTypeLine = regexp.MustCompile(`(?m)^\s*START_TYPE\s*:\s*(\d+)([^\r\n]*)`)
+)
+
+// ParseServiceState reads the STATE number from `sc query` output.
+func ParseServiceState(out string) (int, error) {
+	m := stateLine.FindStringSubmatch(out)
+	if m == nil {
+		return 0, fmt.Errorf("no STATE line in sc query output %q", clip(out))
+	}
+	return strconv.Atoi(m[1])
+}
+
+// ParseStartType reads START_TYPE from `sc qc` output as a start_mode word.
+func ParseStartType(out string) (string, error) {
+	m := startTypeLine.FindStringSubmatch(out)
+	if m == nil {
+		return "", fmt.Errorf("no START_TYPE line in sc qc output %q", clip(out))
+	}
+	switch m[1] {
+	case "2":
+		if strings.Contains(m[2], "DELAYED") {
+			return "delayed", nil
+		}
+		return "auto", nil
+	case "3":
+		return "manual", nil
+	case "4":
+		return "disabled", nil
+	case "0", "1":
+		return "boot", nil
+	}
+	return "", fmt.Errorf("unknown START_TYPE %s", m[1])
+}
