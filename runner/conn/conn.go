@@ -1,0 +1,452 @@
+// Package conn is winplay's connection to one Windows host over WinRM.
+//
+// It builds and parses WS-Management envelopes with masterzen/winrm and
+// sends them over its own HTTP client, because masterzen's transport
+// ignores HTTP status codes (a fault on Create yields an empty shell id, a
+// fault on Receive an endless loop) and cannot be cancelled mid-request.
+// Here every request carries a context and a deadline, a non-200 reply is
+// an error, and faults are parsed into codes.
+//
+// One Conn keeps one cmd shell and reuses it for every command, recycling
+// it before Windows' per-shell operation quota and after a reboot. Retries
+// follow what a command is: a read-only command is retried on transport
+// errors; a changing command that may have been delivered is never resent
+// (modules.ErrOutcomeUnknown), because resending "sc stop" or "setup.exe"
+// blindly is how a runbook step runs twice.
+package conn
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/Azure/go-ntlmssp"
+	"github.com/masterzen/winrm"
+	"github.com/masterzen/winrm/soap"
+
+	"github.com/winplay/winplay/modules"
+)
+
+// Config says how to reach a host.
+type Config struct {
+	// Name is the inventory name, used in errors.
+	Name     string
+	Address  string
+	Port     int
+	HTTPS    bool
+	Insecure bool
+	// CAPEM holds the certificates that verify the host's, instead of the
+	// system's roots.
+	CAPEM []byte
+	// Transport is basic, ntlm or kerberos.
+	Transport string
+	User      string
+	Password  string
+	// ConnectTimeout bounds establishing a TCP+TLS connection; default 5s.
+	ConnectTimeout time.Duration
+	// OperationTimeout is WS-Management's OperationTimeout, which bounds
+	// each Receive long-poll; default 60s.
+	OperationTimeout time.Duration
+	// CommandsPerShell recycles the shell after this many commands, below
+	// Windows' MaxConcurrentOperationsPerUser (1500; 15 on WinRM 2.0),
+	// which a cmd shell does not release per command; default 1000.
+	CommandsPerShell int
+	// ReadRetries is how often a read-only command is retried after a
+	// transport error; default 2.
+	ReadRetries int
+	// Backoff is the first wait before a retry; default 200ms.
+	Backoff time.Duration
+}
+
+// Conn is a connection to one host. It is safe for concurrent use;
+// commands run one at a time in the host's shell.
+type Conn struct {
+	cfg       Config
+	url       string
+	params    *winrm.Parameters
+	client    doer
+	transport *http.Transport
+
+	mu      sync.Mutex
+	shellID string
+	used    int
+}
+
+type doer interface {
+	Do(*http.Request) (*http.Response, error)
+}
+
+// New prepares a connection; it does no I/O.
+func New(cfg Config) (*Conn, error) {
+	if cfg.ConnectTimeout <= 0 {
+		cfg.ConnectTimeout = 5 * time.Second
+	}
+	if cfg.OperationTimeout <= 0 {
+		cfg.OperationTimeout = 60 * time.Second
+	}
+	if cfg.CommandsPerShell <= 0 {
+		cfg.CommandsPerShell = 1000
+	}
+	if cfg.ReadRetries < 0 {
+		cfg.ReadRetries = 0
+	} else if cfg.ReadRetries == 0 {
+		cfg.ReadRetries = 2
+	}
+	if cfg.Backoff <= 0 {
+		cfg.Backoff = 200 * time.Millisecond
+	}
+	if cfg.Port == 0 {
+		cfg.Port = 5985
+		if cfg.HTTPS {
+			cfg.Port = 5986
+		}
+	}
+	scheme := "http"
+	if cfg.HTTPS {
+		scheme = "https"
+	}
+	c := &Conn{
+		cfg: cfg,
+		url: (&url.URL{Scheme: scheme, Host: net.JoinHostPort(cfg.Address, strconv.Itoa(cfg.Port)), Path: "/wsman"}).String(),
+		params: winrm.NewParameters(
+			fmt.Sprintf("PT%dS", max(1, int(cfg.OperationTimeout/time.Second))), "en-US", 153600),
+	}
+	tlsConfig := &tls.Config{InsecureSkipVerify: cfg.Insecure, MinVersion: tls.VersionTLS12} //nolint:gosec // only when the inventory says insecure = true
+	if len(cfg.CAPEM) > 0 {
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(cfg.CAPEM) {
+			return nil, fmt.Errorf("%s: no certificate found in the CA file", cfg.Name)
+		}
+		tlsConfig.RootCAs = pool
+	}
+	dialer := &net.Dialer{Timeout: cfg.ConnectTimeout, KeepAlive: 30 * time.Second}
+	c.transport = &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           dialer.DialContext,
+		TLSClientConfig:       tlsConfig,
+		TLSHandshakeTimeout:   cfg.ConnectTimeout,
+		ResponseHeaderTimeout: cfg.OperationTimeout + 30*time.Second,
+		MaxIdleConnsPerHost:   4,
+		IdleConnTimeout:       90 * time.Second,
+		ForceAttemptHTTP2:     false,
+	}
+	switch cfg.Transport {
+	case "", "basic":
+		c.client = &http.Client{Transport: c.transport}
+	case "ntlm":
+		// go-ntlmssp turns the Basic credentials of each request into an
+		// NTLM handshake when the server asks for one.
+		c.client = &http.Client{Transport: &ntlmssp.Negotiator{RoundTripper: c.transport}}
+	case "kerberos":
+		kc, err := newKerberos(cfg, &http.Client{Transport: c.transport})
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", cfg.Name, err)
+		}
+		c.client = kc
+	default:
+		return nil, fmt.Errorf("%s: unknown transport %q (basic, ntlm, kerberos)", cfg.Name, cfg.Transport)
+	}
+	return c, nil
+}
+
+// Name is the host's inventory name.
+func (c *Conn) Name() string { return c.cfg.Name }
+
+// Endpoint is the WinRM URL, for messages.
+func (c *Conn) Endpoint() string { return c.url }
+
+// Reset forgets the shell and drops pooled connections: the host rebooted
+// or is rebooting, and the next command connects and opens a shell anew.
+func (c *Conn) Reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.shellID, c.used = "", 0
+	c.transport.CloseIdleConnections()
+}
+
+// Close deletes the shell, best effort, and drops pooled connections.
+func (c *Conn) Close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var err error
+	if c.shellID != "" {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		err = c.deleteShell(ctx)
+		cancel()
+	}
+	c.transport.CloseIdleConnections()
+	return err
+}
+
+// Run runs one command line in the host's shell and waits for it.
+func (c *Conn) Run(ctx context.Context, cmd modules.Command) (modules.Output, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	backoff := c.cfg.Backoff
+	for attempt := 0; ; attempt++ {
+		out, sent, err := c.runOnce(ctx, cmd)
+		if err == nil {
+			return out, nil
+		}
+		if ctx.Err() != nil {
+			if sent && cmd.Changes {
+				return out, fmt.Errorf("%w: %w", modules.ErrOutcomeUnknown, err)
+			}
+			return out, err
+		}
+		if errors.Is(err, errUnauthorized) {
+			return out, fmt.Errorf("%w: %w", modules.ErrUnreachable, err)
+		}
+		if sent && cmd.Changes {
+			return out, fmt.Errorf("%w: %w", modules.ErrOutcomeUnknown, err)
+		}
+		// A fault is the host's answer, and asking again gets the same one,
+		// unless the shell vanished under a read-only command (a reboot).
+		var f *Fault
+		if errors.As(err, &f) && f.Code != FaultShellNotFound {
+			return out, err
+		}
+		if attempt >= c.cfg.ReadRetries {
+			if !sent {
+				return out, fmt.Errorf("%w: %w", modules.ErrUnreachable, err)
+			}
+			return out, err
+		}
+		select {
+		case <-ctx.Done():
+			return out, ctx.Err()
+		case <-time.After(backoff):
+		}
+		backoff *= 2
+	}
+}
+
+// runOnce runs cmd once. sent reports whether the command may have
+// reached the host: false while only the shell was being opened or the
+// connection could not be made.
+func (c *Conn) runOnce(ctx context.Context, cmd modules.Command) (out modules.Output, sent bool, err error) {
+	for tries := 0; ; tries++ {
+		if c.shellID == "" || c.used >= c.cfg.CommandsPerShell {
+			if err := c.openShell(ctx); err != nil {
+				return out, false, err
+			}
+		}
+		msg := winrm.NewExecuteCommandRequest(c.url, c.shellID, cmd.Line, nil, c.params)
+		body, err := c.post(ctx, msg)
+		if err != nil {
+			var f *Fault
+			if errors.As(err, &f) && tries == 0 && (f.Code == FaultShellNotFound || f.Code == FaultTooManyOperations) {
+				// The shell is gone (idle timeout, reboot) or used up: the
+				// command did not run; open a new shell and send it there.
+				c.shellID = ""
+				continue
+			}
+			return out, !notDelivered(err), err
+		}
+		c.used++
+		commandID, err := winrm.ParseExecuteCommandResponse(body)
+		if err != nil || commandID == "" {
+			return out, true, fmt.Errorf("reading the Command response: %v", err)
+		}
+		out, err = c.receive(ctx, commandID)
+		return out, true, err
+	}
+}
+
+func (c *Conn) openShell(ctx context.Context) error {
+	if c.shellID != "" {
+		// Best effort: a shell that cannot be deleted expires on its own.
+		dctx, cancel := context.WithTimeout(ctx, c.cfg.ConnectTimeout)
+		_ = c.deleteShell(dctx)
+		cancel()
+	}
+	body, err := c.post(ctx, winrm.NewOpenShellRequest(c.url, c.params))
+	if err != nil {
+		return err
+	}
+	id, err := winrm.ParseOpenShellResponse(body)
+	if err != nil || id == "" {
+		return fmt.Errorf("reading the Create response: no shell id (%v)", err)
+	}
+	c.shellID, c.used = id, 0
+	return nil
+}
+
+func (c *Conn) deleteShell(ctx context.Context) error {
+	id := c.shellID
+	c.shellID, c.used = "", 0
+	_, err := c.post(ctx, winrm.NewDeleteShellRequest(c.url, id, c.params))
+	return err
+}
+
+// receive long-polls for the command's output until it is done.
+func (c *Conn) receive(ctx context.Context, commandID string) (modules.Output, error) {
+	var stdout, stderr bytes.Buffer
+	for {
+		body, err := c.post(ctx, winrm.NewGetOutputRequest(c.url, c.shellID, commandID, "stdout stderr", c.params))
+		if err != nil {
+			var f *Fault
+			if errors.As(err, &f) && f.Code == FaultTimedOut {
+				continue // no output within OperationTimeout: poll again
+			}
+			if ctx.Err() != nil {
+				c.signal(commandID)
+			}
+			// The shell's state is unknown now; do not reuse it.
+			c.shellID = ""
+			return modules.Output{Stdout: stdout.String(), Stderr: stderr.String()}, err
+		}
+		done, code, err := winrm.ParseSlurpOutputErrResponse(body, &stdout, &stderr)
+		if err != nil {
+			c.shellID = ""
+			return modules.Output{}, fmt.Errorf("reading the Receive response: %w", err)
+		}
+		if done {
+			// Windows wants a terminate signal before the next command.
+			c.signal(commandID)
+			return modules.Output{Stdout: stdout.String(), Stderr: stderr.String(), ExitCode: code}, nil
+		}
+	}
+}
+
+// signal sends Signal terminate, on its own short deadline so that it also
+// works when the caller's context has ended.
+func (c *Conn) signal(commandID string) {
+	ctx, cancel := context.WithTimeout(context.Background(), c.cfg.ConnectTimeout)
+	defer cancel()
+	if _, err := c.post(ctx, winrm.NewSignalRequest(c.url, c.shellID, commandID, c.params)); err != nil {
+		c.shellID = ""
+	}
+}
+
+var errUnauthorized = errors.New("the credentials were rejected (HTTP 401)")
+
+// post sends one envelope and returns the body of a 200 reply.
+func (c *Conn) post(ctx context.Context, msg *soap.SoapMessage) (string, error) {
+	payload := msg.String()
+	msg.Free()
+	// Each request gets its own deadline: a long-poll may take the whole
+	// OperationTimeout, nothing should take much longer.
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.OperationTimeout+c.cfg.ConnectTimeout+10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url, strings.NewReader(payload))
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Content-Type", "application/soap+xml;charset=UTF-8")
+	req.SetBasicAuth(c.cfg.User, c.cfg.Password)
+	resp, err := c.client.Do(req)
+	if err != nil {
+		return "", cleanURLError(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return "", fmt.Errorf("reading the reply: %w", err)
+	}
+	switch {
+	case resp.StatusCode == http.StatusOK:
+		return string(body), nil
+	case resp.StatusCode == http.StatusUnauthorized:
+		return "", errUnauthorized
+	case resp.StatusCode == http.StatusInternalServerError && strings.Contains(resp.Header.Get("Content-Type"), "soap+xml"):
+		if f := parseFault(body); f != nil {
+			return "", f
+		}
+	}
+	return "", fmt.Errorf("HTTP %d from %s: %s", resp.StatusCode, c.url, clip(string(body)))
+}
+
+// cleanURLError drops the url.Error wrapper, whose text repeats the method
+// and URL, keeping the cause.
+func cleanURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return fmt.Errorf("%s: %w", ue.URL, ue.Err)
+	}
+	return err
+}
+
+// notDelivered reports whether err proves a request never reached the
+// host: the connection could not be made or the TLS handshake failed.
+func notDelivered(err error) bool {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return true
+	}
+	var cv *tls.CertificateVerificationError
+	var rh tls.RecordHeaderError
+	var ua x509.UnknownAuthorityError
+	var hn x509.HostnameError
+	return errors.As(err, &cv) || errors.As(err, &rh) || errors.As(err, &ua) || errors.As(err, &hn) ||
+		errors.Is(err, errUnauthorized)
+}
+
+// Codes of the WS-Management faults the connection acts on.
+const (
+	FaultTimedOut          = 2150858793 // Receive long-poll ended without output
+	FaultShellNotFound     = 2150858843 // shell expired, deleted or host rebooted
+	FaultTooManyShells     = 2150859173 // MaxShellsPerUser
+	FaultTooManyOperations = 2150859174 // MaxConcurrentOperationsPerUser
+)
+
+// Fault is a WS-Management fault the host answered with.
+type Fault struct {
+	Code    uint64
+	Subcode string
+	Reason  string
+}
+
+func (f *Fault) Error() string {
+	return fmt.Sprintf("WS-Management fault %d (%s): %s", f.Code, f.Subcode, strings.TrimSpace(f.Reason))
+}
+
+func parseFault(body []byte) *Fault {
+	var env struct {
+		Body struct {
+			Fault struct {
+				Code struct {
+					Subcode struct {
+						Value string `xml:"Value"`
+					} `xml:"Subcode"`
+				} `xml:"Code"`
+				Reason struct {
+					Text string `xml:"Text"`
+				} `xml:"Reason"`
+				Detail struct {
+					WSManFault struct {
+						Code string `xml:"Code,attr"`
+					} `xml:"WSManFault"`
+				} `xml:"Detail"`
+			} `xml:"Fault"`
+		} `xml:"Body"`
+	}
+	if err := xml.Unmarshal(body, &env); err != nil {
+		return nil
+	}
+	fault := env.Body.Fault
+	code, err := strconv.ParseUint(fault.Detail.WSManFault.Code, 10, 64)
+	if err != nil && fault.Reason.Text == "" {
+		return nil
+	}
+	return &Fault{Code: code, Subcode: fault.Code.Subcode.Value, Reason: fault.Reason.Text}
+}
+
+func clip(s string) string {
+	if len(s) > 200 {
+		return s[:200] + "…"
+	}
+	return s
+}
