@@ -1,0 +1,118 @@
+// Package inventory reads the HCL inventory that says which Windows hosts
+// winplay manages and how to reach them over WinRM, and selects hosts by
+// pattern for --limit and a play's hosts.
+//
+// # The file
+//
+//	connection {                        # defaults for every host
+//	  transport         = "ntlm"        # basic | ntlm | kerberos
+//	  https             = true          # false: port 5985; true: port 5986
+//	  port              = 5986
+//	  user              = "CORP\\svc-winplay"
+//	  password_env      = "WINPLAY_PASSWORD"
+//	  ca_file           = "corp-ca.pem" # relative to this file
+//	  insecure          = false
+//	  connect_timeout   = "5s"
+//	  operation_timeout = "60s"
+//	}
+//	vars = { domain = "CORP" }          # variables of the group "all"
+//
+//	host "node1" {
+//	  address = "10.1.0.11"             # default: the host's name
+//	  vars    = { role = "primary" }
+//	}
+//	host "node2" {
+//	  address = "10.1.0.12"
+//	  connection { port = 25986 }
+//	}
+//
+//	group "cluster" {
+//	  hosts    = ["node1", "node2"]
+//	  children = ["web"]                # nested groups: web's hosts are cluster's too
+//	  vars     = { cluster_name = "CLUSTER1" }
+//	  connection { transport = "basic" }
+//	}
+//	group "web" { hosts = ["node2"] }
+//
+// Hosts are listed in host blocks and put in groups by the groups' hosts
+// lists. Every host is in the implicit group "all"; a host in no declared
+// group is also in "ungrouped". The file is static: expressions may not
+// refer to variables or call functions.
+//
+// # Precedence
+//
+// A host's connection settings and variables are merged from these levels,
+// each overriding the ones before it:
+//
+//  1. built-in defaults: transport "ntlm", https false, port 5985 (5986
+//     when the effective https is true and no level sets port),
+//     insecure false, connect_timeout 10s, operation_timeout 60s;
+//  2. the file's connection block and vars (the group "all");
+//  3. the host's groups, direct or through nesting, in order of depth and
+//     then name, as Ansible does: a group nested in another is deeper than
+//     its deepest parent (top-level groups have depth 1), so parents come
+//     before children, and unrelated groups of the same depth apply in
+//     alphabetical order, the later winning;
+//  4. the host's own connection block and vars.
+//
+// Connection settings merge one argument at a time. Variables merge by
+// top-level name: a higher level replaces a variable's whole value, maps
+// and lists included (Ansible's default hash_behaviour=replace).
+//
+// # Rules
+//
+// Load checks everything before any host is touched and reports each
+// problem as an hcl.Diagnostic at its place in the file:
+//
+//   - Unknown arguments and blocks are errors, with HCL's "Did you mean"
+//     suggestion.
+//   - Host and group names start with a letter, digit or underscore and
+//     hold letters, digits, "_", "-" and ".", so that patterns can use
+//     them. A name is defined once, is not both a host and a group, and
+//     does not differ from another name only in case (Windows names are
+//     not case-sensitive). "all" and "ungrouped" are reserved.
+//   - A group's hosts must be declared hosts and its children declared
+//     groups; listing a member twice, or nesting groups in a loop, is an
+//     error.
+//   - address defaults to the host's name, as Ansible's
+//     inventory_hostname does; it is a DNS name or IP address, without a
+//     scheme or port.
+//   - transport is "basic", "ntlm" or "kerberos"; port is 1 to 65535;
+//     timeouts are Go durations ("30s", "2m") longer than zero. Null is
+//     refused: leave an argument out to inherit it.
+//   - ca_file must exist and hold a PEM certificate; a relative path is
+//     relative to the inventory file. ca_file = "" drops an inherited one.
+//   - insecure = true together with a ca_file is an error: one asks for
+//     verification against a CA, the other turns verification off.
+//   - transport "kerberos" requires https = true: winplay's WinRM client
+//     cannot encrypt Kerberos messages over HTTP. Basic over HTTP is
+//     allowed with a warning, since it sends the password in clear text.
+//   - Every host needs a user.
+//   - A password argument is an error: secrets never live in the file.
+//
+// # Passwords
+//
+// A host's password comes from the environment variable its password_env
+// names. When that is unset or empty, or no password_env applies, Load
+// asks LoadOptions.Prompt, once per variable (or per user when there is
+// none); without a Prompt it is an error naming the variable and the
+// hosts. The password never appears in errors, in fmt output of this
+// package's types, or in their JSON; Connection.Password returns it.
+//
+// # Patterns
+//
+// Select takes Ansible's host patterns: terms separated by commas or
+// colons, each a host, a group, "all" or "*", or a glob (node*, web?);
+// &term intersects and !term excludes, so "all:!node1" is every host but
+// node1 and "cluster:&web" the hosts in both. The plain terms are united
+// first (all hosts when there are none), then each & and ! term applies.
+// Hosts come back in inventory order. A term that names no host or group,
+// or a glob that matches none, is an error with the nearest name
+// suggested: a typo must not quietly select nothing.
+//
+// # Building and writing
+//
+// New builds an inventory in code under the same rules (the lab does this
+// for its in-process hosts), and Write writes an inventory as a file that
+// Load reads back to the same hosts.
+package inventory

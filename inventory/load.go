@@ -1,0 +1,389 @@
+package inventory
+
+import (
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/gohcl"
+	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+	"github.com/zclconf/go-cty/cty/gocty"
+)
+
+// LoadOptions are what Load needs from its caller besides the file.
+type LoadOptions struct {
+	// Getenv looks up the environment variables named by password_env.
+	// Nil means os.Getenv.
+	Getenv func(name string) string
+	// Prompt asks for a password the environment does not supply. It
+	// shows prompt and reads a line without echoing it. The CLI passes one
+	// when stdin is a terminal; nil means a missing password is an error.
+	Prompt func(prompt string) (string, error)
+	// SkipPasswords loads the inventory without looking for passwords,
+	// for commands that touch no host (validate, hosts).
+	SkipPasswords bool
+	// Parser, when set, parses the file, so that the caller can print
+	// diagnostics with their source lines from Parser.Files().
+	Parser *hclparse.Parser
+}
+
+// The file's schema, decoded with gohcl so that HCL itself reports unknown
+// arguments and blocks with its "Did you mean" suggestions. Every argument
+// is taken as an *hcl.Attribute and decoded by hand, to check each value
+// against its own source range.
+
+// A password argument is in each schema only to refuse it with an
+// explanation (see refusePassword) rather than HCL's "Unsupported argument".
+
+type fileBody struct {
+	Connection *connectionBody `hcl:"connection,block"`
+	Vars       *hcl.Attribute  `hcl:"vars,optional"`
+	Password   *hcl.Attribute  `hcl:"password,optional"`
+	Hosts      []*hostBody     `hcl:"host,block"`
+	Groups     []*groupBody    `hcl:"group,block"`
+}
+
+type hostBody struct {
+	Name       string          `hcl:"name,label"`
+	NameRange  hcl.Range       `hcl:"name,label_range"`
+	DefRange   hcl.Range       `hcl:",def_range"`
+	Address    *hcl.Attribute  `hcl:"address,optional"`
+	Vars       *hcl.Attribute  `hcl:"vars,optional"`
+	Password   *hcl.Attribute  `hcl:"password,optional"`
+	Connection *connectionBody `hcl:"connection,block"`
+}
+
+type groupBody struct {
+	Name       string          `hcl:"name,label"`
+	NameRange  hcl.Range       `hcl:"name,label_range"`
+	DefRange   hcl.Range       `hcl:",def_range"`
+	Hosts      *hcl.Attribute  `hcl:"hosts,optional"`
+	Children   *hcl.Attribute  `hcl:"children,optional"`
+	Vars       *hcl.Attribute  `hcl:"vars,optional"`
+	Password   *hcl.Attribute  `hcl:"password,optional"`
+	Connection *connectionBody `hcl:"connection,block"`
+}
+
+type connectionBody struct {
+	Transport        *hcl.Attribute `hcl:"transport,optional"`
+	HTTPS            *hcl.Attribute `hcl:"https,optional"`
+	Port             *hcl.Attribute `hcl:"port,optional"`
+	User             *hcl.Attribute `hcl:"user,optional"`
+	PasswordEnv      *hcl.Attribute `hcl:"password_env,optional"`
+	Password         *hcl.Attribute `hcl:"password,optional"`
+	CAFile           *hcl.Attribute `hcl:"ca_file,optional"`
+	Insecure         *hcl.Attribute `hcl:"insecure,optional"`
+	ConnectTimeout   *hcl.Attribute `hcl:"connect_timeout,optional"`
+	OperationTimeout *hcl.Attribute `hcl:"operation_timeout,optional"`
+	DefRange         hcl.Range      `hcl:",def_range"`
+}
+
+// Load reads, checks and resolves an inventory file, then finds each
+// host's password (see LoadOptions). It returns a nil Inventory when the
+// diagnostics hold an error; warnings come with a usable Inventory. The
+// diagnostics are in source order.
+func Load(filename string, opts LoadOptions) (*Inventory, hcl.Diagnostics) {
+	parser := opts.Parser
+	if parser == nil {
+		parser = hclparse.NewParser()
+	}
+	f, diags := parser.ParseHCLFile(filename)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	d, moreDiags := decodeFile(f.Body, filepath.Dir(filename))
+	diags = append(diags, moreDiags...)
+	if diags.HasErrors() {
+		// Checking references after a decode error would report its
+		// consequences (an "unknown host" whose block failed) as new errors.
+		return nil, sortDiags(diags)
+	}
+	b, moreDiags := build(d)
+	diags = append(diags, moreDiags...)
+	if diags.HasErrors() {
+		return nil, sortDiags(diags)
+	}
+	if !opts.SkipPasswords {
+		diags = append(diags, resolvePasswords(b, opts)...)
+	}
+	if diags.HasErrors() {
+		return nil, sortDiags(diags)
+	}
+	return b.inv, sortDiags(diags)
+}
+
+func decodeFile(body hcl.Body, dir string) (*decls, hcl.Diagnostics) {
+	var fb fileBody
+	diags := gohcl.DecodeBody(body, nil, &fb)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	d := &decls{}
+	var ds hcl.Diagnostics
+	// A file-level password has no block to point at; the file's first
+	// line stands for the file.
+	fileStart := hcl.Range{Filename: body.MissingItemRange().Filename, Start: hcl.InitialPos, End: hcl.InitialPos}
+	diags = append(diags, refusePassword(fb.Password, fileStart)...)
+	d.vars, ds = decodeVars(fb.Vars)
+	diags = append(diags, ds...)
+	d.conn, ds = decodeConnection(fb.Connection, dir)
+	diags = append(diags, ds...)
+	for _, hb := range fb.Hosts {
+		hd := &hostDecl{name: hb.Name, nameRange: hb.NameRange, defRange: hb.DefRange}
+		diags = append(diags, refusePassword(hb.Password, hb.DefRange)...)
+		hd.address, ds = decodeValue[string](hb.Address)
+		diags = append(diags, ds...)
+		hd.vars, ds = decodeVars(hb.Vars)
+		diags = append(diags, ds...)
+		hd.conn, ds = decodeConnection(hb.Connection, dir)
+		diags = append(diags, ds...)
+		d.hosts = append(d.hosts, hd)
+	}
+	for _, gb := range fb.Groups {
+		gd := &groupDecl{name: gb.Name, nameRange: gb.NameRange, defRange: gb.DefRange}
+		diags = append(diags, refusePassword(gb.Password, gb.DefRange)...)
+		gd.hosts, ds = decodeNames(gb.Hosts, "hosts")
+		diags = append(diags, ds...)
+		gd.children, ds = decodeNames(gb.Children, "children")
+		diags = append(diags, ds...)
+		gd.vars, ds = decodeVars(gb.Vars)
+		diags = append(diags, ds...)
+		gd.conn, ds = decodeConnection(gb.Connection, dir)
+		diags = append(diags, ds...)
+		d.groups = append(d.groups, gd)
+	}
+	return d, diags
+}
+
+var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+func decodeConnection(cb *connectionBody, dir string) (connLayer, hcl.Diagnostics) {
+	var l connLayer
+	if cb == nil {
+		return l, nil
+	}
+	var ds hcl.Diagnostics
+	diags := refusePassword(cb.Password, cb.DefRange)
+	l.transport, ds = decodeValue[string](cb.Transport)
+	diags = append(diags, ds...)
+	l.https, ds = decodeValue[bool](cb.HTTPS)
+	diags = append(diags, ds...)
+	l.insecure, ds = decodeValue[bool](cb.Insecure)
+	diags = append(diags, ds...)
+	l.port, ds = decodeValue[int](cb.Port)
+	diags = append(diags, ds...)
+	l.user, ds = decodeValue[string](cb.User)
+	diags = append(diags, ds...)
+	l.passwordEnv, ds = decodeValue[string](cb.PasswordEnv)
+	diags = append(diags, ds...)
+	if l.passwordEnv.set && !envName.MatchString(l.passwordEnv.val) {
+		// The value may be the password itself, put in the wrong place:
+		// it is not echoed, and the diagnostic points at the block so that
+		// printers do not show its line.
+		diags = append(diags, errorAt("Invalid password_env", fmt.Sprintf(
+			"The password_env on line %d must name the environment variable that holds the password, such as \"WINPLAY_PASSWORD\": "+
+				"letters, digits and underscores, not starting with a digit. The value given is not a variable name; "+
+				"if it is the password itself, remove it from the file.", l.passwordEnv.rng.Start.Line),
+			cb.DefRange))
+	}
+	l.connectTimeout, ds = decodeDuration(cb.ConnectTimeout)
+	diags = append(diags, ds...)
+	l.operationTimeout, ds = decodeDuration(cb.OperationTimeout)
+	diags = append(diags, ds...)
+	caFile, ds := decodeValue[string](cb.CAFile)
+	diags = append(diags, ds...)
+	if caFile.set {
+		ca, ds := readCA(caFile.val, dir, caFile.rng)
+		diags = append(diags, ds...)
+		l.ca = setting[caBundle]{val: ca, set: true, rng: caFile.rng}
+	}
+	return l, diags
+}
+
+// refusePassword reports a password argument. The diagnostic points at the
+// enclosing block, not at the
+// argument, because diagnostic printers show the source line of the
+// subject, and that line holds the password.
+func refusePassword(attr *hcl.Attribute, where hcl.Range) hcl.Diagnostics {
+	if attr == nil {
+		return nil
+	}
+	return hcl.Diagnostics{errorAt("Password in inventory file", fmt.Sprintf(
+		"The password argument on line %d is refused: secrets never live in the inventory file, which is shared, committed and printed. "+
+			"Name an environment variable that holds the password instead, such as password_env = \"WINPLAY_PASSWORD\" in a connection block; "+
+			"when it is not set, winplay asks for the password on a terminal.", attr.NameRange.Start.Line),
+		where)}
+}
+
+// decodeValue decodes an optional attribute into a Go value; an absent
+// attribute is an unset setting.
+func decodeValue[T any](attr *hcl.Attribute) (setting[T], hcl.Diagnostics) {
+	if attr == nil {
+		return setting[T]{}, nil
+	}
+	val, diags := attr.Expr.Value(nil)
+	if diags.HasErrors() {
+		return setting[T]{}, diags
+	}
+	if val.IsNull() {
+		// Null would otherwise mean "the zero value", which is never what
+		// was meant; leaving the argument out is how to inherit.
+		return setting[T]{}, hcl.Diagnostics{errorAt("Invalid value",
+			fmt.Sprintf("%s must not be null; leave it out to inherit the value from a lower level.", attr.Name),
+			attr.Expr.Range())}
+	}
+	var v T
+	ty, err := gocty.ImpliedType(&v)
+	if err != nil {
+		return setting[T]{}, hcl.Diagnostics{errorAt("Invalid value", fmt.Sprintf("%s: %s.", attr.Name, err), attr.Expr.Range())}
+	}
+	converted, err := convert.Convert(val, ty)
+	if err != nil {
+		return setting[T]{}, hcl.Diagnostics{errorAt("Invalid value",
+			fmt.Sprintf("%s must be a %s, not a %s.", attr.Name, ty.FriendlyName(), val.Type().FriendlyName()),
+			attr.Expr.Range())}
+	}
+	if err := gocty.FromCtyValue(converted, &v); err != nil {
+		return setting[T]{}, hcl.Diagnostics{errorAt("Invalid value", fmt.Sprintf("%s: %s.", attr.Name, err), attr.Expr.Range())}
+	}
+	return setting[T]{val: v, set: true, rng: attr.Expr.Range()}, nil
+}
+
+func decodeDuration(attr *hcl.Attribute) (setting[time.Duration], hcl.Diagnostics) {
+	s, diags := decodeValue[string](attr)
+	if !s.set {
+		return setting[time.Duration]{}, diags
+	}
+	d, err := time.ParseDuration(s.val)
+	if err != nil {
+		return setting[time.Duration]{}, hcl.Diagnostics{errorAt("Invalid duration",
+			fmt.Sprintf("%s = %q is not a duration: write a number with a unit, such as \"30s\" or \"2m\".", attr.Name, s.val),
+			s.rng)}
+	}
+	return setting[time.Duration]{val: d, set: true, rng: s.rng}, nil
+}
+
+func decodeVars(attr *hcl.Attribute) (map[string]cty.Value, hcl.Diagnostics) {
+	if attr == nil {
+		return nil, nil
+	}
+	val, diags := attr.Expr.Value(nil)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	ty := val.Type()
+	if val.IsNull() || !(ty.IsObjectType() || ty.IsMapType()) {
+		what := "null"
+		if !val.IsNull() {
+			what = "a " + ty.FriendlyName()
+		}
+		return nil, hcl.Diagnostics{errorAt("Invalid vars",
+			fmt.Sprintf("vars must be an object of variables, such as vars = { role = \"primary\" }, not %s.", what),
+			attr.Expr.Range())}
+	}
+	return val.AsValueMap(), nil
+}
+
+// decodeNames decodes a list of host or group names, keeping each
+// element's range so that a bad reference is shown where it is written.
+func decodeNames(attr *hcl.Attribute, what string) ([]ref, hcl.Diagnostics) {
+	if attr == nil {
+		return nil, nil
+	}
+	val, diags := attr.Expr.Value(nil)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	list, err := convert.Convert(val, cty.List(cty.String))
+	if err != nil || list.IsNull() {
+		return nil, hcl.Diagnostics{errorAt("Invalid "+what,
+			fmt.Sprintf("%s must be a list of names, such as %s = [\"node1\", \"node2\"].", what, what),
+			attr.Expr.Range())}
+	}
+	// An empty list is no static list expression to HCL; it has no
+	// elements to place anyway.
+	exprs, exprDiags := hcl.ExprList(attr.Expr)
+	exact := !exprDiags.HasErrors() && len(exprs) == list.LengthInt()
+	var refs []ref
+	for i, v := range list.AsValueSlice() {
+		rng := attr.Expr.Range()
+		if exact {
+			rng = exprs[i].Range()
+		}
+		if v.IsNull() {
+			diags = append(diags, errorAt("Invalid "+what,
+				fmt.Sprintf("Element %d of %s is null; write a name.", i+1, what), rng))
+			continue
+		}
+		refs = append(refs, ref{name: v.AsString(), rng: rng})
+	}
+	return refs, diags
+}
+
+// readCA reads a CA bundle; a relative path is relative to dir, the
+// inventory file's directory (the working directory when dir is ""). The
+// bundle keeps the absolute path, so that a written inventory reads the
+// same file wherever it is saved. An empty path clears an inherited one.
+func readCA(path, dir string, rng hcl.Range) (caBundle, hcl.Diagnostics) {
+	if path == "" {
+		return caBundle{}, nil
+	}
+	full := path
+	if !filepath.IsAbs(full) && dir != "" {
+		full = filepath.Join(dir, full)
+	}
+	if abs, err := filepath.Abs(full); err == nil {
+		full = abs
+	}
+	relTo := "the inventory file's directory"
+	if dir == "" {
+		relTo = "the working directory"
+	}
+	data, err := os.ReadFile(full)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return caBundle{}, hcl.Diagnostics{errorAt("CA file not found",
+			fmt.Sprintf("ca_file = %q: %s does not exist. A relative ca_file is relative to %s.", path, full, relTo), rng)}
+	case err != nil:
+		return caBundle{}, hcl.Diagnostics{errorAt("Cannot read CA file",
+			fmt.Sprintf("ca_file = %q: %v.", path, err), rng)}
+	case !validPEM(data):
+		return caBundle{}, hcl.Diagnostics{errorAt("Invalid CA file",
+			fmt.Sprintf("ca_file = %q: %s holds no PEM-encoded certificate (a block starting with -----BEGIN CERTIFICATE-----).", path, full), rng)}
+	}
+	return caBundle{path: full, pem: data}, nil
+}
+
+func validPEM(data []byte) bool {
+	return x509.NewCertPool().AppendCertsFromPEM(data)
+}
+
+// sortDiags puts diagnostics in source order, so that a file's problems
+// read from top to bottom; those without a location come last.
+func sortDiags(diags hcl.Diagnostics) hcl.Diagnostics {
+	slices.SortStableFunc(diags, func(a, b *hcl.Diagnostic) int {
+		switch {
+		case a.Subject == nil && b.Subject == nil:
+			return 0
+		case a.Subject == nil:
+			return 1
+		case b.Subject == nil:
+			return -1
+		}
+		if c := strings.Compare(a.Subject.Filename, b.Subject.Filename); c != 0 {
+			return c
+		}
+		return a.Subject.Start.Byte - b.Subject.Start.Byte
+	})
+	return diags
+}

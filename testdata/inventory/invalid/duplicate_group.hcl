@@ -1,0 +1,10 @@
+# The same group twice.
+connection {
+  user         = "lab"
+  password_env = "WINPLAY_PASSWORD"
+}
+
+host "node1" {}
+
+group "web" { hosts = ["node1"] }
+group "web" {}

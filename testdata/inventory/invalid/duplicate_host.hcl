@@ -1,0 +1,8 @@
+# The same host twice.
+connection {
+  user         = "lab"
+  password_env = "WINPLAY_PASSWORD"
+}
+
+host "node1" { address = "10.1.0.11" }
+host "node1" { address = "10.1.0.12" }

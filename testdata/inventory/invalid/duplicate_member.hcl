@@ -1,0 +1,11 @@
+# A host listed twice in one group.
+connection {
+  user         = "lab"
+  password_env = "WINPLAY_PASSWORD"
+}
+
+host "node1" {}
+
+group "cluster" {
+  hosts = ["node1", "node1"]
+}

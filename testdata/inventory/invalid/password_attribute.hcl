@@ -1,0 +1,7 @@
+# Secrets never live in the file.
+connection {
+  user     = "lab"
+  password = "Passw0rd!"
+}
+
+host "node1" {}

@@ -1,0 +1,8 @@
+# A misspelt connection argument.
+connection {
+  user         = "lab"
+  password_env = "WINPLAY_PASSWORD"
+  tranport     = "ntlm"
+}
+
+host "node1" {}
