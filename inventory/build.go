@@ -1,6 +1,7 @@
 package inventory
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"net"
@@ -582,35 +583,53 @@ func checkAddress(a string) string {
 	return ""
 }
 
-// checkVars refuses values that could not be written back to a file or
-// shown to expressions: unknown or marked values, capsule types, and
-// infinite numbers. Values decoded from a file always pass.
+// checkVars refuses variables that could not be written back to a file or
+// shown to expressions (see checkValue).
 func checkVars(vars map[string]cty.Value) error {
 	for _, k := range slices.Sorted(maps.Keys(vars)) {
-		v := vars[k]
-		switch {
-		case v == cty.NilVal:
-			return fmt.Errorf("variable %q has no value (cty.NilVal)", k)
-		case v.ContainsMarked():
-			return fmt.Errorf("variable %q holds a marked value", k)
-		case !v.IsWhollyKnown():
-			return fmt.Errorf("variable %q holds an unknown value", k)
-		}
-		err := cty.Walk(v, func(_ cty.Path, v cty.Value) (bool, error) {
-			ty := v.Type()
-			switch {
-			case ty.IsCapsuleType():
-				return false, fmt.Errorf("variable %q holds a %s, which is not a plain value", k, ty.FriendlyName())
-			case ty == cty.Number && !v.IsNull() && v.AsBigFloat().IsInf():
-				return false, fmt.Errorf("variable %q holds an infinite number", k)
-			}
-			return true, nil
-		})
-		if err != nil {
-			return err
+		if err := checkValue(vars[k]); err != nil {
+			return fmt.Errorf("variable %q %w", k, err)
 		}
 	}
 	return nil
+}
+
+// checkValue refuses unknown or marked values, capsule types, and infinite
+// or enormous numbers. The error reads after the value's name.
+func checkValue(v cty.Value) error {
+	switch {
+	case v == cty.NilVal:
+		return errors.New("has no value (cty.NilVal)")
+	case v.ContainsMarked():
+		return errors.New("holds a marked value")
+	case !v.IsWhollyKnown():
+		return errors.New("holds an unknown value")
+	}
+	return cty.Walk(v, func(_ cty.Path, v cty.Value) (bool, error) {
+		ty := v.Type()
+		switch {
+		case ty.IsCapsuleType():
+			return false, fmt.Errorf("holds a %s, which is not a plain value", ty.FriendlyName())
+		case ty == cty.Number && !v.IsNull() && v.AsBigFloat().IsInf():
+			return false, errors.New("holds an infinite number")
+		case ty == cty.Number && !v.IsNull() && abs(v.AsBigFloat().MantExp(nil)) > maxBinaryExponent:
+			// Written out in decimal, as files, JSON and conversion to
+			// a string need, 1e99999999 takes minutes and megabytes.
+			return false, errors.New("holds a number beyond 1e±1000")
+		}
+		return true, nil
+	})
+}
+
+// maxBinaryExponent bounds numbers to about 1e±1000, far beyond any
+// setting and small enough to write out in decimal.
+const maxBinaryExponent = 3400
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
 }
 
 func checkVarsDiag(what string, vars map[string]cty.Value) hcl.Diagnostics {

@@ -101,8 +101,13 @@ func Load(filename string, opts LoadOptions) (*Inventory, hcl.Diagnostics) {
 	if diags.HasErrors() {
 		return nil, diags
 	}
-	d, moreDiags := decodeFile(f.Body, filepath.Dir(filename))
-	diags = append(diags, moreDiags...)
+	inv, moreDiags := loadFile(f, filepath.Dir(filename), opts)
+	return inv, append(diags, moreDiags...)
+}
+
+// loadFile is Load after parsing; dir is where relative paths start.
+func loadFile(f *hcl.File, dir string, opts LoadOptions) (*Inventory, hcl.Diagnostics) {
+	d, diags := decodeFile(f.Body, dir)
 	if diags.HasErrors() {
 		// Checking references after a decode error would report its
 		// consequences (an "unknown host" whose block failed) as new errors.
@@ -235,6 +240,10 @@ func decodeValue[T any](attr *hcl.Attribute) (setting[T], hcl.Diagnostics) {
 	if diags.HasErrors() {
 		return setting[T]{}, diags
 	}
+	if err := checkValue(val); err != nil {
+		return setting[T]{}, hcl.Diagnostics{errorAt("Invalid value",
+			fmt.Sprintf("The value of %s %s.", attr.Name, err), attr.Expr.Range())}
+	}
 	if val.IsNull() {
 		// Null would otherwise mean "the zero value", which is never what
 		// was meant; leaving the argument out is how to inherit.
@@ -291,7 +300,11 @@ func decodeVars(attr *hcl.Attribute) (map[string]cty.Value, hcl.Diagnostics) {
 			fmt.Sprintf("vars must be an object of variables, such as vars = { role = \"primary\" }, not %s.", what),
 			attr.Expr.Range())}
 	}
-	return val.AsValueMap(), nil
+	vars := val.AsValueMap()
+	if err := checkVars(vars); err != nil {
+		return nil, hcl.Diagnostics{errorAt("Invalid vars", capitalize(err.Error())+".", attr.Expr.Range())}
+	}
+	return vars, nil
 }
 
 // decodeNames decodes a list of host or group names, keeping each
@@ -303,6 +316,10 @@ func decodeNames(attr *hcl.Attribute, what string) ([]ref, hcl.Diagnostics) {
 	val, diags := attr.Expr.Value(nil)
 	if diags.HasErrors() {
 		return nil, diags
+	}
+	if err := checkValue(val); err != nil {
+		return nil, hcl.Diagnostics{errorAt("Invalid "+what,
+			fmt.Sprintf("The value of %s %s.", what, err), attr.Expr.Range())}
 	}
 	list, err := convert.Convert(val, cty.List(cty.String))
 	if err != nil || list.IsNull() {

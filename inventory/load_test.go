@@ -273,6 +273,7 @@ func TestLoadInvalid(t *testing.T) {
 		{"missing_user.hcl", "Missing user", 6, 1, `hosts "node1", "node2"`},
 		{"address_with_port.hcl", "Invalid address", 8, 13, "write port = 5986"},
 		{"bad_vars.hcl", "Invalid vars", 7, 8, "not a string"},
+		{"huge_number.hcl", "Invalid vars", 8, 10, `Variable "replicas" holds a number beyond 1e±1000`},
 		{"variable_reference.hcl", "Variables not allowed", 8, 19, ""},
 		{"duplicate_connection.hcl", "Duplicate connection block", 7, 1, ""},
 		{"null_value.hcl", "Invalid value", 8, 24, "https must not be null"},
