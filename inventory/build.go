@@ -512,7 +512,11 @@ func checkConnection(agg *aggregate, hd *hostDecl, l connLayer, c Connection) {
 	}
 	if c.Insecure && (c.CAFile != "" || len(c.CAPEM) > 0) {
 		agg.add(hcl.DiagError, "insecure-ca@"+l.insecure.rng.String()+l.ca.rng.String(), l.insecure.rng, hd.name, "Conflicting TLS settings", func(hosts string) string {
-			return fmt.Sprintf("For %s, insecure = true turns certificate verification off, but ca_file%s asks to verify certificates against %s. Remove one of them; to drop an inherited ca_file, set ca_file = \"\" beside insecure.", hosts, at(l.ca.rng), c.CAFile)
+			ca := c.CAFile
+			if ca == "" {
+				ca = "the CA in Connection.CAPEM"
+			}
+			return fmt.Sprintf("For %s, insecure = true turns certificate verification off, but ca_file%s asks to verify certificates against %s. Remove one of them; to drop an inherited ca_file, set ca_file = \"\" beside insecure.", hosts, at(l.ca.rng), ca)
 		})
 	}
 	if c.Transport == TransportBasic && !c.HTTPS {

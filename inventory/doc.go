@@ -87,6 +87,8 @@
 //   - transport "kerberos" requires https = true: winplay's WinRM client
 //     cannot encrypt Kerberos messages over HTTP. Basic over HTTP is
 //     allowed with a warning, since it sends the password in clear text.
+//   - vars is an object of plain values; a number beyond about 1e±1000 is
+//     refused, since it could not be written out in decimal.
 //   - Every host needs a user.
 //   - A password argument is an error: secrets never live in the file.
 //
