@@ -17,6 +17,7 @@ type PatternError struct {
 	Suggestion string // the nearest host or group name, if any
 }
 
+// Error says which pattern and term failed, why, and the nearest name.
 func (e *PatternError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "host pattern %q", e.Pattern)
