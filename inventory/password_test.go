@@ -236,6 +236,10 @@ func TestPasswordNeverLeaks(t *testing.T) {
 	require.NoError(t, Write(&buf, built))
 	assert.NotContains(t, buf.String(), password, "written inventory")
 
+	// Code that asks the secret for its text directly gets no more.
+	assert.Equal(t, redacted, fmt.Stringer(node1.Conn.password).String())
+	assert.Equal(t, redacted, fmt.GoStringer(node1.Conn.password).GoString())
+
 	// The password is still there for the runner.
 	assert.Equal(t, password, node1.Conn.Password())
 	assert.Equal(t, password, built.Hosts()[0].Conn.Password())

@@ -292,3 +292,27 @@ func TestNilInventory(t *testing.T) {
 	_, ok := inv.Host("a")
 	assert.False(t, ok)
 }
+
+func TestCheckAddress(t *testing.T) {
+	tests := []struct {
+		address string
+		problem string // a part of it; "" when valid
+	}{
+		{"10.1.0.11", ""},
+		{"node1.corp.example", ""},
+		{"fe80::1", ""},
+		{"", "is empty"},
+		{"node 1", "white space"},
+		{"https://node1", "is a URL"},
+		{`node1\share`, "contains a slash"},
+		{"[fe80::1]:5986", "write port = 5986"},
+	}
+	for _, tt := range tests {
+		got := checkAddress(tt.address)
+		if tt.problem == "" {
+			assert.Empty(t, got, tt.address)
+		} else {
+			assert.Contains(t, got, tt.problem, tt.address)
+		}
+	}
+}
