@@ -1,0 +1,177 @@
+package runner
+
+import (
+	"fmt"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/winplay/winplay/inventory"
+)
+
+// Bind chooses each play's hosts from the inventory (narrowed by limit,
+// the --limit patterns) and validates every task for every host it will
+// run on: references, the `on` host, `when`, and the module's arguments.
+// Only a plan bound without errors may run.
+func (p *Plan) Bind(inv *inventory.Inventory, limit []string) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	var limited map[string]bool
+	if len(limit) > 0 {
+		hosts, err := inv.Select(limit...)
+		if err != nil {
+			return hcl.Diagnostics{{
+				Severity: hcl.DiagError, Summary: "Invalid --limit",
+				Detail: fmt.Sprintf("--limit %v: %s", limit, err),
+			}}
+		}
+		limited = map[string]bool{}
+		for _, h := range hosts {
+			limited[h.Name] = true
+		}
+	}
+	for _, play := range p.Plays {
+		hosts, err := inv.Select(play.Hosts...)
+		if err != nil {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError, Summary: "Invalid hosts",
+				Detail:  fmt.Sprintf("Play %q: %s.", play.Name, err),
+				Subject: play.HostsRange.Ptr(),
+			})
+			continue
+		}
+		play.hosts = play.hosts[:0]
+		for _, h := range hosts {
+			if limited == nil || limited[h.Name] {
+				play.hosts = append(play.hosts, h)
+			}
+		}
+		if len(play.hosts) == 0 {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagWarning, Summary: "No hosts matched",
+				Detail:  fmt.Sprintf("Play %q matches no host after --limit; it will be skipped.", play.Name),
+				Subject: play.HostsRange.Ptr(),
+			})
+		}
+	}
+	if diags.HasErrors() {
+		return diags
+	}
+
+	// Walk the tasks in order, as the run will, with results that are not
+	// known yet standing in for what earlier tasks will register.
+	s := newScope(p, inv, false, false)
+	seen := map[string]bool{}
+	add := func(ds hcl.Diagnostics) {
+		for _, d := range ds {
+			key := fmt.Sprintf("%s|%s|%v", d.Summary, d.Detail, d.Subject)
+			if !seen[key] {
+				seen[key] = true
+				diags = append(diags, d)
+			}
+		}
+	}
+	for _, play := range p.Plays {
+		for _, t := range play.Tasks {
+			for _, h := range play.hosts {
+				add(p.bindTask(t, h, inv, s))
+			}
+			if t.Register != "" {
+				for _, h := range play.hosts {
+					s.register(h.Name, t.Register, cty.DynamicVal)
+				}
+			}
+		}
+	}
+	return diags
+}
+
+func (p *Plan) bindTask(t *Task, h *inventory.Host, inv *inventory.Inventory, s *scope) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	ctx := s.context(h, cty.NilVal)
+	if t.When != nil {
+		d := p.checkRefs(t.When, inv, ctx)
+		diags = append(diags, d...)
+		if !d.HasErrors() {
+			diags = append(diags, checkBool(t.When, ctx, "when")...)
+		}
+	}
+	if t.On != nil {
+		d := p.checkRefs(t.On, inv, ctx)
+		diags = append(diags, d...)
+		if !d.HasErrors() {
+			diags = append(diags, checkOn(t.On, ctx, inv)...)
+		}
+	}
+	// until, changed_when and failed_when judge the task's own result.
+	selfCtx := s.context(h, cty.DynamicVal)
+	if t.Register != "" {
+		selfCtx.Variables[t.Register] = cty.DynamicVal
+	}
+	for name, expr := range map[string]hcl.Expression{"until": t.Until, "changed_when": t.ChangedWhen, "failed_when": t.FailedWhen} {
+		if expr == nil {
+			continue
+		}
+		d := p.checkRefs(expr, inv, selfCtx)
+		diags = append(diags, d...)
+		if !d.HasErrors() {
+			diags = append(diags, checkBool(expr, selfCtx, name)...)
+		}
+	}
+	if t.Body != nil {
+		_, _, d := decodeModule(t, ctx)
+		diags = append(diags, d...)
+	}
+	return diags
+}
+
+func checkBool(expr hcl.Expression, ctx *hcl.EvalContext, name string) hcl.Diagnostics {
+	val, diags := expr.Value(ctx)
+	if diags.HasErrors() || !val.IsKnown() {
+		return diags
+	}
+	if _, err := toBool(val); err != nil {
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError, Summary: "Invalid " + name,
+			Detail:  fmt.Sprintf("%s must be a boolean expression: %s.", name, err),
+			Subject: expr.Range().Ptr(),
+		})
+	}
+	return diags
+}
+
+func checkOn(expr hcl.Expression, ctx *hcl.EvalContext, inv *inventory.Inventory) hcl.Diagnostics {
+	val, diags := expr.Value(ctx)
+	if diags.HasErrors() || !val.IsKnown() {
+		return diags
+	}
+	name, err := toHostName(val)
+	if err == nil {
+		if _, ok := inv.Host(name); !ok {
+			err = fmt.Errorf("the inventory has no host named %q.%s", name, suggest(name, hostNames(inv.Hosts())))
+		}
+	}
+	if err != nil {
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError, Summary: "Invalid on",
+			Detail:  fmt.Sprintf("on must name one inventory host: %s", err),
+			Subject: expr.Range().Ptr(),
+		})
+	}
+	return diags
+}
+
+func toBool(val cty.Value) (bool, error) {
+	var b bool
+	if err := decodeValue(val, &b); err != nil {
+		return false, err
+	}
+	return b, nil
+}
+
+func toHostName(val cty.Value) (string, error) {
+	var s string
+	if err := decodeValue(val, &s); err != nil {
+		return "", err
+	}
+	return s, nil
+}

@@ -1,0 +1,31 @@
+package conn
+
+import (
+	"github.com/winplay/winplay/inventory"
+	"github.com/winplay/winplay/runner"
+)
+
+// Connector opens WinRM connections to inventory hosts for the runner.
+type Connector struct {
+	// CommandsPerShell overrides the shell recycling interval; 0 keeps
+	// the default.
+	CommandsPerShell int
+}
+
+// Connect prepares a connection to h with its inventory settings.
+func (c Connector) Connect(h *inventory.Host) (runner.Connection, error) {
+	return New(Config{
+		Name:             h.Name,
+		Address:          h.Address,
+		Port:             h.Conn.Port,
+		HTTPS:            h.Conn.HTTPS,
+		Insecure:         h.Conn.Insecure,
+		CAPEM:            h.Conn.CAPEM,
+		Transport:        h.Conn.Transport,
+		User:             h.Conn.User,
+		Password:         h.Conn.Password(),
+		ConnectTimeout:   h.Conn.ConnectTimeout,
+		OperationTimeout: h.Conn.OperationTimeout,
+		CommandsPerShell: c.CommandsPerShell,
+	})
+}

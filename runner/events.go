@@ -1,0 +1,448 @@
+package runner
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/winplay/winplay/modules"
+)
+
+// EventType names what happened.
+type EventType string
+
+// The events of a run, in the order they occur.
+const (
+	EventRunStart   EventType = "run_start"
+	EventPlayStart  EventType = "play_start"
+	EventTaskStart  EventType = "task_start"
+	EventCommand    EventType = "command"
+	EventProgress   EventType = "progress"
+	EventTaskResult EventType = "task_result"
+	EventAbort      EventType = "abort"
+	EventRecap      EventType = "recap"
+)
+
+// Event is one thing that happened in a run. Human output, JSON output and
+// the journal are all rendered from events.
+type Event struct {
+	Type     EventType
+	Time     time.Time
+	Check    bool
+	Play     string
+	Task     string
+	Module   string
+	Hosts    []string
+	Host     string
+	Delegate string // the host a task ran on, when `on` sent it elsewhere
+	Status   modules.Status
+	Ignored  bool
+	Msg      string
+	Error    string
+	Diff     *modules.Diff
+	Elapsed  time.Duration
+	Attempts int
+	Rebooted bool
+	Phases   []modules.Phase
+	RC       *int
+	Stdout   string
+	Stderr   string
+	// Line and Changes describe a command (EventCommand).
+	Line    string
+	Changes bool
+	Recap   map[string]*Stats
+}
+
+// Sink receives events. Sinks are called from several goroutines.
+type Sink interface{ Event(Event) }
+
+type discard struct{}
+
+func (discard) Event(Event) {}
+
+// Discard drops every event.
+var Discard Sink = discard{}
+
+// Multi sends each event to every sink.
+func Multi(sinks ...Sink) Sink { return multi(sinks) }
+
+type multi []Sink
+
+func (m multi) Event(ev Event) {
+	for _, s := range m {
+		s.Event(ev)
+	}
+}
+
+// redactor replaces secrets in every text of an event before any sink
+// sees it: passwords and sensitive variables never reach output or the
+// journal, whatever a module or an error message put in.
+type redactor struct {
+	next    Sink
+	replace *strings.Replacer
+}
+
+func newRedactor(next Sink, secrets []string) Sink {
+	var pairs []string
+	for _, s := range secrets {
+		if s != "" {
+			pairs = append(pairs, s, "********")
+		}
+	}
+	if len(pairs) == 0 {
+		return next
+	}
+	return &redactor{next: next, replace: strings.NewReplacer(pairs...)}
+}
+
+func (r *redactor) Event(ev Event) {
+	for _, s := range []*string{&ev.Msg, &ev.Error, &ev.Stdout, &ev.Stderr, &ev.Line} {
+		*s = r.replace.Replace(*s)
+	}
+	if ev.Diff != nil {
+		ev.Diff = &modules.Diff{Before: r.replace.Replace(ev.Diff.Before), After: r.replace.Replace(ev.Diff.After)}
+	}
+	r.next.Event(ev)
+}
+
+// TextOptions shape human output.
+type TextOptions struct {
+	Color bool
+	// Verbose 1 shows command output of results; 2 also every command sent.
+	Verbose int
+	Diff    bool
+}
+
+// Text renders events for people, in Ansible's shape: a banner per play
+// and task, a line per host result, and a PLAY RECAP.
+func Text(w io.Writer, opts TextOptions) Sink { return &text{w: w, opts: opts} }
+
+type text struct {
+	mu   sync.Mutex
+	w    io.Writer
+	opts TextOptions
+}
+
+const (
+	ansiReset  = "\x1b[0m"
+	ansiRed    = "\x1b[31m"
+	ansiGreen  = "\x1b[32m"
+	ansiYellow = "\x1b[33m"
+	ansiCyan   = "\x1b[36m"
+	ansiDim    = "\x1b[2m"
+)
+
+func (t *text) paint(color, s string) string {
+	if !t.opts.Color {
+		return s
+	}
+	return color + s + ansiReset
+}
+
+func banner(title string) string {
+	const width = 80
+	if pad := width - len(title) - 1; pad > 3 {
+		return title + " " + strings.Repeat("*", pad)
+	}
+	return title + " ***"
+}
+
+func (t *text) Event(ev Event) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	w := t.w
+	switch ev.Type {
+	case EventRunStart:
+		if ev.Check {
+			fmt.Fprintln(w, t.paint(ansiCyan, "CHECK MODE: commands that change a host are refused; \"changed\" means \"would change\"."))
+		}
+	case EventPlayStart:
+		fmt.Fprintf(w, "\n%s\n", banner("PLAY ["+ev.Play+"]"))
+		if len(ev.Hosts) == 0 {
+			fmt.Fprintln(w, t.paint(ansiCyan, "skipped: no hosts matched"))
+		}
+	case EventTaskStart:
+		fmt.Fprintf(w, "\n%s\n", banner("TASK ["+ev.Task+"]"))
+	case EventCommand:
+		if t.opts.Verbose >= 2 {
+			mark := "read"
+			if ev.Changes {
+				mark = "change"
+			}
+			line := fmt.Sprintf("  [%s] %s: %s", hostLabel(ev), mark, ev.Line)
+			if ev.RC != nil {
+				line += fmt.Sprintf(" → rc=%d", *ev.RC)
+			}
+			if ev.Error != "" {
+				line += " → " + ev.Error
+			}
+			fmt.Fprintln(w, t.paint(ansiDim, line))
+		}
+	case EventProgress:
+		fmt.Fprintln(w, t.paint(ansiDim, fmt.Sprintf("  [%s] %s", hostLabel(ev), ev.Msg)))
+	case EventTaskResult:
+		t.result(ev)
+	case EventAbort:
+		fmt.Fprintf(w, "\n%s\n", t.paint(ansiRed, "ABORTED: "+ev.Msg))
+	case EventRecap:
+		fmt.Fprintf(w, "\n%s\n", banner("PLAY RECAP"))
+		width := 0
+		for _, h := range ev.Hosts {
+			width = max(width, len(h))
+		}
+		for _, h := range ev.Hosts {
+			s := ev.Recap[h]
+			line := fmt.Sprintf("%-*s : ok=%d changed=%d unreachable=%d failed=%d skipped=%d ignored=%d",
+				width, h, s.OK, s.Changed, s.Unreachable, s.Failed, s.Skipped, s.Ignored)
+			color := ansiGreen
+			switch {
+			case s.Failed > 0 || s.Unreachable > 0:
+				color = ansiRed
+			case s.Changed > 0:
+				color = ansiYellow
+			}
+			fmt.Fprintln(w, t.paint(color, line))
+		}
+		fmt.Fprintf(w, "\nElapsed %s\n", ev.Elapsed.Round(time.Millisecond))
+	}
+}
+
+func hostLabel(ev Event) string {
+	if ev.Delegate != "" {
+		return ev.Host + " -> " + ev.Delegate
+	}
+	return ev.Host
+}
+
+func (t *text) result(ev Event) {
+	color := map[modules.Status]string{
+		modules.StatusOK: ansiGreen, modules.StatusChanged: ansiYellow, modules.StatusSkipped: ansiCyan,
+		modules.StatusFailed: ansiRed, modules.StatusUnreachable: ansiRed,
+	}[ev.Status]
+	msg := ev.Msg
+	if ev.Error != "" {
+		msg = ev.Error
+	}
+	line := fmt.Sprintf("%s: [%s]", ev.Status, hostLabel(ev))
+	if msg != "" {
+		line += " " + msg
+	}
+	line += fmt.Sprintf(" (%s)", ev.Elapsed.Round(time.Millisecond))
+	if ev.Attempts > 1 {
+		line += fmt.Sprintf(" after %d attempts", ev.Attempts)
+	}
+	fmt.Fprintln(t.w, t.paint(color, line))
+	if ev.Ignored {
+		fmt.Fprintln(t.w, t.paint(ansiCyan, "...ignoring"))
+	}
+	for _, p := range ev.Phases {
+		fmt.Fprintf(t.w, "  %s: %s\n", p.Name, p.Elapsed.Round(time.Millisecond))
+	}
+	if t.opts.Diff && ev.Diff != nil {
+		fmt.Fprint(t.w, t.diff(ev.Diff))
+	}
+	if t.opts.Verbose >= 1 || ev.Status == modules.StatusFailed {
+		for _, s := range []struct{ name, v string }{{"stdout", ev.Stdout}, {"stderr", ev.Stderr}} {
+			if v := strings.TrimRight(s.v, "\r\n"); v != "" && (t.opts.Verbose >= 1 || s.name == "stderr") {
+				fmt.Fprintf(t.w, "  %s:\n", s.name)
+				for _, l := range strings.Split(strings.ReplaceAll(v, "\r\n", "\n"), "\n") {
+					fmt.Fprintf(t.w, "    %s\n", l)
+				}
+			}
+		}
+	}
+}
+
+// diff renders before/after as a line diff.
+func (t *text) diff(d *modules.Diff) string {
+	var b strings.Builder
+	b.WriteString(t.paint(ansiRed, "--- before") + "\n" + t.paint(ansiGreen, "+++ after") + "\n")
+	for _, l := range lineDiff(splitLines(d.Before), splitLines(d.After)) {
+		switch l[0] {
+		case '-':
+			b.WriteString(t.paint(ansiRed, l) + "\n")
+		case '+':
+			b.WriteString(t.paint(ansiGreen, l) + "\n")
+		default:
+			b.WriteString(l + "\n")
+		}
+	}
+	return b.String()
+}
+
+func splitLines(s string) []string {
+	s = strings.TrimRight(s, "\n")
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, "\n")
+}
+
+// lineDiff is a longest-common-subsequence diff; before/after texts are a
+// few dozen lines at most.
+func lineDiff(a, b []string) []string {
+	lcs := make([][]int, len(a)+1)
+	for i := range lcs {
+		lcs[i] = make([]int, len(b)+1)
+	}
+	for i := len(a) - 1; i >= 0; i-- {
+		for j := len(b) - 1; j >= 0; j-- {
+			if a[i] == b[j] {
+				lcs[i][j] = lcs[i+1][j+1] + 1
+			} else {
+				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
+			}
+		}
+	}
+	var out []string
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		switch {
+		case a[i] == b[j]:
+			out = append(out, " "+a[i])
+			i++
+			j++
+		case lcs[i+1][j] >= lcs[i][j+1]:
+			out = append(out, "-"+a[i])
+			i++
+		default:
+			out = append(out, "+"+b[j])
+			j++
+		}
+	}
+	for ; i < len(a); i++ {
+		out = append(out, "-"+a[i])
+	}
+	for ; j < len(b); j++ {
+		out = append(out, "+"+b[j])
+	}
+	return out
+}
+
+// jsonEvent is the stable machine form of an event: one JSON object per
+// line, fields omitted when empty, durations in seconds.
+type jsonEvent struct {
+	Type     EventType          `json:"event"`
+	Time     string             `json:"time"`
+	Check    bool               `json:"check,omitempty"`
+	Play     string             `json:"play,omitempty"`
+	Task     string             `json:"task,omitempty"`
+	Module   string             `json:"module,omitempty"`
+	Hosts    []string           `json:"hosts,omitempty"`
+	Host     string             `json:"host,omitempty"`
+	Delegate string             `json:"delegate_to,omitempty"`
+	Status   modules.Status     `json:"status,omitempty"`
+	Ignored  bool               `json:"ignored,omitempty"`
+	Msg      string             `json:"msg,omitempty"`
+	Error    string             `json:"error,omitempty"`
+	Diff     *jsonDiff          `json:"diff,omitempty"`
+	Elapsed  *float64           `json:"elapsed,omitempty"`
+	Attempts int                `json:"attempts,omitempty"`
+	Rebooted bool               `json:"rebooted,omitempty"`
+	Phases   map[string]float64 `json:"phases,omitempty"`
+	RC       *int               `json:"rc,omitempty"`
+	Stdout   string             `json:"stdout,omitempty"`
+	Stderr   string             `json:"stderr,omitempty"`
+	Line     string             `json:"line,omitempty"`
+	Changes  bool               `json:"changes,omitempty"`
+	Recap    map[string]*Stats  `json:"recap,omitempty"`
+}
+
+type jsonDiff struct {
+	Before string `json:"before"`
+	After  string `json:"after"`
+}
+
+func toJSON(ev Event) jsonEvent {
+	j := jsonEvent{
+		Type: ev.Type, Time: ev.Time.UTC().Format(time.RFC3339Nano), Check: ev.Check,
+		Play: ev.Play, Task: ev.Task, Module: ev.Module, Hosts: ev.Hosts, Host: ev.Host,
+		Delegate: ev.Delegate, Status: ev.Status, Ignored: ev.Ignored, Msg: ev.Msg, Error: ev.Error,
+		Attempts: ev.Attempts, Rebooted: ev.Rebooted, RC: ev.RC, Stdout: ev.Stdout, Stderr: ev.Stderr,
+		Line: ev.Line, Changes: ev.Changes, Recap: ev.Recap,
+	}
+	if ev.Diff != nil {
+		j.Diff = &jsonDiff{Before: ev.Diff.Before, After: ev.Diff.After}
+	}
+	if ev.Type == EventTaskResult || ev.Type == EventRecap || ev.Type == EventCommand {
+		s := ev.Elapsed.Seconds()
+		j.Elapsed = &s
+	}
+	if len(ev.Phases) > 0 {
+		j.Phases = map[string]float64{}
+		for _, p := range ev.Phases {
+			j.Phases[p.Name] = p.Elapsed.Seconds()
+		}
+	}
+	return j
+}
+
+// JSON writes one JSON object per event, one per line.
+func JSON(w io.Writer) Sink { return &jsonSink{enc: json.NewEncoder(w)} }
+
+type jsonSink struct {
+	mu  sync.Mutex
+	enc *json.Encoder
+}
+
+func (s *jsonSink) Event(ev Event) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_ = s.enc.Encode(toJSON(ev))
+}
+
+// Journal appends each task result, per host, to a file as it happens,
+// and syncs the file after each, so that after a crash or a power cut the
+// journal says exactly which tasks had finished where.
+type Journal struct {
+	mu  sync.Mutex
+	f   *os.File
+	err error
+}
+
+// OpenJournal opens (or creates) path for appending.
+func OpenJournal(path string) (*Journal, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("opening journal: %w", err)
+	}
+	return &Journal{f: f}, nil
+}
+
+// Event records run boundaries and task results.
+func (j *Journal) Event(ev Event) {
+	switch ev.Type {
+	case EventRunStart, EventTaskResult, EventAbort, EventRecap:
+	default:
+		return
+	}
+	b, err := json.Marshal(toJSON(ev))
+	if err != nil {
+		return
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.err != nil {
+		return
+	}
+	if _, err := j.f.Write(append(b, '\n')); err != nil {
+		j.err = err
+		return
+	}
+	j.err = j.f.Sync()
+}
+
+// Close closes the file and reports the first write error, if any.
+func (j *Journal) Close() error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	cerr := j.f.Close()
+	if j.err != nil {
+		return fmt.Errorf("writing journal: %w", j.err)
+	}
+	return cerr
+}

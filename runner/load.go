@@ -1,0 +1,620 @@
+package runner
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/agext/levenshtein"
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/ext/typeexpr"
+	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+
+	"github.com/winplay/winplay/modules"
+)
+
+// LoadOptions carries the variable values given on the command line.
+type LoadOptions struct {
+	// Vars are -e name=value pairs, in order; later ones win.
+	Vars []string
+	// VarFiles are --var-file paths, applied before Vars.
+	VarFiles []string
+}
+
+var fileSchema = &hcl.BodySchema{
+	Blocks: []hcl.BlockHeaderSchema{
+		{Type: "variable", LabelNames: []string{"name"}},
+		{Type: "play", LabelNames: []string{"name"}},
+	},
+}
+
+var variableSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{
+		{Name: "description"}, {Name: "default"}, {Name: "type"}, {Name: "sensitive"},
+	},
+}
+
+var playSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{
+		{Name: "hosts", Required: true}, {Name: "serial"}, {Name: "order"},
+		{Name: "any_errors_fatal"}, {Name: "max_fail_percentage"}, {Name: "tags"},
+	},
+	Blocks: []hcl.BlockHeaderSchema{{Type: "task", LabelNames: []string{"name"}}},
+}
+
+// taskMeta lists the meta-arguments every task accepts next to its module.
+var taskMeta = []hcl.AttributeSchema{
+	{Name: "when"}, {Name: "register"}, {Name: "retries"}, {Name: "delay"}, {Name: "until"},
+	{Name: "timeout"}, {Name: "on"}, {Name: "run_once"}, {Name: "ignore_errors"},
+	{Name: "check_mode"}, {Name: "tags"}, {Name: "reboot"}, {Name: "changed_when"},
+	{Name: "failed_when"},
+}
+
+func taskSchema() *hcl.BodySchema {
+	s := &hcl.BodySchema{Attributes: taskMeta}
+	for _, name := range modules.Names() {
+		s.Blocks = append(s.Blocks, hcl.BlockHeaderSchema{Type: name})
+	}
+	return s
+}
+
+var playOrders = []string{"inventory", "reverse_inventory", "sorted", "reverse_sorted", "shuffle"}
+
+// reservedNames are the roots of expressions; a registered result cannot
+// take one of them, nor a field of the host objects it is listed in.
+var reservedNames = []string{"var", "host", "hosts", "self", "run", "name", "address", "port", "groups", "vars"}
+
+// Load parses and decodes a playbook file and resolves its variables. The
+// result still has to be bound to an inventory (Bind) before it can run.
+func Load(filename string, opts LoadOptions) (*Plan, hcl.Diagnostics) {
+	parser := hclparse.NewParser()
+	file, diags := parser.ParseHCLFile(filename)
+	plan := &Plan{Files: parser.Files()}
+	if diags.HasErrors() {
+		return plan, diags
+	}
+	content, d := file.Body.Content(fileSchema)
+	diags = append(diags, d...)
+
+	seenVars := map[string]*Variable{}
+	seenPlays := map[string]hcl.Range{}
+	for _, block := range content.Blocks {
+		switch block.Type {
+		case "variable":
+			v, d := decodeVariable(block)
+			diags = append(diags, d...)
+			if v == nil {
+				continue
+			}
+			if prev, dup := seenVars[v.Name]; dup {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError, Summary: "Duplicate variable",
+					Detail:  fmt.Sprintf("A variable named %q was already declared at %s.", v.Name, prev.DeclRange),
+					Subject: &block.LabelRanges[0],
+				})
+				continue
+			}
+			seenVars[v.Name] = v
+			plan.Variables = append(plan.Variables, v)
+		}
+	}
+	diags = append(diags, plan.resolveVariables(parser, opts)...)
+	if diags.HasErrors() {
+		return plan, diags
+	}
+	for _, block := range content.Blocks {
+		if block.Type != "play" {
+			continue
+		}
+		name := block.Labels[0]
+		if prev, dup := seenPlays[name]; dup {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError, Summary: "Duplicate play name",
+				Detail:  fmt.Sprintf("A play named %q was already declared at %s; names identify plays in output and --start-at-task.", name, prev),
+				Subject: &block.LabelRanges[0],
+			})
+		}
+		seenPlays[name] = block.DefRange
+		play, d := plan.decodePlay(block)
+		diags = append(diags, d...)
+		if play != nil {
+			plan.Plays = append(plan.Plays, play)
+		}
+	}
+	if len(plan.Plays) == 0 && !diags.HasErrors() {
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError, Summary: "No plays",
+			Detail:  "A playbook needs at least one play block.",
+			Subject: file.Body.MissingItemRange().Ptr(),
+		})
+	}
+	diags = append(diags, plan.checkRegisters()...)
+	return plan, diags
+}
+
+func decodeVariable(block *hcl.Block) (*Variable, hcl.Diagnostics) {
+	content, diags := block.Body.Content(variableSchema)
+	v := &Variable{
+		Name: block.Labels[0], Type: cty.DynamicPseudoType, Default: cty.NilVal,
+		DeclRange: block.DefRange,
+	}
+	if !hclsyntax.ValidIdentifier(v.Name) {
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError, Summary: "Invalid variable name",
+			Detail:  "A variable name must start with a letter and contain only letters, digits, underscores and dashes.",
+			Subject: &block.LabelRanges[0],
+		})
+		return nil, diags
+	}
+	if attr, ok := content.Attributes["description"]; ok {
+		diags = append(diags, decodeStatic(attr, &v.Description)...)
+	}
+	if attr, ok := content.Attributes["sensitive"]; ok {
+		diags = append(diags, decodeStatic(attr, &v.Sensitive)...)
+	}
+	if attr, ok := content.Attributes["type"]; ok {
+		ty, d := typeexpr.TypeConstraint(attr.Expr)
+		diags = append(diags, d...)
+		if !d.HasErrors() {
+			v.Type = ty
+		}
+	}
+	if attr, ok := content.Attributes["default"]; ok {
+		val, d := attr.Expr.Value(nil)
+		diags = append(diags, d...)
+		if !d.HasErrors() {
+			conv, err := convert.Convert(val, v.Type)
+			if err != nil {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError, Summary: "Invalid default value for variable",
+					Detail:  fmt.Sprintf("This default value is not compatible with the variable's type constraint: %s.", err),
+					Subject: attr.Expr.Range().Ptr(),
+				})
+			} else {
+				v.Default = conv
+			}
+		}
+	}
+	return v, diags
+}
+
+// resolveVariables sets each variable's value from its default, the var
+// files and -e, in that order.
+func (p *Plan) resolveVariables(parser *hclparse.Parser, opts LoadOptions) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	byName := map[string]*Variable{}
+	for _, v := range p.Variables {
+		v.Value = v.Default
+		byName[v.Name] = v
+	}
+	for _, path := range opts.VarFiles {
+		f, d := parser.ParseHCLFile(path)
+		p.Files = parser.Files()
+		diags = append(diags, d...)
+		if d.HasErrors() {
+			continue
+		}
+		attrs, d := f.Body.JustAttributes()
+		diags = append(diags, d...)
+		for name, attr := range attrs {
+			v, ok := byName[name]
+			if !ok {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError, Summary: "Undeclared variable",
+					Detail:  fmt.Sprintf("The playbook declares no variable named %q.%s", name, suggest(name, variableNames(p.Variables))),
+					Subject: attr.NameRange.Ptr(),
+				})
+				continue
+			}
+			val, d := attr.Expr.Value(nil)
+			diags = append(diags, d...)
+			if d.HasErrors() {
+				continue
+			}
+			conv, err := convert.Convert(val, v.Type)
+			if err != nil {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError, Summary: "Invalid value for variable",
+					Detail:  fmt.Sprintf("Variable %q: %s.", name, err),
+					Subject: attr.Expr.Range().Ptr(),
+				})
+				continue
+			}
+			v.Value = conv
+		}
+	}
+	for _, kv := range opts.Vars {
+		name, raw, ok := strings.Cut(kv, "=")
+		if !ok {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError, Summary: "Invalid -e option",
+				Detail: fmt.Sprintf("%q must be name=value.", kv),
+			})
+			continue
+		}
+		v, known := byName[name]
+		if !known {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError, Summary: "Undeclared variable",
+				Detail: fmt.Sprintf("-e %s: the playbook declares no variable named %q.%s", name, name, suggest(name, variableNames(p.Variables))),
+			})
+			continue
+		}
+		val, err := parseCLIValue(raw, v.Type)
+		if err != nil {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError, Summary: "Invalid value for variable",
+				Detail: fmt.Sprintf("-e %s: %s", name, err),
+			})
+			continue
+		}
+		v.Value = val
+	}
+	p.vars = map[string]cty.Value{}
+	for _, v := range p.Variables {
+		if v.Value == cty.NilVal {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError, Summary: "No value for required variable",
+				Detail:  fmt.Sprintf("Variable %q has no default; pass -e %s=VALUE or set it in a --var-file.", v.Name, v.Name),
+				Subject: v.DeclRange.Ptr(),
+			})
+			p.vars[v.Name] = cty.DynamicVal
+			continue
+		}
+		p.vars[v.Name] = v.Value
+	}
+	return diags
+}
+
+// parseCLIValue reads a -e value: verbatim for strings, as an HCL literal
+// for other types (numbers, bools, lists).
+func parseCLIValue(raw string, ty cty.Type) (cty.Value, error) {
+	if ty == cty.String || ty == cty.DynamicPseudoType {
+		return cty.StringVal(raw), nil
+	}
+	expr, diags := hclsyntax.ParseExpression([]byte(raw), "-e", hcl.InitialPos)
+	if diags.HasErrors() {
+		return cty.NilVal, fmt.Errorf("%q is not a valid %s value: %s", raw, ty.FriendlyName(), diags[0].Detail)
+	}
+	val, diags := expr.Value(nil)
+	if diags.HasErrors() {
+		return cty.NilVal, fmt.Errorf("%q is not a valid %s value: %s", raw, ty.FriendlyName(), diags[0].Detail)
+	}
+	conv, err := convert.Convert(val, ty)
+	if err != nil {
+		return cty.NilVal, fmt.Errorf("%q is not a valid %s value: %s", raw, ty.FriendlyName(), err)
+	}
+	return conv, nil
+}
+
+func (p *Plan) decodePlay(block *hcl.Block) (*Play, hcl.Diagnostics) {
+	content, diags := block.Body.Content(playSchema)
+	play := &Play{Name: block.Labels[0], Order: "inventory", MaxFailPercentage: -1, DeclRange: block.DefRange}
+	ctx := p.staticContext()
+
+	if attr, ok := content.Attributes["hosts"]; ok {
+		play.HostsRange = attr.Expr.Range()
+		val, d := evalStatic(attr.Expr, ctx)
+		diags = append(diags, d...)
+		if !d.HasErrors() {
+			hosts, err := stringList(val)
+			if err != nil || len(hosts) == 0 {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError, Summary: "Invalid hosts",
+					Detail:  "hosts must be a host pattern or a non-empty list of them, such as \"cluster\" or [var.rebuilt].",
+					Subject: attr.Expr.Range().Ptr(),
+				})
+			}
+			play.Hosts = hosts
+		}
+	}
+	if attr, ok := content.Attributes["serial"]; ok {
+		batches, d := decodeSerial(attr.Expr, ctx)
+		diags = append(diags, d...)
+		play.Serial = batches
+	}
+	if attr, ok := content.Attributes["order"]; ok {
+		diags = append(diags, decodeStaticWith(attr, ctx, &play.Order)...)
+		if !contains(playOrders, play.Order) {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError, Summary: "Invalid order",
+				Detail:  fmt.Sprintf("order must be one of %s.%s", strings.Join(playOrders, ", "), suggest(play.Order, playOrders)),
+				Subject: attr.Expr.Range().Ptr(),
+			})
+		}
+	}
+	if attr, ok := content.Attributes["any_errors_fatal"]; ok {
+		diags = append(diags, decodeStaticWith(attr, ctx, &play.AnyErrorsFatal)...)
+	}
+	if attr, ok := content.Attributes["max_fail_percentage"]; ok {
+		d := decodeStaticWith(attr, ctx, &play.MaxFailPercentage)
+		diags = append(diags, d...)
+		if !d.HasErrors() && (play.MaxFailPercentage < 0 || play.MaxFailPercentage > 100) {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError, Summary: "Invalid max_fail_percentage",
+				Detail:  "max_fail_percentage must be between 0 and 100.",
+				Subject: attr.Expr.Range().Ptr(),
+			})
+		}
+	}
+	if attr, ok := content.Attributes["tags"]; ok {
+		diags = append(diags, decodeStaticWith(attr, ctx, &play.Tags)...)
+	}
+
+	names := map[string]hcl.Range{}
+	for _, tb := range content.Blocks {
+		name := tb.Labels[0]
+		if prev, dup := names[name]; dup {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError, Summary: "Duplicate task name",
+				Detail:  fmt.Sprintf("Play %q already has a task named %q (at %s); task names identify results in output, the journal and --start-at-task.", play.Name, name, prev),
+				Subject: &tb.LabelRanges[0],
+			})
+		}
+		names[name] = tb.DefRange
+		task, d := p.decodeTask(play, tb)
+		diags = append(diags, d...)
+		if task != nil {
+			play.Tasks = append(play.Tasks, task)
+		}
+	}
+	if len(content.Blocks) == 0 {
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError, Summary: "Empty play",
+			Detail:  fmt.Sprintf("Play %q has no tasks.", play.Name),
+			Subject: &block.DefRange,
+		})
+	}
+	return play, diags
+}
+
+func decodeSerial(expr hcl.Expression, ctx *hcl.EvalContext) ([]Batch, hcl.Diagnostics) {
+	val, diags := evalStatic(expr, ctx)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	bad := func(detail string) hcl.Diagnostics {
+		return append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError, Summary: "Invalid serial",
+			Detail:  "serial must be a number of hosts, a percentage such as \"50%\", or a list of them: " + detail,
+			Subject: expr.Range().Ptr(),
+		})
+	}
+	var items []cty.Value
+	if val.Type().IsListType() || val.Type().IsTupleType() {
+		items = val.AsValueSlice()
+		if len(items) == 0 {
+			return nil, bad("the list is empty.")
+		}
+	} else {
+		items = []cty.Value{val}
+	}
+	var batches []Batch
+	for _, it := range items {
+		if it.IsNull() {
+			return nil, bad("null.")
+		}
+		switch it.Type() {
+		case cty.Number:
+			f, _ := it.AsBigFloat().Float64()
+			if f < 1 || f != float64(int(f)) {
+				return nil, bad(fmt.Sprintf("%v is not a whole number of at least 1.", f))
+			}
+			batches = append(batches, Batch{Count: int(f)})
+		case cty.String:
+			s := strings.TrimSpace(it.AsString())
+			pct, ok := strings.CutSuffix(s, "%")
+			f, err := strconv.ParseFloat(pct, 64)
+			if ok && err == nil && f > 0 && f <= 100 {
+				batches = append(batches, Batch{Percent: f})
+				continue
+			}
+			if n, err := strconv.Atoi(s); err == nil && n >= 1 {
+				batches = append(batches, Batch{Count: n})
+				continue
+			}
+			return nil, bad(fmt.Sprintf("%q is neither.", s))
+		default:
+			return nil, bad(fmt.Sprintf("a %s is neither.", it.Type().FriendlyName()))
+		}
+	}
+	return batches, diags
+}
+
+func (p *Plan) decodeTask(play *Play, block *hcl.Block) (*Task, hcl.Diagnostics) {
+	content, diags := block.Body.Content(taskSchema())
+	task := &Task{Name: block.Labels[0], Play: play, Retries: -1, DeclRange: block.DefRange}
+	ctx := p.staticContext()
+
+	switch len(content.Blocks) {
+	case 0:
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError, Summary: "Missing module",
+			Detail:  fmt.Sprintf("Task %q needs exactly one module block, such as service { ... }. Modules: %s.", task.Name, strings.Join(modules.Names(), ", ")),
+			Subject: &block.DefRange,
+		})
+	case 1:
+		mb := content.Blocks[0]
+		task.Module, _ = modules.Lookup(mb.Type)
+		task.Body = mb.Body
+		task.ModuleRange = mb.DefRange
+	default:
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError, Summary: "More than one module",
+			Detail:  fmt.Sprintf("Task %q has a %s block and a %s block; a task runs exactly one module.", task.Name, content.Blocks[0].Type, content.Blocks[1].Type),
+			Subject: &content.Blocks[1].DefRange,
+		})
+	}
+
+	attrs := content.Attributes
+	for name, target := range map[string]*hcl.Expression{
+		"when": &task.When, "until": &task.Until, "on": &task.On,
+		"changed_when": &task.ChangedWhen, "failed_when": &task.FailedWhen,
+	} {
+		if attr, ok := attrs[name]; ok {
+			*target = attr.Expr
+		}
+	}
+	if attr, ok := attrs["register"]; ok {
+		d := decodeStaticWith(attr, ctx, &task.Register)
+		diags = append(diags, d...)
+		if !d.HasErrors() && (!hclsyntax.ValidIdentifier(task.Register) || contains(reservedNames, task.Register)) {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError, Summary: "Invalid register name",
+				Detail:  fmt.Sprintf("%q cannot name a registered result: use an identifier other than %s.", task.Register, strings.Join(reservedNames, ", ")),
+				Subject: attr.Expr.Range().Ptr(),
+			})
+		}
+	}
+	if attr, ok := attrs["retries"]; ok {
+		d := decodeStaticWith(attr, ctx, &task.Retries)
+		diags = append(diags, d...)
+		if !d.HasErrors() && (task.Retries < 0 || task.Retries > 1000) {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError, Summary: "Invalid retries",
+				Detail: "retries must be between 0 and 1000.", Subject: attr.Expr.Range().Ptr(),
+			})
+		}
+	}
+	for name, target := range map[string]*time.Duration{"delay": &task.Delay, "timeout": &task.Timeout} {
+		if attr, ok := attrs[name]; ok {
+			diags = append(diags, decodeDuration(attr, ctx, target)...)
+		}
+	}
+	for name, target := range map[string]*bool{"run_once": &task.RunOnce, "ignore_errors": &task.IgnoreErrors} {
+		if attr, ok := attrs[name]; ok {
+			diags = append(diags, decodeStaticWith(attr, ctx, target)...)
+		}
+	}
+	if attr, ok := attrs["check_mode"]; ok {
+		var b bool
+		d := decodeStaticWith(attr, ctx, &b)
+		diags = append(diags, d...)
+		task.CheckMode = &b
+	}
+	task.Tags = append(task.Tags, play.Tags...)
+	if attr, ok := attrs["tags"]; ok {
+		var tags []string
+		diags = append(diags, decodeStaticWith(attr, ctx, &tags)...)
+		task.Tags = append(task.Tags, tags...)
+	}
+	if attr, ok := attrs["reboot"]; ok {
+		d := decodeStaticWith(attr, ctx, &task.Reboot)
+		diags = append(diags, d...)
+		if !d.HasErrors() && !contains([]string{"if_required", "always", "never"}, task.Reboot) {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError, Summary: "Invalid reboot",
+				Detail:  fmt.Sprintf("reboot must be \"if_required\", \"always\" or \"never\".%s", suggest(task.Reboot, []string{"if_required", "always", "never"})),
+				Subject: attr.Expr.Range().Ptr(),
+			})
+		}
+		if task.Reboot == "never" {
+			task.Reboot = ""
+		}
+		if task.Reboot != "" {
+			if _, ok := modules.Lookup("reboot"); !ok {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError, Summary: "Reboot not available",
+					Detail: "This build of winplay has no reboot module.", Subject: attr.Expr.Range().Ptr(),
+				})
+			}
+		}
+	}
+	if task.Until != nil && task.Retries < 0 {
+		task.Retries = 3 // Ansible's default when until is given
+	}
+	if task.Until != nil && task.Delay == 0 {
+		task.Delay = 5 * time.Second
+	}
+	return task, diags
+}
+
+// checkRegisters rejects a register name used twice in a way that would
+// hide the first result, and references to results no earlier task
+// registers (the binding step checks the rest).
+func (p *Plan) checkRegisters() hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	seen := map[string]*Task{}
+	for _, play := range p.Plays {
+		for _, t := range play.Tasks {
+			if t.Register == "" {
+				continue
+			}
+			if prev, dup := seen[t.Register]; dup && prev.Play == play {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagWarning, Summary: "Register name reused",
+					Detail:  fmt.Sprintf("Task %q registers %q again; it replaces the result of task %q.", t.Name, t.Register, prev.Name),
+					Subject: t.DeclRange.Ptr(),
+				})
+			}
+			seen[t.Register] = t
+		}
+	}
+	return diags
+}
+
+func decodeStatic(attr *hcl.Attribute, target any) hcl.Diagnostics {
+	return decodeStaticWith(attr, nil, target)
+}
+
+func decodeDuration(attr *hcl.Attribute, ctx *hcl.EvalContext, target *time.Duration) hcl.Diagnostics {
+	var s string
+	val, diags := evalStatic(attr.Expr, ctx)
+	if diags.HasErrors() {
+		return diags
+	}
+	if val.Type() == cty.Number {
+		f, _ := val.AsBigFloat().Float64()
+		*target = time.Duration(f * float64(time.Second))
+		return diags
+	}
+	if err := decodeValue(val, &s); err == nil {
+		if d, err := time.ParseDuration(s); err == nil && d >= 0 {
+			*target = d
+			return diags
+		}
+	}
+	return append(diags, &hcl.Diagnostic{
+		Severity: hcl.DiagError, Summary: "Invalid duration",
+		Detail:  fmt.Sprintf("%s must be a duration such as \"30s\" or \"10m\", or a number of seconds.", attr.Name),
+		Subject: attr.Expr.Range().Ptr(),
+	})
+}
+
+func variableNames(vars []*Variable) []string {
+	names := make([]string, len(vars))
+	for i, v := range vars {
+		names[i] = v.Name
+	}
+	return names
+}
+
+// suggest returns " Did you mean "x"?" for the closest name, or "".
+func suggest(name string, names []string) string {
+	best, bestDist := "", 3
+	sorted := append([]string(nil), names...)
+	sort.Strings(sorted)
+	for _, n := range sorted {
+		if d := levenshtein.Distance(name, n, nil); d < bestDist {
+			best, bestDist = n, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" Did you mean %q?", best)
+}
+
+func contains(list []string, v string) bool {
+	for _, s := range list {
+		if s == v {
+			return true
+		}
+	}
+	return false
+}

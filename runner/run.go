@@ -1,0 +1,725 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/winplay/winplay/inventory"
+	"github.com/winplay/winplay/modules"
+)
+
+// Connector opens connections to inventory hosts; runner/conn provides the
+// WinRM one. Connect does no I/O: the first command connects.
+type Connector interface {
+	Connect(h *inventory.Host) (Connection, error)
+}
+
+// Connection is a host connection the runner can close.
+type Connection interface {
+	modules.Host
+	Close() error
+}
+
+// StepAnswer is the answer to --step's question before a task.
+type StepAnswer int
+
+// The answers --step accepts, as Ansible's: yes, no, continue without asking.
+const (
+	StepYes StepAnswer = iota
+	StepNo
+	StepContinue
+)
+
+// Options steer a run.
+type Options struct {
+	Check bool
+	Diff  bool
+	// Forks bounds how many hosts run a task at once; default 5.
+	Forks    int
+	Tags     []string
+	SkipTags []string
+	// StartAt skips tasks before the first one with this name.
+	StartAt string
+	// Step, when set, is asked before each task.
+	Step      func(*Task) StepAnswer
+	Connector Connector
+	Events    Sink
+	Timing    modules.Timing
+	// Secrets are strings (passwords, sensitive variables) replaced by
+	// ******** in every event.
+	Secrets []string
+}
+
+// Stats counts task results per host, as Ansible's recap does: OK includes
+// Changed, and an ignored failure counts as OK and Ignored.
+type Stats struct {
+	OK          int `json:"ok"`
+	Changed     int `json:"changed"`
+	Unreachable int `json:"unreachable"`
+	Failed      int `json:"failed"`
+	Skipped     int `json:"skipped"`
+	Ignored     int `json:"ignored"`
+}
+
+// Summary is the outcome of a run.
+type Summary struct {
+	Hosts []string // in first-seen order
+	Stats map[string]*Stats
+	// Aborted is set when any_errors_fatal or max_fail_percentage stopped
+	// the run, or the user interrupted it.
+	Aborted bool
+}
+
+// Exit codes, as documented in the README (Ansible's numbering).
+const (
+	ExitOK          = 0
+	ExitError       = 1
+	ExitFailed      = 2
+	ExitUnreachable = 3
+	ExitInvalid     = 4
+	ExitInterrupted = 99
+)
+
+// ExitCode is the process exit code for this outcome.
+func (s *Summary) ExitCode() int {
+	failed, unreachable := false, false
+	for _, st := range s.Stats {
+		failed = failed || st.Failed > 0
+		unreachable = unreachable || st.Unreachable > 0
+	}
+	switch {
+	case failed:
+		return ExitFailed
+	case unreachable:
+		return ExitUnreachable
+	case s.Aborted:
+		return ExitFailed
+	}
+	return ExitOK
+}
+
+type hostState struct {
+	failed, unreachable bool
+}
+
+type engine struct {
+	plan  *Plan
+	inv   *inventory.Inventory
+	opts  Options
+	scope *scope
+	sink  Sink
+
+	mu      sync.Mutex
+	conns   map[string]Connection
+	hosts   map[string]*hostState
+	summary *Summary
+
+	started  bool // --start-at-task reached
+	stepping bool
+}
+
+// Run runs a bound plan. It returns an error only when the run could not
+// proceed at all; task failures are in the Summary.
+func Run(ctx context.Context, plan *Plan, inv *inventory.Inventory, opts Options) (*Summary, error) {
+	if opts.Connector == nil {
+		return nil, errors.New("runner: no connector")
+	}
+	if opts.Forks <= 0 {
+		opts.Forks = 5
+	}
+	sink := opts.Events
+	if sink == nil {
+		sink = Discard
+	}
+	e := &engine{
+		plan: plan, inv: inv, opts: opts,
+		scope:    newScope(plan, inv, opts.Check, opts.Diff),
+		sink:     newRedactor(sink, opts.Secrets),
+		conns:    map[string]Connection{},
+		hosts:    map[string]*hostState{},
+		summary:  &Summary{Stats: map[string]*Stats{}},
+		started:  opts.StartAt == "",
+		stepping: opts.Step != nil,
+	}
+	defer e.closeAll()
+	e.emit(Event{Type: EventRunStart, Check: opts.Check})
+	start := time.Now()
+	for _, play := range plan.Plays {
+		if err := e.runPlay(ctx, play); err != nil {
+			e.summary.Aborted = true
+			e.emit(Event{Type: EventAbort, Msg: err.Error()})
+			break
+		}
+	}
+	e.emit(Event{Type: EventRecap, Recap: e.summary.Stats, Hosts: e.summary.Hosts, Elapsed: time.Since(start)})
+	return e.summary, nil
+}
+
+func (e *engine) state(name string) *hostState {
+	st, ok := e.hosts[name]
+	if !ok {
+		st = &hostState{}
+		e.hosts[name] = st
+		e.summary.Hosts = append(e.summary.Hosts, name)
+		e.summary.Stats[name] = &Stats{}
+	}
+	return st
+}
+
+func (e *engine) active(hosts []*inventory.Host) []*inventory.Host {
+	var out []*inventory.Host
+	for _, h := range hosts {
+		st := e.state(h.Name)
+		if !st.failed && !st.unreachable {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// errAbort carries why a play stopped the whole run.
+type errAbort struct{ reason string }
+
+func (e errAbort) Error() string { return e.reason }
+
+func (e *engine) runPlay(ctx context.Context, play *Play) error {
+	hosts := orderHosts(e.active(play.hosts), play.Order)
+	e.emit(Event{Type: EventPlayStart, Play: play.Name, Hosts: hostNames(hosts)})
+	if len(hosts) == 0 {
+		return nil
+	}
+	for _, batch := range makeBatches(hosts, play.Serial) {
+		if err := e.runBatch(ctx, play, batch); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (e *engine) runBatch(ctx context.Context, play *Play, batch []*inventory.Host) error {
+	failedInBatch := map[string]bool{}
+	for _, task := range play.Tasks {
+		if err := ctx.Err(); err != nil {
+			return errAbort{"interrupted: " + err.Error()}
+		}
+		if !e.selected(task) {
+			continue
+		}
+		active := e.active(batch)
+		if len(active) == 0 {
+			return nil
+		}
+		if e.stepping {
+			switch e.opts.Step(task) {
+			case StepNo:
+				continue
+			case StepContinue:
+				e.stepping = false
+			}
+		}
+		e.emit(Event{Type: EventTaskStart, Play: play.Name, Task: task.Name, Module: task.Module.Name, Hosts: hostNames(active)})
+		results := e.runTask(ctx, task, active)
+
+		fatal := false
+		for _, r := range results {
+			if r.status == modules.StatusFailed && !r.ignored || r.status == modules.StatusUnreachable {
+				failedInBatch[r.host.Name] = true
+				fatal = true
+			}
+		}
+		if fatal && play.AnyErrorsFatal {
+			return errAbort{fmt.Sprintf("any_errors_fatal: task %q failed on %s; stopping the run", task.Name, strings.Join(failedNames(results), ", "))}
+		}
+		if play.MaxFailPercentage >= 0 {
+			pct := 100 * float64(len(failedInBatch)) / float64(len(batch))
+			if pct > play.MaxFailPercentage {
+				return errAbort{fmt.Sprintf("max_fail_percentage: %.0f%% of the batch failed (more than %.0f%%); stopping the run", pct, play.MaxFailPercentage)}
+			}
+		}
+	}
+	return nil
+}
+
+func failedNames(results []hostResult) []string {
+	var names []string
+	for _, r := range results {
+		if r.status == modules.StatusFailed && !r.ignored || r.status == modules.StatusUnreachable {
+			names = append(names, r.host.Name)
+		}
+	}
+	return names
+}
+
+// selected applies --start-at-task, --tags and --skip-tags. Tags follow
+// Ansible: "always" runs unless skipped by name, "never" runs only when
+// asked for by name, "all" selects everything else.
+func (e *engine) selected(t *Task) bool {
+	if !e.started {
+		if t.Name != e.opts.StartAt {
+			return false
+		}
+		e.started = true
+	}
+	for _, s := range e.opts.SkipTags {
+		if slices.Contains(t.Tags, s) {
+			return false
+		}
+	}
+	if len(e.opts.Tags) == 0 {
+		return !slices.Contains(t.Tags, "never")
+	}
+	if slices.Contains(t.Tags, "always") {
+		return true
+	}
+	for _, want := range e.opts.Tags {
+		if slices.Contains(t.Tags, want) || want == "all" && !slices.Contains(t.Tags, "never") {
+			return true
+		}
+	}
+	return false
+}
+
+type hostResult struct {
+	host     *inventory.Host
+	delegate string
+	status   modules.Status
+	ignored  bool
+	res      *modules.Result
+	err      error
+	attempts int
+	elapsed  time.Duration
+}
+
+func (e *engine) runTask(ctx context.Context, task *Task, hosts []*inventory.Host) []hostResult {
+	run := hosts
+	if task.RunOnce {
+		run = hosts[:1]
+	}
+	e.scope.hostsObject() // build once before the hosts read it concurrently
+	results := make([]hostResult, len(run))
+	sem := make(chan struct{}, e.opts.Forks)
+	var wg sync.WaitGroup
+	for i, h := range run {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			r := e.runOn(ctx, task, h)
+			results[i] = r
+			e.report(task, r)
+		}()
+	}
+	wg.Wait()
+
+	for _, r := range results {
+		e.record(r)
+	}
+	if task.Register != "" {
+		for _, r := range results {
+			val := resultValue(r.status, r.res, r.err, r.attempts, r.elapsed)
+			if task.RunOnce {
+				for _, h := range hosts {
+					e.scope.register(h.Name, task.Register, val)
+				}
+			} else {
+				e.scope.register(r.host.Name, task.Register, val)
+			}
+		}
+	}
+	return results
+}
+
+func (e *engine) record(r hostResult) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	st := e.state(r.host.Name)
+	stats := e.summary.Stats[r.host.Name]
+	switch r.status {
+	case modules.StatusOK:
+		stats.OK++
+	case modules.StatusChanged:
+		stats.OK++
+		stats.Changed++
+	case modules.StatusSkipped:
+		stats.Skipped++
+	case modules.StatusUnreachable:
+		stats.Unreachable++
+		st.unreachable = true
+	case modules.StatusFailed:
+		if r.ignored {
+			stats.OK++
+			stats.Ignored++
+		} else {
+			stats.Failed++
+			st.failed = true
+		}
+	}
+}
+
+func (e *engine) report(task *Task, r hostResult) {
+	ev := Event{
+		Type: EventTaskResult, Play: task.Play.Name, Task: task.Name, Module: task.Module.Name,
+		Host: r.host.Name, Delegate: r.delegate, Status: r.status, Ignored: r.ignored,
+		Elapsed: r.elapsed, Attempts: r.attempts, Check: e.opts.Check,
+	}
+	if r.err != nil {
+		ev.Error = r.err.Error()
+	}
+	if r.res != nil {
+		ev.Msg = r.res.Msg
+		ev.Diff = r.res.Diff
+		ev.Rebooted = r.res.Rebooted
+		ev.Phases = r.res.Phases
+		if r.res.Output != nil {
+			rc := r.res.Output.ExitCode
+			ev.RC = &rc
+			ev.Stdout, ev.Stderr = r.res.Output.Stdout, r.res.Output.Stderr
+		}
+	}
+	e.emit(ev)
+}
+
+func (e *engine) emit(ev Event) {
+	if ev.Time.IsZero() {
+		ev.Time = time.Now()
+	}
+	e.sink.Event(ev)
+}
+
+// runOn runs a task for one host: when, on, decoding, the module with its
+// retries, changed_when/failed_when, and a reboot if asked for.
+func (e *engine) runOn(ctx context.Context, task *Task, h *inventory.Host) (r hostResult) {
+	r = hostResult{host: h}
+	start := time.Now()
+	defer func() { r.elapsed = time.Since(start) }()
+	evalCtx := e.scope.context(h, cty.NilVal)
+
+	fail := func(err error) hostResult {
+		r.err = err
+		r.status = modules.StatusFailed
+		if errors.Is(err, modules.ErrUnreachable) {
+			r.status = modules.StatusUnreachable
+		} else {
+			r.ignored = task.IgnoreErrors
+		}
+		return r
+	}
+	if task.When != nil {
+		val, diags := task.When.Value(evalCtx)
+		if diags.HasErrors() {
+			return fail(fmt.Errorf("when: %s", diags.Error()))
+		}
+		ok, err := toBool(val)
+		if err != nil {
+			return fail(fmt.Errorf("when: %w", err))
+		}
+		if !ok {
+			r.status = modules.StatusSkipped
+			r.res = &modules.Result{Skipped: true, Msg: "when condition is false"}
+			return r
+		}
+	}
+	execHost := h
+	if task.On != nil {
+		val, diags := task.On.Value(evalCtx)
+		if diags.HasErrors() {
+			return fail(fmt.Errorf("on: %s", diags.Error()))
+		}
+		name, err := toHostName(val)
+		if err != nil {
+			return fail(fmt.Errorf("on: %w", err))
+		}
+		other, ok := e.inv.Host(name)
+		if !ok {
+			return fail(fmt.Errorf("on: the inventory has no host named %q", name))
+		}
+		execHost = other
+		if other.Name != h.Name {
+			r.delegate = other.Name
+		}
+	}
+	check := e.opts.Check
+	if task.CheckMode != nil {
+		check = *task.CheckMode
+	}
+	conn, err := e.conn(execHost)
+	if err != nil {
+		return fail(err)
+	}
+	m, _, diags := decodeModule(task, evalCtx)
+	if diags.HasErrors() {
+		return fail(fmt.Errorf("%s arguments: %s", task.Module.Name, diags.Error()))
+	}
+	mt := &modules.Task{
+		Host: guard{conn, check, e.commandLogger(task, h.Name, r.delegate)}, Target: h.Name, Check: check, Diff: e.opts.Diff,
+		Peer:   e.peer(task, h.Name, check),
+		Timing: e.opts.Timing,
+		Progress: func(format string, args ...any) {
+			e.emit(Event{Type: EventProgress, Play: task.Play.Name, Task: task.Name, Host: h.Name, Delegate: r.delegate, Msg: fmt.Sprintf(format, args...)})
+		},
+	}
+	runCtx := ctx
+	if task.Timeout > 0 {
+		var cancel context.CancelFunc
+		runCtx, cancel = context.WithTimeout(ctx, task.Timeout)
+		defer cancel()
+	}
+
+	var res *modules.Result
+	for {
+		r.attempts++
+		res, err = m.Run(runCtx, mt)
+		if errors.Is(err, modules.ErrUnreachable) {
+			return fail(err)
+		}
+		done := err == nil
+		if task.Until != nil && err == nil {
+			status := statusOf(res)
+			self := resultValue(status, res, nil, r.attempts, time.Since(start))
+			val, diags := task.Until.Value(e.untilContext(h, task, self))
+			if diags.HasErrors() {
+				return fail(fmt.Errorf("until: %s", diags.Error()))
+			}
+			if done, err = toBool(val); err != nil {
+				return fail(fmt.Errorf("until: %w", err))
+			}
+		}
+		if done || task.Retries < 0 || r.attempts > task.Retries {
+			if !done && err == nil {
+				err = fmt.Errorf("until condition still false after %d attempts", r.attempts)
+			}
+			break
+		}
+		mt.Progressf("attempt %d of %d did not succeed; retrying in %s", r.attempts, task.Retries+1, task.Delay)
+		select {
+		case <-runCtx.Done():
+			return fail(fmt.Errorf("waiting to retry: %w", runCtx.Err()))
+		case <-time.After(task.Delay):
+		}
+	}
+	if err != nil {
+		r.res = res
+		return fail(withTimeout(err, runCtx, task))
+	}
+	r.res = res
+	r.status = statusOf(res)
+
+	if err := e.judge(task, h, &r); err != nil {
+		return fail(err)
+	}
+	if r.status == modules.StatusFailed {
+		return fail(fmt.Errorf("failed_when is true"))
+	}
+	if task.Reboot == "always" || task.Reboot == "if_required" && res.RebootRequired {
+		if err := e.rebootAfter(runCtx, mt, res); err != nil {
+			return fail(withTimeout(err, runCtx, task))
+		}
+		r.status = statusOf(res)
+	}
+	return r
+}
+
+func withTimeout(err error, ctx context.Context, task *Task) error {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) && task.Timeout > 0 {
+		return fmt.Errorf("task timeout of %s reached: %w", task.Timeout, err)
+	}
+	return err
+}
+
+func statusOf(res *modules.Result) modules.Status {
+	switch {
+	case res == nil:
+		return modules.StatusOK
+	case res.Skipped:
+		return modules.StatusSkipped
+	case res.Changed:
+		return modules.StatusChanged
+	}
+	return modules.StatusOK
+}
+
+func (e *engine) untilContext(h *inventory.Host, task *Task, self cty.Value) *hcl.EvalContext {
+	ctx := e.scope.context(h, self)
+	if task.Register != "" {
+		ctx.Variables[task.Register] = self
+	}
+	return ctx
+}
+
+// judge applies changed_when and failed_when to a finished result.
+func (e *engine) judge(task *Task, h *inventory.Host, r *hostResult) error {
+	if task.ChangedWhen == nil && task.FailedWhen == nil {
+		return nil
+	}
+	self := resultValue(r.status, r.res, nil, r.attempts, r.elapsed)
+	ctx := e.untilContext(h, task, self)
+	if task.ChangedWhen != nil {
+		val, diags := task.ChangedWhen.Value(ctx)
+		if diags.HasErrors() {
+			return fmt.Errorf("changed_when: %s", diags.Error())
+		}
+		changed, err := toBool(val)
+		if err != nil {
+			return fmt.Errorf("changed_when: %w", err)
+		}
+		if r.status != modules.StatusSkipped {
+			r.res.Changed = changed
+			r.status = statusOf(r.res)
+		}
+	}
+	if task.FailedWhen != nil {
+		val, diags := task.FailedWhen.Value(ctx)
+		if diags.HasErrors() {
+			return fmt.Errorf("failed_when: %s", diags.Error())
+		}
+		failed, err := toBool(val)
+		if err != nil {
+			return fmt.Errorf("failed_when: %w", err)
+		}
+		if failed {
+			r.status = modules.StatusFailed
+		}
+	}
+	return nil
+}
+
+// rebootAfter reboots the host and waits, after a module asked for it.
+func (e *engine) rebootAfter(ctx context.Context, mt *modules.Task, res *modules.Result) error {
+	info, ok := modules.Lookup("reboot")
+	if !ok {
+		return errors.New("reboot requested but this build has no reboot module")
+	}
+	rr, err := info.New().Run(ctx, mt)
+	if err != nil {
+		return fmt.Errorf("rebooting after the task: %w", err)
+	}
+	res.Changed = true
+	res.Rebooted = rr.Rebooted
+	res.RebootRequired = false
+	res.Phases = append(res.Phases, rr.Phases...)
+	if rr.Msg != "" {
+		res.Msg = strings.TrimSpace(res.Msg + "; " + rr.Msg)
+	}
+	return nil
+}
+
+func (e *engine) conn(h *inventory.Host) (Connection, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if c, ok := e.conns[h.Name]; ok {
+		return c, nil
+	}
+	c, err := e.opts.Connector.Connect(h)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", h.Name, err)
+	}
+	e.conns[h.Name] = c
+	return c, nil
+}
+
+func (e *engine) peer(task *Task, target string, check bool) func(string) (modules.Host, error) {
+	return func(name string) (modules.Host, error) {
+		h, ok := e.inv.Host(name)
+		if !ok {
+			return nil, fmt.Errorf("the inventory has no host named %q", name)
+		}
+		c, err := e.conn(h)
+		if err != nil {
+			return nil, err
+		}
+		return guard{c, check, e.commandLogger(task, target, h.Name)}, nil
+	}
+}
+
+func (e *engine) closeAll() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, c := range e.conns {
+		_ = c.Close()
+	}
+}
+
+// guard is the one place check mode is enforced: every command of every
+// module goes through it, and a changing one is refused in a dry run.
+// It also reports each command as an event, so -vv shows what ran.
+type guard struct {
+	Connection
+	check bool
+	log   func(cmd modules.Command, out modules.Output, err error, elapsed time.Duration)
+}
+
+func (g guard) Run(ctx context.Context, cmd modules.Command) (modules.Output, error) {
+	if g.check && cmd.Changes {
+		err := fmt.Errorf("%w: %s", modules.ErrCheckMode, cmd.Line)
+		g.log(cmd, modules.Output{}, err, 0)
+		return modules.Output{}, err
+	}
+	start := time.Now()
+	out, err := g.Connection.Run(ctx, cmd)
+	g.log(cmd, out, err, time.Since(start))
+	return out, err
+}
+
+// commandLogger returns the function guards use to report commands.
+func (e *engine) commandLogger(task *Task, host, delegate string) func(modules.Command, modules.Output, error, time.Duration) {
+	return func(cmd modules.Command, out modules.Output, err error, elapsed time.Duration) {
+		ev := Event{Type: EventCommand, Play: task.Play.Name, Task: task.Name, Host: host, Delegate: delegate,
+			Line: cmd.Line, Changes: cmd.Changes, Elapsed: elapsed}
+		if err != nil {
+			ev.Error = err.Error()
+		} else {
+			rc := out.ExitCode
+			ev.RC = &rc
+		}
+		e.emit(ev)
+	}
+}
+
+// orderHosts applies a play's order.
+func orderHosts(hosts []*inventory.Host, order string) []*inventory.Host {
+	out := append([]*inventory.Host(nil), hosts...)
+	switch order {
+	case "reverse_inventory":
+		slices.Reverse(out)
+	case "sorted":
+		sort.SliceStable(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	case "reverse_sorted":
+		sort.SliceStable(out, func(i, j int) bool { return out[i].Name > out[j].Name })
+	case "shuffle":
+		rand.Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
+	}
+	return out
+}
+
+// makeBatches splits hosts per serial; the last step repeats, a
+// percentage is of all the play's hosts, and a batch has at least one host.
+func makeBatches(hosts []*inventory.Host, serial []Batch) [][]*inventory.Host {
+	if len(serial) == 0 {
+		return [][]*inventory.Host{hosts}
+	}
+	total := len(hosts)
+	var batches [][]*inventory.Host
+	for i := 0; len(hosts) > 0; i++ {
+		step := serial[min(i, len(serial)-1)]
+		n := step.Count
+		if step.Percent > 0 {
+			n = int(math.Floor(step.Percent / 100 * float64(total)))
+		}
+		n = max(1, min(n, len(hosts)))
+		batches = append(batches, hosts[:n])
+		hosts = hosts[n:]
+	}
+	return batches
+}
