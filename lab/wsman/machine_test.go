@@ -77,7 +77,7 @@ func (m *testMachine) Exec(ctx context.Context, p *Process) int {
 		n, _ := strconv.Atoi(strings.TrimSpace(strings.TrimPrefix(arg, "/b ")))
 		return n
 	case "sleep":
-		ms, _ := strconv.Atoi(arg)
+		ms, _ := strconv.Atoi(strings.Fields(arg + " 0")[0])
 		select {
 		case <-time.After(time.Duration(ms) * time.Millisecond):
 		case <-ctx.Done():

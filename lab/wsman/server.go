@@ -280,7 +280,6 @@ func (g *generation) track(c net.Conn, state http.ConnState) {
 }
 
 func (g *generation) close() {
-	g.cancel(ErrHostDown)
 	g.mu.Lock()
 	g.closed = true
 	servers := g.servers
@@ -292,10 +291,13 @@ func (g *generation) close() {
 	}
 	g.shells = map[string]*shell{}
 	g.mu.Unlock()
+	// Connections go first, then processes: a command ended by the host
+	// going down must not get its Done out to a client.
 	for _, hs := range servers {
 		// Close (not Shutdown): the host is gone, nothing is drained.
 		hs.Close()
 	}
+	g.cancel(ErrHostDown)
 }
 
 // resetOnClose makes the coming Close send a TCP RST, as a host that

@@ -1,0 +1,225 @@
+package wsman
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// debianPython is Debian's interpreter, which has python3-winrm; the python3
+// on PATH may be a pyenv without it.
+const debianPython = "/usr/bin/python3"
+
+const installHint = "apt-get install python3-winrm ansible"
+
+// requireRealClient fails the test when a client program or module is
+// missing: the lab is only proven against real clients. Developers without
+// the Debian packages can set WINPLAY_NO_REAL_CLIENTS=1 to skip instead.
+func requireRealClient(t *testing.T, what string, check func() error) {
+	t.Helper()
+	err := check()
+	if err == nil {
+		return
+	}
+	if os.Getenv("WINPLAY_NO_REAL_CLIENTS") == "1" {
+		t.Skipf("SKIPPING REAL-CLIENT TEST: %s is not usable (%v) and WINPLAY_NO_REAL_CLIENTS=1; "+
+			"the lab is NOT proven against %s on this machine", what, err, what)
+	}
+	t.Fatalf("%s is not usable: %v\ninstall it with: %s\n(or set WINPLAY_NO_REAL_CLIENTS=1 to skip, never in CI)", what, err, installHint)
+}
+
+func requirePywinrm(t *testing.T) {
+	requireRealClient(t, "pywinrm ("+debianPython+" with python3-winrm)", func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		out, err := exec.CommandContext(ctx, debianPython, "-c", "import winrm, requests_ntlm").CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("%w: %s", err, out)
+		}
+		return nil
+	})
+}
+
+// openSSLLegacyConf writes an OpenSSL config that enables the legacy
+// provider: ntlm-auth computes MD4 with hashlib, which OpenSSL 3 keeps there.
+func openSSLLegacyConf(t *testing.T) string {
+	path := filepath.Join(t.TempDir(), "openssl-legacy.cnf")
+	conf := "openssl_conf = openssl_init\n[openssl_init]\nproviders = provider_sect\n" +
+		"[provider_sect]\ndefault = default_sect\nlegacy = legacy_sect\n" +
+		"[default_sect]\nactivate = 1\n[legacy_sect]\nactivate = 1\n"
+	require.NoError(t, os.WriteFile(path, []byte(conf), 0o600))
+	return path
+}
+
+// clientEnv is the environment for Python clients: the lab's OpenSSL config,
+// no proxies for loopback, and no CA bundle variables, which make pywinrm
+// 0.3.0 ignore its own certificate settings.
+func clientEnv(t *testing.T, extra ...string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		switch strings.ToUpper(name) {
+		case "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "OPENSSL_CONF", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY":
+			continue
+		}
+		env = append(env, kv)
+	}
+	env = append(env, "OPENSSL_CONF="+openSSLLegacyConf(t), "NO_PROXY=127.0.0.1,localhost", "no_proxy=127.0.0.1,localhost")
+	return append(env, extra...)
+}
+
+// pywinrmReport is what testdata/pywinrm_check.py prints.
+type pywinrmReport struct {
+	Commands []struct {
+		Stdout string `json:"stdout"`
+		Stderr string `json:"stderr"`
+		RC     int    `json:"rc"`
+	} `json:"commands"`
+	UnknownShell string `json:"unknown_shell"`
+	Session      struct {
+		Stdout string `json:"stdout"`
+		RC     int    `json:"rc"`
+	} `json:"session"`
+	RunPS struct {
+		Stdout string `json:"stdout"`
+		RC     int    `json:"rc"`
+	} `json:"run_ps"`
+	BadCredentials string `json:"bad_credentials"`
+}
+
+func unb64(t *testing.T, s string) string {
+	t.Helper()
+	b, err := base64.StdEncoding.DecodeString(s)
+	require.NoError(t, err)
+	return string(b)
+}
+
+func TestPywinrm(t *testing.T) {
+	requirePywinrm(t)
+	script, err := filepath.Abs("testdata/pywinrm_check.py")
+	require.NoError(t, err)
+	cases := []struct {
+		name       string
+		cfg        Config
+		https      bool
+		transport  string
+		encryption string
+	}{
+		{name: "basic/http", cfg: Config{Basic: true, AllowUnencrypted: true}, transport: "basic", encryption: "never"},
+		// AllowUnencrypted off: pywinrm's default sealing is the only way in.
+		{name: "ntlm-sealed/http", cfg: Config{NTLM: true}, transport: "ntlm", encryption: "auto"},
+		{name: "ntlm/https", cfg: Config{NTLM: true}, https: true, transport: "ntlm", encryption: "auto"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			l := startLab(t, tc.cfg, tc.https)
+			in := map[string]any{
+				"endpoint": l.url(), "transport": tc.transport, "user": testUser, "password": testPassword,
+				"message_encryption": tc.encryption, "ca_trust_path": nil,
+				"commands": [][]any{
+					{"echo", []string{"hello", "world"}},
+					{"exit", []string{"5"}},
+					{"echoerr", []string{"oops"}},
+					{"env", []string{"FOO"}},
+					{"pwd", []string{}},
+					{"unicode", []string{}},
+					{"sleep", []string{"2500"}},
+					{"bigout", []string{"700000"}},
+				},
+			}
+			if tc.https {
+				ca := filepath.Join(t.TempDir(), "lab-ca.pem")
+				require.NoError(t, os.WriteFile(ca, l.caPEM, 0o600))
+				in["ca_trust_path"] = ca
+			}
+			arg, err := json.Marshal(in)
+			require.NoError(t, err)
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, debianPython, script, string(arg))
+			cmd.Env = clientEnv(t)
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			require.NoError(t, cmd.Run(), "pywinrm failed:\n%s", stderr.String())
+
+			var rep pywinrmReport
+			require.NoError(t, json.Unmarshal(stdout.Bytes(), &rep), stdout.String())
+			require.Len(t, rep.Commands, 8)
+			c := rep.Commands
+			assert.Equal(t, "hello world\r\n", unb64(t, c[0].Stdout))
+			assert.Equal(t, 0, c[0].RC)
+			assert.Equal(t, 5, c[1].RC)
+			assert.Equal(t, "oops\r\n", unb64(t, c[2].Stderr))
+			assert.Empty(t, unb64(t, c[2].Stdout))
+			assert.Equal(t, "bar\r\n", unb64(t, c[3].Stdout), "rsp:Environment from open_shell")
+			assert.Equal(t, "C:\\Temp\r\n", unb64(t, c[4].Stdout), "rsp:WorkingDirectory from open_shell")
+			assert.Equal(t, "caf\x82 ?\r\n", unb64(t, c[5].Stdout), "pywinrm's default code page is 437")
+			assert.Equal(t, 0, c[6].RC, "a command longer than the OperationTimeout completes")
+			assert.Equal(t, string(pattern(0, 700000)), unb64(t, c[7].Stdout))
+			assert.Contains(t, rep.UnknownShell, "'wsmanfault_code': '2150858843'")
+			assert.Equal(t, "via session\r\n", unb64(t, rep.Session.Stdout))
+			assert.Equal(t, "from powershell\r\n", unb64(t, rep.RunPS.Stdout))
+			assert.Equal(t, "InvalidCredentialsError", rep.BadCredentials)
+			assert.Equal(t, 0, l.srv.Shells(), "every shell was closed")
+		})
+	}
+}
+
+// TestAnsibleRaw runs Ansible's winrm connection with the raw module against
+// two lab hosts in one run (Ansible starts slowly): one with Basic, one with
+// NTLM and message encryption, plaintext refused.
+func TestAnsibleRaw(t *testing.T) {
+	requirePywinrm(t)
+	var ansible string
+	requireRealClient(t, "ansible", func() error {
+		var err error
+		ansible, err = exec.LookPath("ansible")
+		return err
+	})
+	t.Parallel()
+	basic := startLab(t, Config{Basic: true, AllowUnencrypted: true}, false)
+	sealed := startLab(t, Config{NTLM: true}, false)
+	dir := t.TempDir()
+	host := func(name string, l *lab, transport string) string {
+		return fmt.Sprintf("%s ansible_host=127.0.0.1 ansible_port=%d ansible_connection=winrm ansible_winrm_scheme=http "+
+			"ansible_user=%s ansible_password=%s ansible_winrm_transport=%s ansible_winrm_operation_timeout_sec=20 "+
+			"ansible_winrm_read_timeout_sec=30\n", name, l.port, testUser, testPassword, transport)
+	}
+	inventory := filepath.Join(dir, "inventory.ini")
+	require.NoError(t, os.WriteFile(inventory, []byte("[lab]\n"+host("basichost", basic, "basic")+host("ntlmhost", sealed, "ntlm")), 0o600))
+	ansibleCfg := filepath.Join(dir, "ansible.cfg")
+	require.NoError(t, os.WriteFile(ansibleCfg, []byte("[defaults]\n"), 0o600))
+
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, ansible, "-i", inventory, "lab", "-m", "raw", "-a", "echo hi", "--forks", "2")
+	cmd.Dir = dir
+	cmd.Env = clientEnv(t,
+		"HOME="+dir, "ANSIBLE_CONFIG="+ansibleCfg, "ANSIBLE_LOCAL_TEMP="+filepath.Join(dir, "tmp"),
+		"ANSIBLE_HOST_KEY_CHECKING=False", "ANSIBLE_NOCOLOR=1", "ANSIBLE_FORCE_COLOR=0",
+		"ANSIBLE_PYTHON_INTERPRETER="+debianPython, "ANSIBLE_DEPRECATION_WARNINGS=False")
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "ansible failed:\n%s", out)
+	text := string(out)
+	for _, name := range []string{"basichost", "ntlmhost"} {
+		assert.Regexp(t, name+` \| CHANGED \| rc=0 >>\s+hi\s`, text)
+	}
+	assert.NotContains(t, text, "UNREACHABLE")
+	for _, l := range []*lab{basic, sealed} {
+		ran := l.machine.ran()
+		require.NotEmpty(t, ran)
+		assert.Regexp(t, `(?i)^PowerShell -NoProfile -NonInteractive -ExecutionPolicy Unrestricted -EncodedCommand `, ran[0])
+	}
+}
