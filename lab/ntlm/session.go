@@ -80,9 +80,6 @@ func NewSession(flags Flags, exportedSessionKey []byte, side Side) (*Session, er
 	return s, nil
 }
 
-// Sealing reports whether Wrap encrypts (SEAL was negotiated) or only signs.
-func (s *Session) Sealing() bool { return s.sealing }
-
 // Wrap seals msg (or leaves it as is when only signing was negotiated) and
 // returns it with its 16-byte signature.
 func (s *Session) Wrap(msg []byte) (sealed, sig []byte) {

@@ -21,10 +21,6 @@ type fault struct {
 	provider bool
 }
 
-func (f *fault) Error() string {
-	return fmt.Sprintf("wsman fault %d (%s): %s", f.wsman, f.subcode, strings.TrimSpace(f.message))
-}
-
 // render writes the fault envelope.
 func (f *fault) render(relatesTo, machine string) []byte {
 	var b strings.Builder

@@ -3,6 +3,8 @@ package wsman
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -279,6 +281,22 @@ func TestHTTPLayer(t *testing.T) {
 	}
 	for _, name := range []string{"other", `lab\other`, "", "@lab"} {
 		assert.Equal(t, http.StatusUnauthorized, do(http.MethodPost, l.url(), name, testPassword, nil).StatusCode, name)
+	}
+
+	// Tokens that are not raw NTLMSSP (SPNEGO, Kerberos), other schemes,
+	// and a type 3 without a challenge on this connection are refused.
+	for _, authz := range []string{
+		"Negotiate YIIBhgYGKwYBBQUCoIIBejCCAXagMDAuBgkqhkiC9xIBAgIGCSqGSIb3EgECAgYKKwYBBAGCNwICHgYKKwYBBAGCNwICCg==",
+		"Kerberos YIIB", "CredSSP TlRMTVNTUAABAAAA", "Negotiate !!!",
+		"NTLM " + base64.StdEncoding.EncodeToString([]byte("NTLMSSP\x00\x03\x00\x00\x00"+strings.Repeat("\x00", 60))),
+	} {
+		req, err := http.NewRequest(http.MethodPost, l.url(), strings.NewReader("<x/>"))
+		require.NoError(t, err)
+		req.Header.Set("Authorization", authz)
+		resp, err := hc.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		assert.Equal(t, http.StatusUnauthorized, resp.StatusCode, authz)
 	}
 
 	basicOnly := startLab(t, Config{Basic: true, AllowUnencrypted: true}, false)
@@ -569,7 +587,13 @@ func TestFaultInjection(t *testing.T) {
 		assert.Equal(t, 0, l.srv.Shells())
 	})
 	t.Run("delay", func(t *testing.T) {
-		l := startLab(t, Config{AllowUnencrypted: true, Faults: &scripted{action: "Create", nth: 1, inj: Injection{Delay: 300 * time.Millisecond}}}, false)
+		delay := InjectorFunc(func(r Request) Injection {
+			if r.Action == "Create" {
+				return Injection{Delay: 300 * time.Millisecond}
+			}
+			return Injection{}
+		})
+		l := startLab(t, Config{AllowUnencrypted: true, Faults: delay}, false)
 		c := l.raw(t)
 		start := time.Now()
 		c.createShell()
@@ -667,4 +691,77 @@ func TestNoCrashOnHostileInput(t *testing.T) {
 	}
 	status, _, _ := c.post(base64.StdEncoding.EncodeToString([]byte("x")))
 	assert.Equal(t, http.StatusInternalServerError, status)
+}
+
+// TestOneHostTwoListeners serves one host on http and https at once, as
+// 5985 and 5986: both reach the same shells, and TLS offers only HTTP/1.1,
+// since NTLM over HTTP/2 would lose its connection binding.
+func TestOneHostTwoListeners(t *testing.T) {
+	l := startLab(t, Config{AllowUnencrypted: true}, false)
+	secure := &lab{srv: l.srv, machine: l.machine, https: true}
+	secure.listen(t)
+
+	sh := l.raw(t).createShell()
+	roots := x509.NewCertPool()
+	require.True(t, roots.AppendCertsFromPEM(secure.caPEM))
+	for _, name := range []string{"127.0.0.1", "localhost"} {
+		conn, err := tls.Dial("tcp", secure.addr, &tls.Config{RootCAs: roots, ServerName: name, NextProtos: []string{"h2", "http/1.1"}})
+		require.NoError(t, err, "the certificate is valid for %s", name)
+		assert.Equal(t, "http/1.1", conn.ConnectionState().NegotiatedProtocol)
+		conn.Close()
+	}
+	c := secure.raw(t)
+	c.hc.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}}
+	assert.Equal(t, "both\r\n", c.output(sh, c.startCommand(sh, "echo", "both")).stdout)
+	assert.Equal(t, 1, l.srv.Shells())
+}
+
+// TestWinRM2Quotas runs a host with WinRM 2.0's limits: 150 KB envelopes, 5
+// shells, 15 operations.
+func TestWinRM2Quotas(t *testing.T) {
+	l := startLab(t, Config{AllowUnencrypted: true, Quotas: WinRM2Quotas()}, false)
+	c := l.raw(t)
+	shells := make([]string, 5)
+	for i := range shells {
+		shells[i] = c.createShell()
+	}
+	status, body := c.send(winrm.NewOpenShellRequest(c.url, c.params))
+	require.Equal(t, http.StatusInternalServerError, status)
+	assert.Contains(t, parseFault(t, body).Reason, "maximum number of 5 concurrent shells")
+
+	// masterzen's stdin chunks (~200 KB on the wire) do not fit 150 KB.
+	id := c.startCommand(shells[0], "more")
+	big := winrm.NewSendInputRequest(c.url, shells[0], id, make([]byte, 152600), false, c.params)
+	status, _ = c.send(big)
+	assert.Equal(t, http.StatusRequestEntityTooLarge, status)
+	for range 14 {
+		c.startCommand(shells[1], "echo")
+	}
+	status, body = c.send(winrm.NewExecuteCommandRequest(c.url, shells[2], "echo", nil, c.params))
+	require.Equal(t, http.StatusInternalServerError, status)
+	assert.Contains(t, parseFault(t, body).Reason, "maximum number of 15 concurrent operations")
+}
+
+// TestOutputBackpressure: a process that writes faster than the client
+// receives is held back, as by a full pipe, and loses nothing.
+func TestOutputBackpressure(t *testing.T) {
+	l := startLab(t, Config{AllowUnencrypted: true}, false)
+	c := l.raw(t)
+	sh := c.createShell()
+	const size = 3 * maxQueued
+	id := c.startCommand(sh, "bigout", fmt.Sprint(size))
+	g := l.srv.generation()
+	g.mu.Lock()
+	cmd := g.shells[sh].commands[id]
+	g.mu.Unlock()
+	queued := func() int {
+		cmd.mu.Lock()
+		defer cmd.mu.Unlock()
+		return cmd.queued
+	}
+	assert.Eventually(t, func() bool { return queued() > maxQueued }, 2*time.Second, 5*time.Millisecond)
+	time.Sleep(100 * time.Millisecond)
+	assert.LessOrEqual(t, queued(), maxQueued+4096, "the writer waits once the queue is full")
+	out := c.output(sh, id)
+	assert.Equal(t, string(pattern(0, size)), out.stdout)
 }
