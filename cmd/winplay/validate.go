@@ -1,0 +1,190 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"reflect"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclwrite"
+	"github.com/spf13/pflag"
+
+	"github.com/winplay/winplay/modules"
+	"github.com/winplay/winplay/runner"
+)
+
+// validateCmd loads a playbook and an inventory and binds them, exactly as
+// run does before contacting any host, and stops there.
+func validateCmd(args []string, stdio Stdio) int {
+	fs := pflag.NewFlagSet("winplay validate", pflag.ContinueOnError)
+	fs.SetOutput(stdio.Err)
+	var f runFlags
+	fs.StringVarP(&f.inventory, "inventory", "i", "", "inventory file (HCL)")
+	fs.StringArrayVarP(&f.vars, "extra-vars", "e", nil, "set a playbook variable: -e name=value")
+	fs.StringArrayVar(&f.varFiles, "var-file", nil, "read playbook variables from an HCL file")
+	fs.StringVarP(&f.limit, "limit", "l", "", "further limit the hosts")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return runner.ExitOK
+		}
+		return runner.ExitInvalid
+	}
+	if fs.NArg() != 1 || f.inventory == "" {
+		fmt.Fprintf(stdio.Err, "Usage: winplay validate PLAYBOOK -i INVENTORY [-e name=value]...\n")
+		return runner.ExitInvalid
+	}
+	plan, diags := runner.Load(fs.Arg(0), runner.LoadOptions{Vars: f.vars, VarFiles: f.varFiles})
+	if diags.HasErrors() {
+		printDiags(stdio, plan.Files, diags)
+		return runner.ExitInvalid
+	}
+	inv, code := loadInventory(f.inventory, stdio, true)
+	if inv == nil {
+		return code
+	}
+	var limit []string
+	if f.limit != "" {
+		limit = []string{f.limit}
+	}
+	diags = append(diags, plan.Bind(inv, limit)...)
+	printDiags(stdio, plan.Files, diags)
+	if diags.HasErrors() {
+		return runner.ExitInvalid
+	}
+	tasks := 0
+	for _, p := range plan.Plays {
+		tasks += len(p.Tasks)
+	}
+	fmt.Fprintf(stdio.Out, "%s: %d plays, %d tasks: valid\n", fs.Arg(0), len(plan.Plays), tasks)
+	return runner.ExitOK
+}
+
+func hostsCmd(args []string, stdio Stdio) int {
+	fs := pflag.NewFlagSet("winplay hosts", pflag.ContinueOnError)
+	fs.SetOutput(stdio.Err)
+	path := fs.StringP("inventory", "i", "", "inventory file (HCL)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return runner.ExitOK
+		}
+		return runner.ExitInvalid
+	}
+	if *path == "" || fs.NArg() > 1 {
+		fmt.Fprintln(stdio.Err, "Usage: winplay hosts -i INVENTORY [PATTERN]")
+		return runner.ExitInvalid
+	}
+	inv, code := loadInventory(*path, stdio, true)
+	if inv == nil {
+		return code
+	}
+	pattern := "all"
+	if fs.NArg() == 1 {
+		pattern = fs.Arg(0)
+	}
+	hosts, err := inv.Select(pattern)
+	if err != nil {
+		fmt.Fprintf(stdio.Err, "winplay: %v\n", err)
+		return runner.ExitInvalid
+	}
+	for _, h := range hosts {
+		fmt.Fprintf(stdio.Out, "%-15s %s  groups: %s\n", h.Name, h.Endpoint(), strings.Join(h.Groups, ", "))
+	}
+	return runner.ExitOK
+}
+
+// docCmd lists the modules, or one module's arguments, from the modules'
+// own declarations, so the list cannot drift from the code.
+func docCmd(args []string, stdio Stdio) int {
+	if len(args) == 0 {
+		fmt.Fprintln(stdio.Out, "Modules (winplay doc MODULE shows its arguments):")
+		for _, name := range modules.Names() {
+			info, _ := modules.Lookup(name)
+			fmt.Fprintf(stdio.Out, "  %-16s %s\n", name, info.Summary)
+		}
+		fmt.Fprintf(stdio.Out, "\nFunctions in expressions: %s\n", strings.Join(runner.FunctionNames(), ", "))
+		return runner.ExitOK
+	}
+	info, ok := modules.Lookup(args[0])
+	if !ok {
+		fmt.Fprintf(stdio.Err, "winplay: no module named %q; modules: %s\n", args[0], strings.Join(modules.Names(), ", "))
+		return runner.ExitInvalid
+	}
+	fmt.Fprintf(stdio.Out, "%s: %s\n\nArguments:\n", info.Name, info.Summary)
+	typ := reflect.TypeOf(info.New()).Elem()
+	var lines []string
+	for i := 0; i < typ.NumField(); i++ {
+		field := typ.Field(i)
+		tag := field.Tag.Get("hcl")
+		if tag == "" {
+			continue
+		}
+		name, kind, _ := strings.Cut(tag, ",")
+		req := "required"
+		if strings.Contains(kind, "optional") {
+			req = "optional"
+		}
+		lines = append(lines, fmt.Sprintf("  %-18s %-20s %s", name, typeName(field.Type), req))
+	}
+	sort.Strings(lines)
+	fmt.Fprintln(stdio.Out, strings.Join(lines, "\n"))
+	return runner.ExitOK
+}
+
+func typeName(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Pointer:
+		return typeName(t.Elem())
+	case reflect.Slice:
+		return "list(" + typeName(t.Elem()) + ")"
+	case reflect.Map:
+		return "map(" + typeName(t.Elem()) + ")"
+	case reflect.Int, reflect.Int64, reflect.Float64:
+		return "number"
+	}
+	return t.Kind().String()
+}
+
+// fmtCmd rewrites HCL files in canonical form, as terraform fmt does.
+func fmtCmd(args []string, stdio Stdio) int {
+	fs := pflag.NewFlagSet("winplay fmt", pflag.ContinueOnError)
+	fs.SetOutput(stdio.Err)
+	check := fs.Bool("check", false, "do not write; list the files that are not formatted and exit 4")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return runner.ExitOK
+		}
+		return runner.ExitInvalid
+	}
+	code := runner.ExitOK
+	for _, path := range fs.Args() {
+		src, err := os.ReadFile(path)
+		if err != nil {
+			fmt.Fprintf(stdio.Err, "winplay: %v\n", err)
+			code = runner.ExitInvalid
+			continue
+		}
+		_, diags := hclwrite.ParseConfig(src, path, hcl.InitialPos)
+		if diags.HasErrors() {
+			printDiags(stdio, nil, diags)
+			code = runner.ExitInvalid
+			continue
+		}
+		out := hclwrite.Format(src)
+		if string(out) == string(src) {
+			continue
+		}
+		fmt.Fprintln(stdio.Out, path)
+		if *check {
+			code = runner.ExitInvalid
+			continue
+		}
+		if err := os.WriteFile(path, out, 0o644); err != nil {
+			fmt.Fprintf(stdio.Err, "winplay: %v\n", err)
+			code = runner.ExitInvalid
+		}
+	}
+	return code
+}

@@ -1,0 +1,436 @@
+// Package lab starts simulated Windows hosts that speak real WinRM: each
+// host is a lab/win Machine behind a lab/wsman server on its own loopback
+// port. Tests start a lab in-process; `winplay lab` serves one until
+// interrupted; `winplay run --lab` rehearses a playbook against one.
+//
+// A host that runs `shutdown /r` really leaves the network: its listener
+// and every connection close, so clients see refused connections, for
+// Config.Offline; then it boots (new LastBootUpTime, no shells, services
+// by start type) and listens again on the same address.
+package lab
+
+import (
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/winplay/winplay/inventory"
+	"github.com/winplay/winplay/lab/win"
+	"github.com/winplay/winplay/lab/wsman"
+)
+
+// Defaults of a lab's login.
+const (
+	DefaultUser     = "lab"
+	DefaultPassword = "Lab-Pass1"
+)
+
+// HostSpec is one host to simulate.
+type HostSpec struct {
+	// Name is the inventory name, e.g. "node1".
+	Name string
+	// Profile is win.ProfileNode (default), win.ProfileRebuilt or
+	// win.ProfileCorrupted.
+	Profile string
+}
+
+// Config describes a lab.
+type Config struct {
+	Hosts []HostSpec
+	// Addr is where the first host listens, "127.0.0.1:0" by default. With
+	// port 0 every host gets a port the OS chooses; with a fixed port the
+	// hosts take consecutive ports from it. Only 127.0.0.0/8 is allowed.
+	Addr string
+	// User and Password are the local administrator's; defaults
+	// DefaultUser and DefaultPassword.
+	User, Password string
+	// HTTPS serves TLS with a self-signed certificate for 127.0.0.1 and
+	// localhost, generated at start (see CACertPEM).
+	HTTPS bool
+	// Basic and NTLM select the authentication schemes; neither means both.
+	Basic, NTLM bool
+	// Timing scales the machines' simulated durations; zero means
+	// win.DefaultTiming.
+	Timing win.Timing
+	// Offline is how long a rebooting host stays off the network; zero
+	// means 20 simulated seconds.
+	Offline time.Duration
+	// Quotas are every host's WinRM limits; zero fields take Windows'.
+	Quotas wsman.Quotas
+}
+
+// Lab is a running set of simulated hosts.
+type Lab struct {
+	cfg     Config
+	network *win.Network
+	hosts   []*Host
+	cert    tls.Certificate
+	caPEM   []byte
+
+	mu     sync.Mutex
+	closed bool
+	wg     sync.WaitGroup
+}
+
+// Host is one simulated host and its WinRM endpoint.
+type Host struct {
+	lab     *Lab
+	name    string
+	addr    *net.TCPAddr
+	machine *win.Machine
+	server  *wsman.Server
+
+	mu          sync.Mutex
+	listener    net.Listener
+	up          bool
+	boots       int
+	injector    wsman.Injector
+	neverReturn bool
+	againAfter  time.Duration
+	bootedCh    chan struct{} // closed and replaced at every boot
+}
+
+// Start creates the machines and starts serving every host. On error
+// nothing is left running.
+func Start(cfg Config) (*Lab, error) {
+	if len(cfg.Hosts) == 0 {
+		return nil, errors.New("lab: no hosts")
+	}
+	if cfg.Addr == "" {
+		cfg.Addr = "127.0.0.1:0"
+	}
+	if cfg.User == "" {
+		cfg.User = DefaultUser
+	}
+	if cfg.Password == "" {
+		cfg.Password = DefaultPassword
+	}
+	if cfg.Timing.Second == 0 {
+		cfg.Timing = win.DefaultTiming
+	}
+	if cfg.Offline == 0 {
+		cfg.Offline = 20 * cfg.Timing.Second
+	}
+	ip, port, err := parseAddr(cfg.Addr)
+	if err != nil {
+		return nil, err
+	}
+	l := &Lab{cfg: cfg, network: win.NewNetwork()}
+	if cfg.HTTPS {
+		l.cert, l.caPEM, err = wsman.SelfSigned("127.0.0.1", "localhost")
+		if err != nil {
+			return nil, fmt.Errorf("lab: %w", err)
+		}
+	}
+	seen := map[string]bool{}
+	for i, spec := range cfg.Hosts {
+		if seen[spec.Name] {
+			l.Close()
+			return nil, fmt.Errorf("lab: host %q given twice", spec.Name)
+		}
+		seen[spec.Name] = true
+		m, err := l.network.NewMachine(win.Config{Name: spec.Name, Profile: spec.Profile, Timing: cfg.Timing, LoginUser: cfg.User})
+		if err != nil {
+			l.Close()
+			return nil, fmt.Errorf("lab: host %q: %w", spec.Name, err)
+		}
+		h := &Host{lab: l, name: spec.Name, machine: m, bootedCh: make(chan struct{})}
+		h.server = wsman.New(wsman.Config{
+			Machine:          m,
+			ComputerName:     m.NetBIOSName(),
+			Users:            map[string]string{cfg.User: cfg.Password},
+			Basic:            cfg.Basic,
+			NTLM:             cfg.NTLM,
+			AllowUnencrypted: true,
+			Quotas:           cfg.Quotas,
+			Faults:           wsman.InjectorFunc(h.inject),
+		})
+		p := 0
+		if port != 0 {
+			p = port + i
+		}
+		ln, err := net.ListenTCP("tcp", &net.TCPAddr{IP: ip, Port: p})
+		if err != nil {
+			l.Close()
+			return nil, fmt.Errorf("lab: host %q: %w", spec.Name, err)
+		}
+		h.addr = ln.Addr().(*net.TCPAddr)
+		h.listener, h.up = ln, true
+		m.OnPowerOff(h.poweredOff)
+		l.hosts = append(l.hosts, h)
+		l.serve(h, ln)
+	}
+	return l, nil
+}
+
+func parseAddr(addr string) (net.IP, int, error) {
+	hostPart, portPart, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, 0, fmt.Errorf("lab: address %q: %w", addr, err)
+	}
+	ip := net.ParseIP(hostPart)
+	if hostPart == "localhost" {
+		ip = net.IPv4(127, 0, 0, 1)
+	}
+	if ip == nil || !ip.IsLoopback() || ip.To4() == nil {
+		return nil, 0, fmt.Errorf("lab: address %q: the lab serves only on 127.0.0.0/8", addr)
+	}
+	port, err := strconv.Atoi(portPart)
+	if err != nil || port < 0 || port > 65535 {
+		return nil, 0, fmt.Errorf("lab: address %q: bad port", addr)
+	}
+	return ip.To4(), port, nil
+}
+
+func (l *Lab) serve(h *Host, ln net.Listener) {
+	l.wg.Add(1)
+	go func() {
+		defer l.wg.Done()
+		if l.cfg.HTTPS {
+			_ = h.server.ServeTLS(ln, l.cert)
+		} else {
+			_ = h.server.Serve(ln)
+		}
+	}()
+}
+
+// Hosts returns the hosts in the order they were given.
+func (l *Lab) Hosts() []*Host { return l.hosts }
+
+// Host returns the host named name, or nil.
+func (l *Lab) Host(name string) *Host {
+	for _, h := range l.hosts {
+		if h.name == name {
+			return h
+		}
+	}
+	return nil
+}
+
+// Network returns the simulated network the hosts share (cluster, domain).
+func (l *Lab) Network() *win.Network { return l.network }
+
+// CACertPEM returns the certificate HTTPS hosts serve, to trust; nil
+// without HTTPS.
+func (l *Lab) CACertPEM() []byte { return l.caPEM }
+
+// Config returns the lab's configuration with defaults filled in.
+func (l *Lab) Config() Config { return l.cfg }
+
+// Close takes every host down and waits for the servers to stop.
+func (l *Lab) Close() {
+	l.mu.Lock()
+	l.closed = true
+	l.mu.Unlock()
+	for _, h := range l.hosts {
+		h.mu.Lock()
+		h.up = false
+		h.mu.Unlock()
+		h.server.Close()
+	}
+	l.wg.Wait()
+}
+
+func (l *Lab) isClosed() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.closed
+}
+
+// Inventory returns an inventory of the lab's hosts, all in the group
+// "cluster", with the lab's login (password set), transport ntlm unless
+// only Basic is served, and the lab's CA when it serves HTTPS.
+func (l *Lab) Inventory() (*inventory.Inventory, error) {
+	return inventory.New(l.InventorySpec(true))
+}
+
+// InventorySpec is the inventory Inventory builds; withPassword sets the
+// password in each host's connection (a file gets password_env instead).
+func (l *Lab) InventorySpec(withPassword bool) inventory.Spec {
+	transport := inventory.TransportNTLM
+	if l.cfg.Basic && !l.cfg.NTLM {
+		transport = inventory.TransportBasic
+	}
+	var spec inventory.Spec
+	group := &inventory.Group{Name: "cluster"}
+	for _, h := range l.hosts {
+		c := inventory.Connection{
+			Transport: transport,
+			HTTPS:     l.cfg.HTTPS,
+			Port:      h.Port(),
+			User:      l.cfg.User,
+			CAPEM:     l.caPEM,
+		}
+		if withPassword {
+			c.SetPassword(l.cfg.Password)
+		}
+		spec.Hosts = append(spec.Hosts, &inventory.Host{Name: h.name, Address: h.Address(), Conn: c})
+		group.Hosts = append(group.Hosts, h.name)
+	}
+	spec.Groups = []*inventory.Group{group}
+	return spec
+}
+
+// Name returns the host's inventory name.
+func (h *Host) Name() string { return h.name }
+
+// Address returns the IP address the host listens on.
+func (h *Host) Address() string { return h.addr.IP.String() }
+
+// Port returns the host's TCP port.
+func (h *Host) Port() int { return h.addr.Port }
+
+// Endpoint returns the host's WinRM URL.
+func (h *Host) Endpoint() string {
+	scheme := "http"
+	if h.lab.cfg.HTTPS {
+		scheme = "https"
+	}
+	return scheme + "://" + h.addr.String() + "/wsman"
+}
+
+// Machine returns the simulated machine, for tests that look inside.
+func (h *Host) Machine() *win.Machine { return h.machine }
+
+// Server returns the host's WinRM server.
+func (h *Host) Server() *wsman.Server { return h.server }
+
+// Dump returns the machine's state.
+func (h *Host) Dump() win.State { return h.machine.Dump() }
+
+// Log returns the machine's command log.
+func (h *Host) Log() []win.LogEntry { return h.machine.Log() }
+
+// Up reports whether the host is on the network (listening).
+func (h *Host) Up() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.up
+}
+
+// Boots returns how many times the host booted since the lab started.
+func (h *Host) Boots() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.boots
+}
+
+// Booted returns a channel closed at the host's next boot.
+func (h *Host) Booted() <-chan struct{} {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.bootedCh
+}
+
+// Inject sets the fault injector for the host's requests; nil serves
+// every request normally.
+func (h *Host) Inject(i wsman.Injector) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.injector = i
+}
+
+// NeverReturn makes the host stay down after its next shutdown.
+func (h *Host) NeverReturn(never bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.neverReturn = never
+}
+
+// RebootAgainAfter makes the host, after its next boot, reboot once more
+// by itself d later: the unmanaged second reboot a stability window must
+// catch. Zero cancels.
+func (h *Host) RebootAgainAfter(d time.Duration) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.againAfter = d
+}
+
+func (h *Host) inject(r wsman.Request) wsman.Injection {
+	h.mu.Lock()
+	i := h.injector
+	h.mu.Unlock()
+	if i == nil {
+		return wsman.Injection{}
+	}
+	return i.Inject(r)
+}
+
+// poweredOff is the machine's power-off handler: the endpoint leaves the
+// network at once; a restart brings it back after Offline.
+func (h *Host) poweredOff(reboot bool) {
+	h.mu.Lock()
+	h.up = false
+	never := h.neverReturn
+	h.mu.Unlock()
+	h.server.Close()
+	if !reboot || never || h.lab.isClosed() {
+		return
+	}
+	h.lab.wg.Add(1)
+	go func() {
+		defer h.lab.wg.Done()
+		time.Sleep(h.lab.cfg.Offline)
+		h.bootAndListen()
+	}()
+}
+
+// bootAndListen boots the machine and serves again on the same address.
+func (h *Host) bootAndListen() {
+	if h.lab.isClosed() {
+		return
+	}
+	var ln net.Listener
+	var err error
+	for try := 0; try < 50; try++ {
+		ln, err = net.ListenTCP("tcp", h.addr)
+		if err == nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err != nil {
+		return // the port was taken; the host stays down, as one that never came back
+	}
+	h.machine.Boot()
+	h.mu.Lock()
+	if h.lab.isClosed() {
+		h.mu.Unlock()
+		ln.Close()
+		return
+	}
+	h.listener, h.up = ln, true
+	h.boots++
+	close(h.bootedCh)
+	h.bootedCh = make(chan struct{})
+	again := h.againAfter
+	h.againAfter = 0
+	h.mu.Unlock()
+	h.lab.serve(h, ln)
+	if again > 0 {
+		h.lab.wg.Add(1)
+		go func() {
+			defer h.lab.wg.Done()
+			time.Sleep(again)
+			if !h.lab.isClosed() {
+				h.Crash()
+			}
+		}()
+	}
+}
+
+// Crash restarts the host at once, without a shutdown command: what a
+// bugcheck or an update that reboots by itself looks like from outside.
+func (h *Host) Crash() {
+	h.mu.Lock()
+	up := h.up
+	h.mu.Unlock()
+	if !up {
+		return
+	}
+	h.machine.PowerCycle()
+}
