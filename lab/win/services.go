@@ -198,12 +198,13 @@ func (m *Machine) stopService(s *service) int {
 // `net stop /y` does.
 func (m *Machine) stopServiceTree(s *service, stopped *[]*service) int {
 	for _, d := range m.activeDependents(s) {
-		if d.state == stateStopPending {
-			continue
+		if d.state != stateStopPending {
+			if code := m.stopServiceTree(d, stopped); code != 0 {
+				return code
+			}
 		}
-		if code := m.stopServiceTree(d, stopped); code != 0 {
-			return code
-		}
+		// net waits for each dependent to stop before it stops s.
+		d.state, d.pid = stateStopped, 0
 	}
 	code := m.stopService(s)
 	if code == 0 {
