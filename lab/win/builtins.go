@@ -54,6 +54,9 @@ func runType(c *call) int {
 	code := 0
 	for _, n := range names {
 		p, ok := c.path(n)
+		if ok && p.device() == "NUL" {
+			continue
+		}
 		f := c.m.fileAt(p)
 		switch {
 		case !ok || f == nil:
@@ -532,7 +535,7 @@ func init() {
 	add(&tool{name: "cls", run: runNothing, keepsErrorlevel: true}, "cls")
 	add(&tool{name: "title", run: runNothing, keepsErrorlevel: true}, "title")
 	for _, n := range []string{
-		"assoc", "break", "call", "color", "date", "dpath", "endlocal", "for", "ftype", "goto", "if",
+		"assoc", "break", "call", "color", "date", "dpath", "endlocal", "for", "ftype", "goto",
 		"mklink", "move", "path", "pause", "popd", "prompt", "pushd", "ren", "rename", "setlocal",
 		"shift", "start", "time", "verify", "vol",
 	} {

@@ -266,6 +266,14 @@ func (s *session) run(n *node, st streams) int {
 			code = s.run(n.subs[1], st)
 		}
 		return code
+	case nodeIf:
+		if s.ifTrue(n.cond) {
+			return s.run(n.subs[0], st)
+		}
+		if len(n.subs) > 1 {
+			return s.run(n.subs[1], st)
+		}
+		return s.errorlevel
 	case nodePipe:
 		// Each side of a pipe runs in its own cmd.exe.
 		var buf bytes.Buffer
@@ -277,6 +285,76 @@ func (s *session) run(n *node, st streams) int {
 		return code
 	}
 	return s.errorlevel
+}
+
+// ifTrue evaluates an IF condition.
+func (s *session) ifTrue(c *ifCond) bool {
+	var ok bool
+	switch c.kind {
+	case "exist":
+		ok = s.exists(strings.ReplaceAll(c.left, `"`, ""))
+	case "defined":
+		_, ok = s.getenv(c.left)
+	case "errorlevel":
+		n, valid := atoiSigned(c.left)
+		ok = valid && s.errorlevel >= n
+	default:
+		ok = compareIf(c)
+	}
+	return ok != c.not
+}
+
+// exists is IF EXIST: a file or directory, or a wildcard that matches one.
+func (s *session) exists(name string) bool {
+	p, ok := resolvePath(s.cwd, name)
+	if !ok {
+		return false
+	}
+	base := baseName(p.path)
+	if !strings.ContainsAny(base, "*?") {
+		return s.m.fileAt(p) != nil
+	}
+	d := s.m.drive(p.drive)
+	if d == nil {
+		return false
+	}
+	for _, f := range d.children(parentOf(p.path)) {
+		if matchWild(base, f.name()) {
+			return true
+		}
+	}
+	return false
+}
+
+// compareIf compares as cmd.exe does: == as strings, the three-letter
+// operators as numbers when both sides are numbers, else as strings.
+func compareIf(c *ifCond) bool {
+	l, r := c.left, c.right
+	if c.ignoreCase {
+		l, r = strings.ToLower(l), strings.ToLower(r)
+	}
+	if c.op == "==" {
+		return l == r
+	}
+	cmp := strings.Compare(l, r)
+	if a, ok := atoiSigned(l); ok {
+		if b, ok := atoiSigned(r); ok {
+			cmp = a - b
+		}
+	}
+	switch c.op {
+	case "EQU":
+		return cmp == 0
+	case "NEQ":
+		return cmp != 0
+	case "LSS":
+		return cmp < 0
+	case "LEQ":
+		return cmp <= 0
+	case "GTR":
+		return cmp > 0
+	}
+	return cmp >= 0
 }
 
 // redirect applies redirections in order to a copy of st. It reports

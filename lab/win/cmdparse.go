@@ -193,6 +193,7 @@ const (
 	nodeOr    // a || b
 	nodeAnd   // a && b
 	nodePipe  // a | b
+	nodeIf    // if cond then [else other]
 )
 
 // node is one node of a parsed command line.
@@ -200,8 +201,19 @@ type node struct {
 	kind        nodeKind
 	head, tail  string // simple command: the first word and the rest as written
 	redirs      []redir
-	subs        []*node // block contents, or the operands of an operator
+	subs        []*node // block contents, the operands of an operator, or an if's branches
 	quietTarget *node
+	cond        *ifCond
+}
+
+// ifCond is the condition of an IF command.
+type ifCond struct {
+	not        bool
+	ignoreCase bool
+	kind       string // "exist", "defined", "errorlevel" or "compare"
+	op         string // compare: "==", "EQU", "NEQ", "LSS", "LEQ", "GTR", "GEQ"
+	left       string // the operand of exist, defined and errorlevel
+	right      string
 }
 
 // redir is a parsed redirection. For ">&" and "<&" the target is the
@@ -501,6 +513,8 @@ func (p *parser) primary() *node {
 		typ = p.token('(', true)
 	}
 	switch {
+	case typ == tokNormal && redirs == nil && strings.EqualFold(p.tok, "if"):
+		return p.ifCommand()
 	case typ == tokNormal:
 		return p.commandPart(redirs)
 	case typ == tokBeginBlock:
@@ -573,4 +587,109 @@ func (p *parser) block(redirs []redir) *node {
 		}
 	}
 	return b
+}
+
+// ifCommand parses the rest of an IF command: the condition, then the
+// command. As in cmd.exe, a command that is not a block runs to the end
+// of the line, & and || included; after a block, ELSE may follow.
+func (p *parser) ifCommand() *node {
+	c := &ifCond{kind: "compare"}
+	w := p.ifWord(true)
+	if strings.EqualFold(w, "/i") {
+		c.ignoreCase = true
+		w = p.ifWord(true)
+	}
+	if strings.EqualFold(w, "not") {
+		c.not = true
+		w = p.ifWord(true)
+	}
+	switch lw := strings.ToLower(w); {
+	case !c.ignoreCase && (lw == "exist" || lw == "defined" || lw == "errorlevel"):
+		c.kind = lw
+		c.left = p.ifWord(false)
+	default:
+		c.left = w
+		p.skipBlanks()
+		if p.cur == '=' && p.runeAt(p.pos) == '=' {
+			p.next()
+			p.next()
+			c.op = "=="
+		} else {
+			c.op = strings.ToUpper(p.ifWord(false))
+		}
+		c.right = p.ifWord(false)
+		switch c.op {
+		case "==", "EQU", "NEQ", "LSS", "LEQ", "GTR", "GEQ":
+		default:
+			c.op = ""
+		}
+	}
+	if c.left == "" || (c.kind == "compare" && (c.op == "" || c.right == "")) {
+		p.err = &syntaxError{}
+		return nil
+	}
+	p.skipBlanks()
+	n := &node{kind: nodeIf, cond: c}
+	if p.cur != '(' {
+		then := p.commandOp(nodeMulti)
+		if p.err != nil {
+			return nil
+		}
+		if then == nil {
+			p.err = &syntaxError{}
+			return nil
+		}
+		n.subs = []*node{then}
+		return n
+	}
+	then := p.primary()
+	if p.err != nil {
+		return nil
+	}
+	n.subs = []*node{then}
+	if p.tokType == tokNormal && strings.EqualFold(p.tok, "else") {
+		other := p.commandOp(nodeMulti)
+		if p.err != nil {
+			return nil
+		}
+		if other == nil {
+			p.err = &syntaxError{}
+			return nil
+		}
+		n.subs = append(n.subs, other)
+	}
+	return n
+}
+
+// skipBlanks skips the blanks between the words of an IF condition.
+func (p *parser) skipBlanks() {
+	for p.cur == ' ' || p.cur == '\t' || p.cur == ',' || p.cur == ';' {
+		p.next()
+	}
+}
+
+// ifWord reads one word of an IF condition: up to a blank outside quotes
+// (or "==" with stopAtEq), quotes kept, carets removed.
+func (p *parser) ifWord(stopAtEq bool) string {
+	p.skipBlanks()
+	var out []rune
+	inQuote := false
+	for c := p.cur; c != 0 && c != '\n'; c = p.next() {
+		if c == '"' {
+			inQuote = !inQuote
+		}
+		if !inQuote {
+			if isSpace(c) || c == ',' || c == ';' || c == '&' || c == '|' || c == '<' || c == '>' ||
+				(c == ')' && p.inBlock > 0) || (stopAtEq && c == '=' && p.runeAt(p.pos) == '=') {
+				break
+			}
+			if c == '^' {
+				if c = p.next(); c == 0 {
+					break
+				}
+			}
+		}
+		out = append(out, c)
+	}
+	return string(out)
 }

@@ -286,7 +286,12 @@ func resolvePath(cwd winPath, name string) (winPath, bool) {
 }
 
 // matchWild matches name against a pattern with * and ?, case-insensitively.
+// As on Windows, a trailing ".*" also matches a name without an extension,
+// so *.* matches everything.
 func matchWild(pattern, name string) bool {
+	if base, ok := strings.CutSuffix(pattern, ".*"); ok && !strings.Contains(name, ".") && matchWild(base, name) {
+		return true
+	}
 	p, n := []rune(strings.ToUpper(pattern)), []rune(strings.ToUpper(name))
 	// ok[j] reports whether the pattern so far matches the first j runes.
 	ok := make([]bool, len(n)+1)
