@@ -1,0 +1,135 @@
+package modules_test
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/winplay/winplay/internal/labtest"
+	"github.com/winplay/winplay/lab"
+	"github.com/winplay/winplay/modules"
+)
+
+func copySum(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+func TestCopyInlineContentIsIdempotentByChecksum(t *testing.T) {
+	t.Parallel()
+	l := labtest.Start(t, lab.HostSpec{Name: "node1"})
+	content := "[Global]\r\nAction=Install\r\nInstallType=Custom\r\n"
+	cp := &modules.Copy{Content: content, Dest: `C:\unattend\op.ini`}
+
+	res, err := labtest.Run(t, l, "node1", cp, true)
+	require.NoError(t, err)
+	assert.True(t, res.Changed)
+	require.NotNil(t, res.Diff)
+	assert.Contains(t, res.Diff.Before, "(absent)")
+	assert.Contains(t, res.Diff.After, copySum([]byte(content)))
+	assert.Empty(t, labtest.Changes(l, "node1"), "check mode changed the host")
+	_, there := l.Host("node1").Dump().Files[`C:\unattend\op.ini`]
+	assert.False(t, there)
+
+	res, err = labtest.Run(t, l, "node1", cp, false)
+	require.NoError(t, err)
+	assert.True(t, res.Changed, res.Msg)
+	f := l.Host("node1").Dump().Files[`C:\unattend\op.ini`]
+	assert.Equal(t, copySum([]byte(content)), f.SHA256, "the file on the host is not the content")
+	assert.True(t, l.Host("node1").Dump().Files[`C:\unattend`].Dir, "dest's directory was not created")
+	for name := range l.Host("node1").Dump().Files {
+		assert.NotContains(t, name, "winplay-", "scratch left outside the temp directory")
+	}
+
+	res, err = labtest.Run(t, l, "node1", cp, false)
+	require.NoError(t, err)
+	assert.False(t, res.Changed, "second run changed something: %s", res.Msg)
+
+	// Other content replaces the file.
+	cp2 := &modules.Copy{Content: content + "[Components]\r\n", Dest: `C:\unattend\op.ini`}
+	res, err = labtest.Run(t, l, "node1", cp2, false)
+	require.NoError(t, err)
+	assert.True(t, res.Changed)
+	assert.Equal(t, copySum([]byte(cp2.Content)), l.Host("node1").Dump().Files[`C:\unattend\op.ini`].SHA256)
+}
+
+func TestCopyLocalBinaryFileInChunks(t *testing.T) {
+	t.Parallel()
+	l := labtest.Start(t, lab.HostSpec{Name: "node1"})
+	data := make([]byte, 20000) // several echo chunks
+	_, err := rand.Read(data)
+	require.NoError(t, err)
+	src := filepath.Join(t.TempDir(), "Dtcsetup.exe")
+	require.NoError(t, os.WriteFile(src, data, 0o644))
+	cp := &modules.Copy{Src: src, Dest: `C:\WINNT\system32\dtcfix\Dtcsetup.exe`}
+
+	res, err := labtest.Run(t, l, "node1", cp, false)
+	require.NoError(t, err)
+	assert.True(t, res.Changed)
+	f := l.Host("node1").Dump().Files[`C:\WINNT\system32\dtcfix\Dtcsetup.exe`]
+	assert.Equal(t, copySum(data), f.SHA256)
+	assert.Equal(t, len(data), f.Size)
+
+	res, err = labtest.Run(t, l, "node1", cp, true)
+	require.NoError(t, err)
+	assert.False(t, res.Changed, "check mode after the copy predicts a change: %s", res.Msg)
+}
+
+func TestCopyValidation(t *testing.T) {
+	t.Parallel()
+	missing := filepath.Join(t.TempDir(), "nope.bin")
+	cases := []struct {
+		name  string
+		c     modules.Copy
+		field string
+	}{
+		{"no source", modules.Copy{Dest: `C:\a.txt`}, ""},
+		{"both sources", modules.Copy{Src: "x", Content: "y", Dest: `C:\a.txt`}, "content"},
+		{"missing src", modules.Copy{Src: missing, Dest: `C:\a.txt`}, "src"},
+		{"relative dest", modules.Copy{Content: "x", Dest: `a.txt`}, "dest"},
+		{"dest is a directory", modules.Copy{Content: "x", Dest: `C:\dir\`}, "dest"},
+		{"percent in dest", modules.Copy{Content: "x", Dest: `C:\%TEMP%\a.txt`}, "dest"},
+		{"no dest", modules.Copy{Content: "x"}, "dest"},
+		{"relative temp", modules.Copy{Content: "x", Dest: `C:\a.txt`, TempDir: `Temp`}, "temp_dir"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			errs := tc.c.Validate()
+			require.NotEmpty(t, errs)
+			assert.Equal(t, tc.field, errs[0].Field, "%v", errs)
+		})
+	}
+	ok := modules.Copy{Content: "x", Dest: `C:\a b\c.txt`}
+	assert.Empty(t, ok.Validate())
+}
+
+func TestCopyFailureNamesHostAndCommand(t *testing.T) {
+	t.Parallel()
+	l := labtest.Start(t, lab.HostSpec{Name: "node1"})
+	// D: is the read-only CD.
+	_, err := labtest.Run(t, l, "node1", &modules.Copy{Content: "x", Dest: `D:\SP6\new.txt`}, false)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "node1")
+	assert.Contains(t, err.Error(), `copy /y`)
+}
+
+func TestParseHashfile(t *testing.T) {
+	t.Parallel()
+	const want = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+	h, err := modules.ParseHashfile("SHA256 hash of C:\\a.txt:\r\n" + want + "\r\nCertUtil: -hashfile command completed successfully.\r\n")
+	require.NoError(t, err)
+	assert.Equal(t, want, h)
+	// Older certutils print the bytes apart, in upper case.
+	spaced := "SHA256 hash of file C:\\a.txt:\r\n9F 86 D0 81 88 4C 7D 65 9A 2F EA A0 C5 5A D0 15 A3 BF 4F 1B 2B 0B 82 2C D1 5D 6C 15 B0 F0 0A 08\r\nCertUtil: -hashfile command completed successfully.\r\n"
+	h, err = modules.ParseHashfile(spaced)
+	require.NoError(t, err)
+	assert.Equal(t, want, h)
+	_, err = modules.ParseHashfile("CertUtil: -hashfile command FAILED: 0x80070002")
+	assert.Error(t, err)
+}
