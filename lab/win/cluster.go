@@ -48,6 +48,7 @@ type clusterResource struct {
 	pendingTimeout   int
 	instance         string // IIS Server Instance: W3SVC/2
 	networkName      string // Network Name: its value
+	address          string // IP Address: the address
 	disk             byte   // Physical Disk: its drive letter
 }
 
@@ -64,9 +65,9 @@ func newCluster() *cluster {
 	now := time.Now()
 	cl := &cluster{name: "CLUSTER1", nodes: []string{"NODE1", "NODE2"}, disks: map[byte]*drive{}}
 	ip, name, q := newResource("Cluster IP Address", resIPAddress), newResource("Cluster Name", resNetworkName), newResource("Disk Q:", resDisk)
-	name.networkName, q.disk = "CLUSTER1", 'Q'
+	name.networkName, q.disk, ip.address = "CLUSTER1", 'Q', "10.1.0.10"
 	s, webIP, webName := newResource("Disk S:", resDisk), newResource("Web IP Address", resIPAddress), newResource("Web Network Name", resNetworkName)
-	s.disk, webName.networkName = 'S', "WEBVS"
+	s.disk, webName.networkName, webIP.address = 'S', "WEBVS", "10.1.0.20"
 	dtc := newResource("MSDTC", resDTC)
 	web, ftp := newResource("Web Server", resIIS), newResource("FTP Server", resIIS)
 	web.instance, ftp.instance = "W3SVC/2", "MSFTPSVC/2"
@@ -140,20 +141,48 @@ func (cl *cluster) canRun(n *Network, r *clusterResource, node string) bool {
 }
 
 // bringOnline places g on node and brings its wanted resources online
-// there. A resource that cannot run is Failed; if it affects the group
-// (RestartAction 2) the group fails back to from, when that node is up.
+// there. If a resource that affects the group (RestartAction 2) fails,
+// the group fails over (see failover), preferring the node it came from.
 func (cl *cluster) bringOnline(n *Network, g *clusterGroup, node, from string) {
 	g.owner, g.hosted = node, true
-	affect := false
+	if failed := cl.startResources(n, g); len(failed) > 0 {
+		cl.failover(n, g, failed, from)
+	}
+}
+
+// startResources sets the status of g's resources on its owner and
+// returns the failed ones that affect the group.
+func (cl *cluster) startResources(n *Network, g *clusterGroup) []*clusterResource {
+	var failed []*clusterResource
 	for _, r := range g.resources {
-		if !cl.startResource(n, r, node) && r.restartAction == 2 {
-			affect = true
+		if !cl.startResource(n, r, g.owner) && r.restartAction == 2 {
+			failed = append(failed, r)
 		}
 	}
-	if affect && from != "" && from != node && cl.nodeUp(n, from) {
-		g.owner = from
-		for _, r := range g.resources {
-			cl.startResource(n, r, from)
+	return failed
+}
+
+// failover moves g to the first Up node, prefer first, that can run all
+// of failed, and brings it online there; when no node can, g stays where
+// it is with those resources Failed.
+func (cl *cluster) failover(n *Network, g *clusterGroup, failed []*clusterResource, prefer string) {
+	candidates := []string{prefer}
+	candidates = append(candidates, cl.nodes...)
+	for _, node := range candidates {
+		if node == "" || node == g.owner || !cl.nodeUp(n, node) {
+			continue
+		}
+		runs := true
+		for _, r := range failed {
+			runs = runs && cl.canRun(n, r, node)
+		}
+		if runs {
+			for _, r := range g.resources {
+				r.status = statusOffline
+			}
+			g.owner = node
+			cl.startResources(n, g)
+			return
 		}
 	}
 }
@@ -175,12 +204,27 @@ func (cl *cluster) startResource(n *Network, r *clusterResource, node string) bo
 
 // reconcile lets the cluster react to its nodes: a group whose owner is
 // not up moves to a node that is (failover); a group on an up node that
-// is not hosted yet comes online there.
+// is not hosted yet comes online there; an online resource its node can
+// no longer run fails (the resource monitor's IsAlive check), and fails
+// its group over when it affects the group.
 func (cl *cluster) reconcile(n *Network) {
 	for _, g := range cl.groups {
 		if cl.nodeUp(n, g.owner) {
 			if !g.hosted {
 				cl.bringOnline(n, g, g.owner, "")
+				continue
+			}
+			var failed []*clusterResource
+			for _, r := range g.resources {
+				if r.status == statusOnline && !cl.canRun(n, r, g.owner) {
+					r.status = statusFailed
+					if r.restartAction == 2 {
+						failed = append(failed, r)
+					}
+				}
+			}
+			if len(failed) > 0 {
+				cl.failover(n, g, failed, "")
 			}
 			continue
 		}
@@ -259,4 +303,16 @@ func (cl *cluster) disk(m *Machine, letter byte) *drive {
 		}
 	}
 	return nil
+}
+
+// hasType reports whether any group holds a resource of type typ.
+func (cl *cluster) hasType(typ string) bool {
+	for _, g := range cl.groups {
+		for _, r := range g.resources {
+			if r.typ == typ {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -33,12 +33,16 @@ const (
 	errMemberInAlias      = 1378
 	errAliasExists        = 1379
 	errInstallFailure     = 1603
+	errInstallInProgress  = 1618
 	errInvalidCommandLine = 1639
 	errRPCUnavailable     = 1722
 	errNoEndpoints        = 1753
 	errRebootRequired     = 3010
+	errRebootInitiated    = 1641
+	errNoNodeAvailable    = 5005
 	errResourceNotFound   = 5007
 	errGroupNotFound      = 5013
+	errResourceOnline     = 5019
 	errNodeNotFound       = 5042
 	errNodeDown           = 5050
 
@@ -76,16 +80,20 @@ var winMessages = map[int]string{
 	1378: "The specified account name is already a member of the group.",
 	1379: "The specified local group already exists.",
 	1603: "Fatal error during installation.",
+	1618: "Another installation is already in progress. Complete that installation before proceeding with this install.",
 	1639: "Invalid command line argument. Consult the Windows Installer SDK for detailed command line help.",
+	1641: "The requested operation completed successfully. The system will be restarted so the changes can take effect.",
 	1722: "The RPC server is unavailable.",
 	1753: "There are no more endpoints available from the endpoint mapper.",
 	2182: "The requested service has already been started.",
 	2185: "The service name is invalid.",
 	3010: "The requested operation is successful. Changes will not be effective until the system is rebooted.",
 	3521: "The * service is not started.",
+	5005: "A cluster node is not available for this operation.",
 	5007: "The cluster resource could not be found.",
 	5013: "The cluster group could not be found.",
-	5042: "The cluster node could not be found.",
+	5019: "The operation could not be completed because the cluster resource is online.",
+	5042: "The cluster node was not found.",
 	5050: "The cluster node is down.",
 }
 
@@ -95,6 +103,14 @@ func winMessage(code int) string {
 		return m
 	}
 	return fmt.Sprintf("Unknown error (0x%x).", code)
+}
+
+// systemError prints the report the runbook's tools (cluster, msdtc,
+// secedit, setup, update) share on stderr, `System error N has occurred
+// (0x…).` and the message, and returns N as the exit code.
+func systemError(c *call, code int) int {
+	c.errorf("System error %d has occurred (0x%08x).\r\n%s\r\n", code, code, winMessage(code))
+	return code
 }
 
 // crlf joins lines with CRLF and ends the text with one, as console tools

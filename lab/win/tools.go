@@ -33,6 +33,7 @@ func initPrograms() {
 	add(&tool{name: "more", run: runMore, system: true})
 	add(&tool{name: "cmd", run: runCmd, system: true})
 	add(&tool{name: "powershell", run: runPowerShell, system: true})
+	add(&tool{name: "cluster", run: runCluster, changes: changesCluster, system: true})
 }
 
 func runHostname(c *call) int {
