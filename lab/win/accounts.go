@@ -154,6 +154,16 @@ func (m *Machine) addLocalGroup(name, comment string) *localGroup {
 	return g
 }
 
+// removeLocalGroup deletes a local group, if it exists.
+func (m *Machine) removeLocalGroup(name string) {
+	for i, g := range m.groups {
+		if strings.EqualFold(g.name, name) {
+			m.groups = append(m.groups[:i], m.groups[i+1:]...)
+			return
+		}
+	}
+}
+
 // allAccounts lists every name this host can resolve, most local first, as
 // LookupAccountName searches.
 func (m *Machine) allAccounts() []*account {

@@ -148,6 +148,7 @@ type Machine struct {
 	gen        int // counts power cycles, so waits notice the host went down
 	online     bool
 	onPowerOff func(reboot bool)
+	installing bool // setup.exe or UPDATE.EXE runs
 
 	log []*LogEntry
 }

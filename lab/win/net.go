@@ -235,12 +235,7 @@ func netLocalgroup(c *call, words, switches []string) int {
 		if strings.HasPrefix(g.sid, "S-1-5-32-") {
 			return netError(c, errAccessDenied)
 		}
-		for i, x := range c.m.groups {
-			if x == g {
-				c.m.groups = append(c.m.groups[:i], c.m.groups[i+1:]...)
-				break
-			}
-		}
+		c.m.removeLocalGroup(g.name)
 	case len(members) == 0:
 		if g == nil {
 			return netError(c, errNoSuchAlias)

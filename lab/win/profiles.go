@@ -101,10 +101,7 @@ func (m *Machine) applyProfile() error {
 		s.start = startAuto
 	}
 	if m.net.cluster.isNode(m.netbios) {
-		m.reg.setDWORD(msdtcKey, "Clustered", 1)
-		m.reg.setSZ(msdtcKey, "LogPath", `S:\MSDTCLog`)
-		m.reg.setSZ(msdtcKey, "VirtualServerName", "WEBVS")
-		m.reg.setSZ(msdtcKey, "ClusterGroup", "Web Group")
+		m.installMSDTC(&dtcSettings{`S:\MSDTCLog`, "WEBVS", "Web Group"})
 		m.reg.setSZ(replicationKey, "RemoteServerName", m.otherNode())
 		m.reg.setSZ(replicationKey, "ReplicationShare", "C$")
 	}
@@ -232,8 +229,7 @@ func (m *Machine) installOptionPack(installType string, comps map[string]bool) {
 		}
 	}
 	if m.service("MSDTC") == nil {
-		m.addService("MSDTC", startAuto)
-		m.reg.setDWORD(msdtcKey, "Clustered", 0)
+		m.installMSDTC(nil)
 	}
 	m.addLocalUser("IUSR_"+m.netbios, 0)
 	m.addLocalUser("IWAM_"+m.netbios, 0)
@@ -254,7 +250,53 @@ func (m *Machine) installOptionPack(installType string, comps map[string]bool) {
 		m.putFile(mtsCatalogPath, mtsCatalog(), "", "")
 		m.addLocalGroup("MTS Trusted Impersonators", "Trusted process identities")
 	}
-	m.reg.setMulti(sessionManager, "PendingFileRenameOperations", []string{`\??\C:\WINNT\system32\inetsrv\inetinfo.exe.new`, ""})
+	m.setRebootPending(`C:\WINNT\system32\inetsrv\inetinfo.exe`)
+}
+
+// setRebootPending records a file to replace at the next boot, as
+// installers do; a boot clears PendingFileRenameOperations.
+func (m *Machine) setRebootPending(path string) {
+	v := m.reg.get(sessionManager, "PendingFileRenameOperations")
+	var items []string
+	if v != nil && v.typ == regMultiSZ {
+		items = v.multi
+	}
+	items = append(items, `\??\`+path+".new", "")
+	m.reg.setMulti(sessionManager, "PendingFileRenameOperations", items)
+}
+
+// rebootPending reports whether an installer is waiting for a boot.
+func (m *Machine) rebootPending() bool {
+	return m.reg.get(sessionManager, "PendingFileRenameOperations") != nil
+}
+
+// removeOptionPack is Option Pack setup's Remove All: the IIS services,
+// detection values, metabase, files, accounts and MTS, but not MSDTC. It
+// reports whether the metabase was corrupt (an error setup ignores).
+func (m *Machine) removeOptionPack() bool {
+	_, readable := m.metabase()
+	for _, c := range opComponents {
+		if name, ok := componentServices[c]; ok {
+			m.removeService(name)
+		}
+	}
+	m.reg.deleteKey(inetStpKey)
+	for _, c := range opComponents {
+		m.reg.deleteValue(ocmKey, c)
+	}
+	var files []string
+	for _, fs := range iisFiles {
+		files = append(files, fs...)
+	}
+	files = append(files, `\WINNT\system32\inetsrv\iissync.exe`, metabasePath, mtsCatalogPath)
+	for _, p := range files {
+		m.c.remove(p)
+	}
+	m.removeLocalUser("IUSR_" + m.netbios)
+	m.removeLocalUser("IWAM_" + m.netbios)
+	m.removeLocalGroup("MTS Trusted Impersonators")
+	m.setRebootPending(`C:\WINNT\system32\inetsrv\inetinfo.exe`)
+	return !readable
 }
 
 // stampServicePack applies SP6's files and version; it reports whether

@@ -262,3 +262,20 @@ func (m *Machine) bootServices() {
 		}
 	}
 }
+
+// stopNow stops s at once, with the services that depend on it, as an
+// uninstaller or a restart does.
+func (m *Machine) stopNow(s *service) {
+	for _, d := range m.activeDependents(s) {
+		m.stopNow(d)
+	}
+	s.state, s.pid = stateStopped, 0
+}
+
+// removeService stops and deletes a service, if it exists.
+func (m *Machine) removeService(name string) {
+	if s := m.service(name); s != nil {
+		m.stopNow(s)
+		delete(m.services, key(s.name))
+	}
+}

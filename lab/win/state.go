@@ -19,10 +19,13 @@ type State struct {
 	Online      bool
 	LastBoot    time.Time
 	// Shutdown is "", "scheduled" or "in progress".
-	Shutdown    string
-	ServicePack ServicePack
-	Services    map[string]ServiceState
-	IIS         IISState
+	Shutdown string
+	// PendingReboot is true while an installer waits for a boot
+	// (PendingFileRenameOperations is set).
+	PendingReboot bool
+	ServicePack   ServicePack
+	Services      map[string]ServiceState
+	IIS           IISState
 	// Components are the Option Pack's subcomponent flags.
 	Components map[string]bool
 	MSDTC      MSDTCState
@@ -41,6 +44,34 @@ type State struct {
 	Files map[string]FileState
 	// Registry maps each key path to its values.
 	Registry map[string]map[string]RegValue
+	// Cluster is the shared cluster as this node sees it; nil on a host
+	// that is not a cluster node.
+	Cluster *ClusterState
+}
+
+// ClusterState is the cluster: node statuses, and groups with their owner
+// and resources.
+type ClusterState struct {
+	Name   string
+	Nodes  map[string]string // NetBIOS name to Up, Down or Joining
+	Groups map[string]ClusterGroupState
+}
+
+// ClusterGroupState is one resource group.
+type ClusterGroupState struct {
+	Owner     string
+	Status    string
+	Resources map[string]ClusterResourceState
+}
+
+// ClusterResourceState is one resource with its common properties.
+type ClusterResourceState struct {
+	Type             string
+	Status           string
+	Description      string
+	RestartAction    int
+	RestartThreshold int
+	PendingTimeout   int
 }
 
 // ServicePack is the CSD version of the host.
@@ -120,7 +151,7 @@ func (m *Machine) Dump() State {
 	defer m.net.mu.Unlock()
 	st := State{
 		Name: m.name, NetBIOSName: m.netbios, Profile: m.profile,
-		PoweredOn: m.power != powerOff, Online: m.online, LastBoot: m.boot,
+		PoweredOn: m.power != powerOff, Online: m.online, LastBoot: m.boot, PendingReboot: m.rebootPending(),
 		ServicePack: ServicePack{m.reg.sz(currentVersionKey, "CSDVersion"), m.reg.sz(currentVersionKey, "CSDBuildNumber")},
 		Services:    map[string]ServiceState{},
 		Components:  map[string]bool{},
@@ -211,7 +242,29 @@ func (m *Machine) Dump() State {
 			st.Registry[k.path] = vals
 		})
 	}
+	if cl := m.net.cluster; cl.isNode(m.netbios) {
+		st.Cluster = cl.state(m.net)
+	}
 	return st
+}
+
+// state is the cluster's part of a state dump.
+func (cl *cluster) state(n *Network) *ClusterState {
+	cs := &ClusterState{Name: cl.name, Nodes: map[string]string{}, Groups: map[string]ClusterGroupState{}}
+	for _, node := range cl.nodes {
+		cs.Nodes[node] = cl.nodeStatus(n, node)
+	}
+	for _, g := range cl.groups {
+		gs := ClusterGroupState{Owner: g.owner, Status: g.status(), Resources: map[string]ClusterResourceState{}}
+		for _, r := range g.resources {
+			gs.Resources[r.name] = ClusterResourceState{
+				Type: r.typ, Status: r.status, Description: r.description,
+				RestartAction: r.restartAction, RestartThreshold: r.restartThreshold, PendingTimeout: r.pendingTimeout,
+			}
+		}
+		cs.Groups[g.name] = gs
+	}
+	return cs
 }
 
 func (m *Machine) dcomState(v *regValue) DCOMState {

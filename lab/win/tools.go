@@ -34,6 +34,13 @@ func initPrograms() {
 	add(&tool{name: "cmd", run: runCmd, system: true})
 	add(&tool{name: "powershell", run: runPowerShell, system: true})
 	add(&tool{name: "cluster", run: runCluster, changes: changesCluster, system: true})
+	add(&tool{name: "msdtc", run: runMSDTC, changes: changesAlways, system: true})
+	add(&tool{name: "secedit", run: runSecedit, changes: changesSecedit, system: true})
+	// These run only from where their files are: iissync.exe from
+	// inetsrv once IIS is installed, setup and UPDATE.EXE from the CD.
+	add(&tool{name: "iissync", run: runIISSync, changes: changesAlways})
+	add(&tool{name: "setup", run: runOptionPackSetup, changes: changesAlways})
+	add(&tool{name: "update", run: runServicePack, changes: changesAlways})
 }
 
 func runHostname(c *call) int {

@@ -1,0 +1,73 @@
+package win
+
+import "strings"
+
+// iissync.exe TARGET: replicates the IIS metabase and the MTS catalog
+// from this node to TARGET, then restarts TARGET's IIS services.
+
+// iisServices are the services of IIS, IISADMIN first: a restart starts
+// them in this order.
+var iisServices = []string{"IISADMIN", "W3SVC", "MSFTPSVC", "SMTPSVC"}
+
+func runIISSync(c *call) int {
+	args := c.argv[1:]
+	if len(args) != 1 || strings.HasPrefix(args[0], "/") || strings.HasPrefix(args[0], "-") {
+		c.printf("Usage: iissync <target computer>\r\n")
+		return errInvalidParameter
+	}
+	target := strings.ToUpper(strings.TrimPrefix(args[0], `\\`))
+	c.printf("Synchronizing IIS configuration from %s to %s...\r\n", c.m.netbios, target)
+	if code := c.m.iisSync(target); code != 0 {
+		c.errorf("IISSYNC failed with status %d.\r\n%s\r\n", code, winMessage(code))
+		return code
+	}
+	c.printf("IISSYNC completed with status 0.\r\n")
+	return 0
+}
+
+// iisRunning reports whether IIS is installed on m and its admin service
+// runs, so its metabase can be read and written.
+func (m *Machine) iisRunning() bool {
+	s := m.service("IISADMIN")
+	return m.iisInstalled() && s != nil && s.state == stateRunning
+}
+
+// iisSync copies this host's metabase and MTS catalog to target and
+// returns the IISSYNC status.
+func (m *Machine) iisSync(target string) int {
+	if !m.iisInstalled() || m.service("IISADMIN") == nil {
+		return errNoSuchService
+	}
+	if !m.iisRunning() {
+		return errNoEndpoints
+	}
+	t := m.net.host(target)
+	switch {
+	case t == nil:
+		return errBadNetPath
+	case t == m:
+		return errInvalidParameter
+	case t.power == powerOff || !t.online:
+		return errRPCUnavailable
+	case !t.iisRunning():
+		return errNoEndpoints
+	}
+	for _, p := range []string{metabasePath, mtsCatalogPath} {
+		if f := m.c.get(p); f != nil {
+			t.putFile(p, f.data, "", "")
+		}
+	}
+	var restart []*service
+	for _, name := range iisServices {
+		if s := t.service(name); s != nil && s.active() {
+			restart = append(restart, s)
+		}
+	}
+	for _, s := range restart {
+		t.stopNow(s)
+	}
+	for _, s := range restart {
+		t.startService(s)
+	}
+	return 0
+}
