@@ -193,7 +193,7 @@ func (a *accounts) lookup(ctx context.Context, name string) (sid, qualified stri
 	if domain != "" {
 		where = fmt.Sprintf("domain='%s' and name='%s'", domain, user)
 	}
-	cmd := Read(cmdline.New("wmic").Arg("useraccount", "where", where, "get", "Domain,Name,SID", "/value"))
+	cmd := Read(cmdline.New("wmic").Arg("useraccount", "where", where).Raw("get Domain,Name,SID /value"))
 	out, err := a.t.Run(ctx, cmd)
 	if err != nil {
 		return "", "", err
@@ -235,7 +235,7 @@ func (a *accounts) Name(ctx context.Context, sid string) string {
 		return n
 	}
 	name := sid
-	cmd := Read(cmdline.New("wmic").Arg("useraccount", "where", fmt.Sprintf("sid='%s'", sid), "get", "Domain,Name", "/value"))
+	cmd := Read(cmdline.New("wmic").Arg("useraccount", "where", fmt.Sprintf("sid='%s'", sid)).Raw("get Domain,Name /value"))
 	if IsSID(sid) {
 		if out, err := a.t.Run(ctx, cmd); err == nil && out.ExitCode == 0 {
 			if found := parseWMIValues(out.Stdout); len(found) == 1 && found[0]["Name"] != "" {
