@@ -1,0 +1,244 @@
+package modules_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/winplay/winplay/internal/labtest"
+	"github.com/winplay/winplay/lab"
+	"github.com/winplay/winplay/modules"
+)
+
+func clusterTestBool(b bool) *bool { return &b }
+
+func clusterTestGroup(l *lab.Lab, group string) (owner, status string) {
+	g := l.Host("node1").Dump().Cluster.Groups[group]
+	return g.Owner, g.Status
+}
+
+func TestClusterUntickAffectTheGroupThenMoveTheGroup(t *testing.T) {
+	t.Parallel()
+	l := startRebuiltPair(t)
+	untick := func(r string) *modules.Cluster {
+		return &modules.Cluster{Resource: r, AffectTheGroup: clusterTestBool(false)}
+	}
+
+	res, err := labtest.Run(t, l, "node1", untick("MSDTC"), true)
+	require.NoError(t, err)
+	assert.True(t, res.Changed)
+	assert.Equal(t, "resource MSDTC: RestartAction 2 → 1 (restart, do not affect the group)", res.Msg)
+	require.NotNil(t, res.Diff)
+	assert.Contains(t, res.Diff.Before, "restart_action: 2")
+	assert.Contains(t, res.Diff.After, "restart_action: 1")
+	assert.Empty(t, labtest.Changes(l, "node1"))
+	assert.Equal(t, 2, l.Host("node1").Dump().Cluster.Groups["Web Group"].Resources["MSDTC"].RestartAction)
+
+	for _, r := range []string{"MSDTC", "Web Server", "FTP Server"} {
+		res, err = labtest.Run(t, l, "node1", untick(r), false)
+		require.NoError(t, err)
+		assert.True(t, res.Changed, r)
+		assert.Equal(t, 1, l.Host("node1").Dump().Cluster.Groups["Web Group"].Resources[r].RestartAction, r)
+		res, err = labtest.Run(t, l, "node1", untick(r), false)
+		require.NoError(t, err)
+		assert.False(t, res.Changed, "second run changed %s: %s", r, res.Msg)
+	}
+
+	// The runbook's test move: the group goes to the rebuilt node and
+	// stays there, though its IIS instances and MSDTC cannot run there yet.
+	move := &modules.Cluster{Group: "Web Group", Owner: "node2"}
+	changes := len(labtest.Changes(l, "node1"))
+	res, err = labtest.Run(t, l, "node1", move, true)
+	require.NoError(t, err)
+	assert.True(t, res.Changed)
+	assert.Equal(t, "group Web Group: move NODE1 → NODE2", res.Msg)
+	assert.Len(t, labtest.Changes(l, "node1"), changes)
+	owner, _ := clusterTestGroup(l, "Web Group")
+	assert.Equal(t, "NODE1", owner)
+
+	res, err = labtest.Run(t, l, "node1", move, false)
+	require.NoError(t, err)
+	assert.True(t, res.Changed)
+	assert.Contains(t, res.Msg, "the group is Partially Online (FTP Server Failed, MSDTC Failed, Web Server Failed)")
+	owner, status := clusterTestGroup(l, "Web Group")
+	assert.Equal(t, "NODE2", owner)
+	assert.Equal(t, "Partially Online", status)
+	assert.Equal(t, "NODE2", res.Facts["owner"])
+
+	res, err = labtest.Run(t, l, "node1", move, false)
+	require.NoError(t, err)
+	assert.False(t, res.Changed, res.Msg)
+
+	// Back to the healthy node, online.
+	back := &modules.Cluster{Group: "Web Group", Owner: "NODE1", State: "online"}
+	res, err = labtest.Run(t, l, "node1", back, false)
+	require.NoError(t, err)
+	assert.True(t, res.Changed)
+	owner, status = clusterTestGroup(l, "Web Group")
+	assert.Equal(t, "NODE1", owner)
+	assert.Equal(t, "Online", status)
+	res, err = labtest.Run(t, l, "node1", back, false)
+	require.NoError(t, err)
+	assert.False(t, res.Changed, res.Msg)
+}
+
+func TestClusterMoveFailsBackWhenAResourceAffectsTheGroup(t *testing.T) {
+	t.Parallel()
+	l := startRebuiltPair(t)
+	_, err := labtest.Run(t, l, "node1", &modules.Cluster{Group: "Web Group", Owner: "node2"}, false)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `node1: `+"`"+`cluster.exe group "Web Group" /move:node2`+"`")
+	assert.Contains(t, err.Error(), "is on NODE1, not NODE2")
+	assert.Contains(t, err.Error(), "affect_the_group = false")
+	owner, status := clusterTestGroup(l, "Web Group")
+	assert.Equal(t, "NODE1", owner)
+	assert.Equal(t, "Online", status)
+}
+
+func TestClusterResourceOfflineOnlineAndFailure(t *testing.T) {
+	t.Parallel()
+	l := startRebuiltPair(t)
+	run := func(m modules.Module) (*modules.Result, error) {
+		t.Helper()
+		return labtest.Run(t, l, "node1", m, false)
+	}
+	off := &modules.Cluster{Resource: "FTP Server", State: "offline"}
+	res, err := run(off)
+	require.NoError(t, err)
+	assert.Equal(t, "resource FTP Server: Online → Offline", res.Msg)
+	assert.Equal(t, "Offline", l.Host("node1").Dump().Cluster.Groups["Web Group"].Resources["FTP Server"].Status)
+	res, err = run(off)
+	require.NoError(t, err)
+	assert.False(t, res.Changed)
+
+	res, err = run(&modules.Cluster{Resource: "FTP Server", State: "online"})
+	require.NoError(t, err)
+	assert.True(t, res.Changed)
+	assert.Equal(t, "Online", l.Host("node1").Dump().Cluster.Groups["Web Group"].Resources["FTP Server"].Status)
+
+	// With the group on the rebuilt node and "Affect the group" off, MSDTC
+	// cannot come online there: the error says so.
+	_, err = run(&modules.Cluster{Resource: "MSDTC", RestartAction: new(int(1))})
+	require.NoError(t, err)
+	for _, r := range []string{"Web Server", "FTP Server"} {
+		_, err = run(&modules.Cluster{Resource: r, AffectTheGroup: clusterTestBool(false)})
+		require.NoError(t, err)
+	}
+	_, err = run(&modules.Cluster{Group: "Web Group", Owner: "node2"})
+	require.NoError(t, err)
+	_, err = run(&modules.Cluster{Resource: "MSDTC", State: "online"})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "resource MSDTC is Failed on NODE2")
+	assert.Contains(t, err.Error(), `cluster.exe resource MSDTC /online`)
+
+	_, err = run(&modules.Cluster{Resource: "No Such Thing", State: "online"})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "5007")
+	assert.Contains(t, err.Error(), "The cluster resource could not be found.")
+}
+
+func TestClusterWaitsForNodeStatus(t *testing.T) {
+	t.Parallel()
+	l := startRebuiltPair(t)
+	stop := &modules.Service{Name: "ClusSvc", State: "stopped"}
+	_, err := labtest.Run(t, l, "node2", stop, false)
+	require.NoError(t, err)
+
+	// cluster.exe on a node without its cluster service explains itself.
+	_, err = labtest.Run(t, l, "node2", &modules.Cluster{Node: "node1", Status: "up"}, false)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "node2: `cluster.exe node node1 /status` exited 1753")
+	assert.Contains(t, err.Error(), "the cluster service is not running on this node")
+
+	res, err := labtest.Run(t, l, "node1", &modules.Cluster{Node: "node2", Status: "down"}, false)
+	require.NoError(t, err)
+	assert.False(t, res.Changed)
+	assert.Equal(t, "node NODE2 is Down", res.Msg)
+
+	// A dry run reports without waiting.
+	up := &modules.Cluster{Node: "node2", Status: "up", Timeout: "5s"}
+	res, err = labtest.Run(t, l, "node1", up, true)
+	require.NoError(t, err)
+	assert.Contains(t, res.Msg, "node NODE2 is Down; a real run waits up to 5s for Up")
+
+	done := make(chan error, 1)
+	go func() {
+		time.Sleep(100 * time.Millisecond)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_, err := (&modules.Service{Name: "ClusSvc", State: "started"}).Run(ctx, labtest.Task(t, l, "node2", false))
+		done <- err
+	}()
+	res, err = labtest.Run(t, l, "node1", up, false)
+	require.NoError(t, err)
+	assert.Equal(t, "node NODE2 is Up", res.Msg)
+	assert.Greater(t, res.Facts["elapsed"], 0.05)
+	require.NoError(t, <-done)
+
+	_, err = labtest.Run(t, l, "node1", &modules.Cluster{Node: "node3", Status: "up"}, false)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "The cluster node could not be found.")
+}
+
+func TestClusterValidate(t *testing.T) {
+	three := 3
+	for _, tc := range []struct {
+		m      *modules.Cluster
+		fields []string
+	}{
+		{&modules.Cluster{}, []string{""}},
+		{&modules.Cluster{Resource: "MSDTC", Group: "Web Group", State: "online"}, []string{""}},
+		{&modules.Cluster{Resource: "MSDTC"}, []string{""}},
+		{&modules.Cluster{Resource: "MSDTC", RestartAction: &three, AffectTheGroup: clusterTestBool(true), Owner: "NODE2"}, []string{"owner", "restart_action", "affect_the_group"}},
+		{&modules.Cluster{Group: `Web "Group`, State: "up"}, []string{"group", "state"}},
+		{&modules.Cluster{Node: "NODE2"}, []string{"status"}},
+		{&modules.Cluster{Node: "NODE2", Status: "online", Timeout: "soon", State: "online"}, []string{"status", "timeout", "state"}},
+	} {
+		var got []string
+		for _, e := range tc.m.Validate() {
+			got = append(got, e.Field)
+		}
+		assert.ElementsMatch(t, tc.fields, got, "%+v: %v", tc.m, tc.m.Validate())
+	}
+	assert.Empty(t, (&modules.Cluster{Resource: "MSDTC", AffectTheGroup: clusterTestBool(false), State: "online"}).Validate())
+	assert.Empty(t, (&modules.Cluster{Group: "Web Group", Owner: "node2"}).Validate())
+	assert.Empty(t, (&modules.Cluster{Node: "node2", Status: "up", Timeout: "2m"}).Validate())
+}
+
+func TestParseClusterTables(t *testing.T) {
+	prop := "Listing properties for 'MSDTC':\r\n\r\n" +
+		"T  Resource             Name                           Value\r\n" +
+		"-- -------------------- ------------------------------ -----------------------\r\n" +
+		"SR MSDTC                Name                           MSDTC\r\n" +
+		"S  MSDTC                Type                           Distributed Transaction Coordinator\r\n" +
+		"S  MSDTC                Description\r\n" +
+		"D  MSDTC                RestartAction                  2 (0x2)\r\n" +
+		"D  MSDTC                RestartThreshold               3 (0x3)\r\n"
+	ra, err := modules.ParseClusterProperty(prop, "RestartAction")
+	require.NoError(t, err)
+	assert.Equal(t, 2, ra)
+	_, err = modules.ParseClusterProperty(prop, "PendingTimeout")
+	assert.Error(t, err)
+
+	// A group name wider than its column widens the column and its dashes.
+	groups := "Listing status for all available resource groups:\r\n\r\n" +
+		"Group                          Node            Status\r\n" +
+		"------------------------------ --------------- ------\r\n" +
+		"Cluster Group                  NODE1           Online\r\n" +
+		"A group with a very long name  NODE2           Partially Online\r\n"
+	headers, rows, err := modules.ParseClusterTable(groups)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"Group", "Node", "Status"}, headers)
+	assert.Equal(t, [][]string{{"Cluster Group", "NODE1", "Online"}, {"A group with a very long name", "NODE2", "Partially Online"}}, rows)
+
+	nodes := "Listing status for node 'NODE2':\r\n\r\nNode           Node ID Status\r\n-------------- ------- ---------------------\r\nNODE2                2 Up\r\n"
+	_, rows, err = modules.ParseClusterTable(nodes)
+	require.NoError(t, err)
+	assert.Equal(t, [][]string{{"NODE2", "2", "Up"}}, rows)
+
+	_, _, err = modules.ParseClusterTable("System error 1753 has occurred (0x000006d9).")
+	assert.Error(t, err)
+}
