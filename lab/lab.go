@@ -229,7 +229,13 @@ func (l *Lab) Close() {
 	for _, h := range l.hosts {
 		h.mu.Lock()
 		h.up = false
+		ln := h.listener
 		h.mu.Unlock()
+		// Closing the listener too stops a Serve that has not begun yet,
+		// which the server's Close alone would miss.
+		if ln != nil {
+			ln.Close()
+		}
 		h.server.Close()
 	}
 	l.wg.Wait()
@@ -360,13 +366,32 @@ func (h *Host) inject(r wsman.Request) wsman.Injection {
 	return i.Inject(r)
 }
 
+// Disconnect takes the host off the network for good, as a pulled cable:
+// its port refuses connections, open ones reset, and the other lab hosts
+// see it unreachable (IISSYNC, the cluster). The machine keeps running.
+func (h *Host) Disconnect() {
+	h.mu.Lock()
+	h.up = false
+	ln := h.listener
+	h.mu.Unlock()
+	if ln != nil {
+		ln.Close()
+	}
+	h.server.Close()
+	h.machine.SetOnline(false)
+}
+
 // poweredOff is the machine's power-off handler: the endpoint leaves the
 // network at once; a restart brings it back after Offline.
 func (h *Host) poweredOff(reboot bool) {
 	h.mu.Lock()
 	h.up = false
 	never := h.neverReturn
+	ln := h.listener
 	h.mu.Unlock()
+	if ln != nil {
+		ln.Close()
+	}
 	h.server.Close()
 	if !reboot || never || h.lab.isClosed() {
 		return

@@ -1,0 +1,152 @@
+package lab_test
+
+import (
+	"context"
+	"net"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/winplay/winplay/internal/labtest"
+	"github.com/winplay/winplay/lab"
+	"github.com/winplay/winplay/modules"
+)
+
+func run(t *testing.T, c modules.Host, line string, changes bool) modules.Output {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	out, err := c.Run(ctx, modules.Command{Line: line, Changes: changes})
+	require.NoError(t, err, line)
+	return out
+}
+
+func refused(addr string) bool {
+	c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+	if err != nil {
+		return true
+	}
+	c.Close()
+	return false
+}
+
+func TestRebootTakesTheHostOffTheNetworkAndBack(t *testing.T) {
+	t.Parallel()
+	l := labtest.Start(t)
+	h := l.Host("node1")
+	c := labtest.Connect(t, l, "node1")
+	boot := h.Machine().LastBoot()
+	run(t, c, "sc config W3SVC start= demand", true)
+	booted := h.Booted()
+
+	out := run(t, c, `shutdown /r /t 0 /c "lab test"`, true)
+	require.Equal(t, 0, out.ExitCode, out.Combined())
+	addr := net.JoinHostPort(h.Address(), strconv.Itoa(h.Port()))
+	require.Eventually(t, func() bool { return refused(addr) }, 5*time.Second, 5*time.Millisecond, "the host never went down")
+	assert.False(t, h.Up())
+	assert.True(t, l.Host("node2").Up(), "node2 went down with node1")
+
+	select {
+	case <-booted:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the host never came back")
+	}
+	assert.False(t, refused(addr))
+	assert.Equal(t, 1, h.Boots())
+	assert.True(t, h.Machine().LastBoot().After(boot))
+	assert.Zero(t, h.Server().Shells(), "shells survived the reboot")
+
+	c.Reset()
+	out = run(t, c, "sc query W3SVC", false)
+	assert.Contains(t, out.Stdout, "STOPPED", "a manual service started at boot")
+	out = run(t, c, "sc query IISADMIN", false)
+	assert.Contains(t, out.Stdout, "RUNNING", "an automatic service did not start at boot")
+}
+
+func TestNeverReturn(t *testing.T) {
+	t.Parallel()
+	l := labtest.Start(t)
+	h := l.Host("node1")
+	h.NeverReturn(true)
+	c := labtest.Connect(t, l, "node1")
+	run(t, c, "shutdown /r /t 0", true)
+	require.Eventually(t, func() bool { return !h.Up() }, 5*time.Second, 5*time.Millisecond)
+	time.Sleep(3 * labtest.Offline)
+	assert.False(t, h.Up())
+	assert.Zero(t, h.Boots())
+	assert.True(t, refused(net.JoinHostPort(h.Address(), strconv.Itoa(h.Port()))))
+}
+
+func TestRebootAgainAfterComingBack(t *testing.T) {
+	t.Parallel()
+	l := labtest.Start(t)
+	h := l.Host("node1")
+	h.RebootAgainAfter(50 * time.Millisecond)
+	c := labtest.Connect(t, l, "node1")
+	run(t, c, "shutdown /r /t 0", true)
+	require.Eventually(t, func() bool { return h.Boots() == 2 }, 10*time.Second, 5*time.Millisecond, "no second boot")
+	time.Sleep(2 * labtest.Offline)
+	assert.Equal(t, 2, h.Boots(), "the second reboot is a one-off")
+	for _, e := range h.Log() {
+		assert.NotContains(t, e.Line, "/f", "the unmanaged reboot left a command in the log")
+	}
+}
+
+func TestConsecutivePortsAndLoopbackOnly(t *testing.T) {
+	t.Parallel()
+	// Find a free run of three ports by asking for one and hoping the
+	// next two are free too; retry a few times.
+	var l *lab.Lab
+	var err error
+	for try := 0; try < 10 && l == nil; try++ {
+		ln, lerr := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, lerr)
+		port := ln.Addr().(*net.TCPAddr).Port
+		ln.Close()
+		l, err = lab.Start(lab.Config{
+			Hosts: []lab.HostSpec{{Name: "a"}, {Name: "b"}, {Name: "c"}},
+			Addr:  "127.0.0.1:" + strconv.Itoa(port), Timing: labtest.Machine,
+		})
+	}
+	require.NoError(t, err)
+	defer l.Close()
+	p := l.Hosts()[0].Port()
+	for i, h := range l.Hosts() {
+		assert.Equal(t, p+i, h.Port(), h.Name())
+	}
+
+	for _, addr := range []string{"0.0.0.0:0", "10.1.0.11:5985", "[::1]:0", "example.com:1", "127.0.0.1:x"} {
+		_, err := lab.Start(lab.Config{Hosts: []lab.HostSpec{{Name: "a"}}, Addr: addr})
+		assert.Error(t, err, addr)
+	}
+	_, err = lab.Start(lab.Config{Hosts: []lab.HostSpec{{Name: "a"}, {Name: "a"}}})
+	assert.ErrorContains(t, err, "twice")
+	_, err = lab.Start(lab.Config{Hosts: []lab.HostSpec{{Name: "a", Profile: "gold"}}})
+	assert.Error(t, err)
+}
+
+func TestHTTPSInventoryTrustsTheLabCA(t *testing.T) {
+	t.Parallel()
+	l := labtest.StartConfig(t, lab.Config{HTTPS: true})
+	assert.Contains(t, l.Host("node1").Endpoint(), "https://")
+	require.NotEmpty(t, l.CACertPEM())
+	c := labtest.Connect(t, l, "node2")
+	out := run(t, c, "hostname", false)
+	assert.Equal(t, "NODE2\r\n", out.Stdout)
+}
+
+func TestDisconnectedHostRefuses(t *testing.T) {
+	t.Parallel()
+	l := labtest.Start(t)
+	h := l.Host("node2")
+	h.Disconnect()
+	assert.True(t, refused(net.JoinHostPort(h.Address(), strconv.Itoa(h.Port()))))
+	assert.False(t, h.Machine().Online())
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, err := labtest.Connect(t, l, "node2").Run(ctx, modules.Command{Line: "hostname"})
+	assert.ErrorIs(t, err, modules.ErrUnreachable)
+}

@@ -1,0 +1,245 @@
+package runner_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/winplay/winplay/internal/labtest"
+	"github.com/winplay/winplay/inventory"
+	"github.com/winplay/winplay/lab"
+	"github.com/winplay/winplay/lab/win"
+	"github.com/winplay/winplay/modules"
+	"github.com/winplay/winplay/runner"
+	"github.com/winplay/winplay/runner/conn"
+)
+
+// recorder keeps every event of a run.
+type recorder struct {
+	mu     sync.Mutex
+	events []runner.Event
+}
+
+func (r *recorder) Event(ev runner.Event) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.events = append(r.events, ev)
+}
+
+// results returns the task results, by task name then host.
+func (r *recorder) results() map[string]map[string]runner.Event {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := map[string]map[string]runner.Event{}
+	for _, ev := range r.events {
+		if ev.Type != runner.EventTaskResult {
+			continue
+		}
+		if out[ev.Task] == nil {
+			out[ev.Task] = map[string]runner.Event{}
+		}
+		out[ev.Task][ev.Host] = ev
+	}
+	return out
+}
+
+// runOn loads a playbook, binds it to inv with limit and runs it.
+func runOn(t *testing.T, path string, inv *inventory.Inventory, opts runner.Options, limit ...string) (*runner.Summary, *recorder) {
+	t.Helper()
+	plan, diags := runner.Load(path, runner.LoadOptions{})
+	require.False(t, diags.HasErrors(), diags.Error())
+	bd := plan.Bind(inv, limit)
+	require.False(t, bd.HasErrors(), bd.Error())
+	rec := &recorder{}
+	opts.Connector = conn.Connector{}
+	opts.Events = rec
+	opts.Timing = labtest.Modules
+	if opts.Forks == 0 {
+		opts.Forks = 5
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	sum, err := runner.Run(ctx, plan, inv, opts)
+	require.NoError(t, err)
+	return sum, rec
+}
+
+// changing returns the log entries that changed state, with their times.
+func changing(h *lab.Host) []win.LogEntry {
+	var out []win.LogEntry
+	for _, e := range h.Log() {
+		if e.Changes {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func TestSerialRunsNodeByNode(t *testing.T) {
+	t.Parallel()
+	l := labtest.Start(t)
+	sum, _ := runOn(t, "../playbooks/cluster-service-cycle.hcl", labtest.Inventory(t, l), runner.Options{})
+	require.Equal(t, runner.ExitOK, sum.ExitCode())
+
+	n1, n2 := changing(l.Host("node1")), changing(l.Host("node2"))
+	require.Len(t, n1, 4, "sc config, sc stop, sc config, sc start on node1: %+v", n1)
+	require.Len(t, n2, 4)
+	assert.True(t, n1[len(n1)-1].Time.Before(n2[0].Time),
+		"serial = 1: node2 started (%s) before node1 finished (%s)", n2[0].Time, n1[len(n1)-1].Time)
+	for _, h := range []string{"node1", "node2"} {
+		st := l.Host(h).Dump().Services["ClusSvc"]
+		assert.Equal(t, "running", st.State, h)
+		assert.Equal(t, "auto", st.StartType, h)
+		assert.Equal(t, 2, sum.Stats[h].Changed, h)
+	}
+}
+
+func TestTasksRunInLockstep(t *testing.T) {
+	t.Parallel()
+	l := labtest.Start(t)
+	sum, _ := runOn(t, "../testdata/playbooks/e2e/lockstep.hcl", labtest.Inventory(t, l), runner.Options{})
+	require.Equal(t, runner.ExitOK, sum.ExitCode())
+	var lastStop, firstStart time.Time
+	for _, h := range l.Hosts() {
+		for _, e := range changing(h) {
+			switch e.Argv[1] {
+			case "stop":
+				if e.Time.After(lastStop) {
+					lastStop = e.Time
+				}
+			case "start":
+				if firstStart.IsZero() || e.Time.Before(firstStart) {
+					firstStart = e.Time
+				}
+			}
+		}
+	}
+	require.False(t, lastStop.IsZero())
+	require.False(t, firstStart.IsZero())
+	assert.True(t, lastStop.Before(firstStart), "a host started the second task before every host finished the first")
+}
+
+func TestCheckModeChangesNothingAndPredicts(t *testing.T) {
+	t.Parallel()
+	l := labtest.Start(t)
+	inv := labtest.Inventory(t, l)
+	before := map[string]win.State{}
+	for _, h := range l.Hosts() {
+		before[h.Name()] = h.Dump()
+	}
+	sum, rec := runOn(t, "../testdata/playbooks/e2e/rerun.hcl", inv, runner.Options{Check: true, Diff: true})
+	require.Equal(t, runner.ExitOK, sum.ExitCode())
+	for _, h := range l.Hosts() {
+		assert.Empty(t, changing(h), "%s: check mode sent a changing command", h.Name())
+		assert.NotEmpty(t, h.Log(), "%s: check mode read nothing", h.Name())
+		assert.Equal(t, before[h.Name()].Services, h.Dump().Services, h.Name())
+	}
+	res := rec.results()
+	for _, host := range []string{"node1", "node2"} {
+		ev := res["the cluster service is manual and stopped"][host]
+		assert.Equal(t, modules.StatusChanged, ev.Status, host)
+		assert.True(t, ev.Check)
+		require.NotNil(t, ev.Diff, "--diff gives the before and after")
+		assert.Contains(t, ev.Diff.Before+ev.Diff.After, "manual")
+		assert.Equal(t, modules.StatusChanged, res["the ftp service is disabled"][host].Status, host)
+	}
+
+	// What check mode predicted is what the real run then does.
+	_, real := runOn(t, "../testdata/playbooks/e2e/rerun.hcl", inv, runner.Options{})
+	predicted, done := res, real.results()
+	for task, hosts := range done {
+		for host, ev := range hosts {
+			if task == "a marker file exists" {
+				// command is skipped in check mode: it cannot predict.
+				assert.Equal(t, modules.StatusSkipped, predicted[task][host].Status)
+				continue
+			}
+			assert.Equal(t, ev.Status, predicted[task][host].Status, "%s on %s", task, host)
+		}
+	}
+}
+
+func TestSecondRunIsAllOK(t *testing.T) {
+	t.Parallel()
+	l := labtest.Start(t)
+	inv := labtest.Inventory(t, l)
+	first, _ := runOn(t, "../testdata/playbooks/e2e/rerun.hcl", inv, runner.Options{})
+	require.Equal(t, runner.ExitOK, first.ExitCode())
+	assert.Equal(t, 3, first.Stats["node1"].Changed)
+	for _, h := range l.Hosts() {
+		h.Machine().ClearLog()
+	}
+	second, rec := runOn(t, "../testdata/playbooks/e2e/rerun.hcl", inv, runner.Options{})
+	require.Equal(t, runner.ExitOK, second.ExitCode())
+	for _, host := range []string{"node1", "node2"} {
+		assert.Equal(t, runner.Stats{OK: 4}, *second.Stats[host], host)
+		assert.Empty(t, changing(l.Host(host)), host)
+	}
+	for task, hosts := range rec.results() {
+		for host, ev := range hosts {
+			assert.Equal(t, modules.StatusOK, ev.Status, "%s on %s: %s", task, host, ev.Msg)
+		}
+	}
+}
+
+func TestLimitAndOnReachExactlyTheirHosts(t *testing.T) {
+	t.Parallel()
+	l := labtest.Start(t, lab.HostSpec{Name: "node1"}, lab.HostSpec{Name: "node2"}, lab.HostSpec{Name: "node3"})
+	inv := labtest.Inventory(t, l)
+	sum, rec := runOn(t, "../testdata/playbooks/e2e/targeting.hcl", inv, runner.Options{}, "cluster:!node1")
+	require.Equal(t, runner.ExitOK, sum.ExitCode())
+	assert.ElementsMatch(t, []string{"node2", "node3"}, sum.Hosts)
+
+	// node1 is outside the limit: it only answered the delegated task.
+	for _, e := range l.Host("node1").Log() {
+		assert.Equal(t, "hostname", e.Tool, "node1 ran %q", e.Line)
+	}
+	hostnames := 0
+	for _, e := range l.Host("node1").Log() {
+		if e.Tool == "hostname" {
+			hostnames++
+		}
+	}
+	assert.Equal(t, 2, hostnames, "one delegated hostname per targeted host")
+	assert.Equal(t, "running", l.Host("node1").Dump().Services["Spooler"].State)
+	for _, name := range []string{"node2", "node3"} {
+		assert.Equal(t, "stopped", l.Host(name).Dump().Services["Spooler"].State, name)
+		for _, e := range l.Host(name).Log() {
+			assert.NotEqual(t, "hostname", e.Tool, "%s ran the task meant for node1", name)
+		}
+		ev := rec.results()["ask node1 about this host"][name]
+		assert.Equal(t, "node1", ev.Delegate)
+		assert.Contains(t, ev.Stdout, "NODE1")
+	}
+}
+
+func TestUnreachableHostLeavesThePlay(t *testing.T) {
+	t.Parallel()
+	l := labtest.Start(t)
+	l.Host("node2").Disconnect()
+	sum, rec := runOn(t, "../testdata/playbooks/e2e/lockstep.hcl", labtest.Inventory(t, l), runner.Options{})
+	assert.Equal(t, runner.ExitUnreachable, sum.ExitCode())
+	assert.Equal(t, runner.Stats{Unreachable: 1}, *sum.Stats["node2"])
+	assert.Equal(t, runner.Stats{OK: 2, Changed: 2}, *sum.Stats["node1"])
+	ev := rec.results()["stop the spooler"]["node2"]
+	assert.Equal(t, modules.StatusUnreachable, ev.Status)
+	assert.NotContains(t, ev.Error, lab.DefaultPassword)
+	_, ran := rec.results()["start the spooler"]["node2"]
+	assert.False(t, ran, "an unreachable host stays out of the rest of the play")
+}
+
+func TestAnyErrorsFatalStopsEveryHost(t *testing.T) {
+	t.Parallel()
+	l := labtest.Start(t)
+	sum, rec := runOn(t, "../testdata/playbooks/e2e/fatal.hcl", labtest.Inventory(t, l), runner.Options{})
+	assert.Equal(t, runner.ExitFailed, sum.ExitCode())
+	assert.True(t, sum.Aborted)
+	_, second := rec.results()["start the spooler"]
+	assert.False(t, second, "the play went on after a fatal failure")
+	assert.Equal(t, modules.StatusFailed, rec.results()["fail on node1"]["node1"].Status)
+	assert.Equal(t, modules.StatusSkipped, rec.results()["fail on node1"]["node2"].Status)
+}
