@@ -19,9 +19,10 @@ import (
 	"github.com/winplay/winplay/runner"
 )
 
-// defaultTiming is how modules poll real hosts: reboots take minutes, so
+// defaultTiming is how modules poll real hosts: the first poll comes soon
+// (a service stops in a second) and backs off; reboots take minutes, so
 // the stability window is half a minute.
-var defaultTiming = modules.Timing{Poll: 2 * time.Second, MaxBackoff: 30 * time.Second, Stable: 30 * time.Second}
+var defaultTiming = modules.Timing{Poll: 250 * time.Millisecond, MaxBackoff: 10 * time.Second, Stable: 30 * time.Second}
 
 // labSpeed is a lab's pace and the module timing that suits it.
 type labSpeed struct {
