@@ -1,0 +1,258 @@
+package modules
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/winplay/winplay/modules/cmdline"
+)
+
+func init() {
+	Register(Info{
+		Name:    "iissync",
+		Summary: "Replicate the IIS metabase and MTS catalog from the node the task runs on to a rebuilt node (IISSYNC).",
+		New:     func() Module { return &IISSync{} },
+	})
+}
+
+// IISSync runs IISSYNC on the node the task runs on, the source of truth,
+// aimed at Target, whose IIS and MTS settings it overwrites. The runbook
+// (Q241573) says in capitals never to run it from the node just rebuilt,
+// so the module refuses to run on Target, and on Rebuilt unless Force.
+//
+// It compares the SHA-256 of both nodes' metabase and MTS catalog first
+// (certutil -hashfile, read-only; the target through Task.Peer) and
+// reports ok when they already match. Any IISSYNC status but 0 fails the
+// task with its meaning.
+//
+// Write it on the healthy node, or delegate there with on:
+//
+//	play { hosts = [var.healthy] ... iissync { target = var.rebuilt } }
+//	task { on = var.healthy  iissync { target = var.rebuilt  rebuilt = var.rebuilt } }
+type IISSync struct {
+	// Target is the inventory name of the node to overwrite.
+	Target string `hcl:"target"`
+	// Rebuilt is the inventory name of the node being rebuilt, which must
+	// not be the source; it defaults to Target.
+	Rebuilt string `hcl:"rebuilt,optional"`
+	// Force lets IISSYNC run from Rebuilt, against the runbook's advice.
+	// It never allows a node to sync onto itself.
+	Force bool `hcl:"force,optional"`
+}
+
+// The files IISSYNC replicates.
+const (
+	iisSyncMetabase = `C:\WINNT\system32\inetsrv\MetaBase.bin`
+	iisSyncCatalog  = `C:\WINNT\system32\mts\catalog.mts`
+	iisSyncProgram  = `%windir%\system32\inetsrv\iissync.exe`
+)
+
+// Validate checks the arguments.
+func (s *IISSync) Validate() []FieldError {
+	var errs []FieldError
+	if strings.TrimSpace(s.Target) == "" {
+		errs = append(errs, FieldError{"target", "must name the inventory host to overwrite (the rebuilt node)"})
+	} else if err := cmdline.Check(s.Target); err != nil {
+		errs = append(errs, FieldError{"target", err.Error()})
+	}
+	if s.Rebuilt != "" {
+		if err := cmdline.Check(s.Rebuilt); err != nil {
+			errs = append(errs, FieldError{"rebuilt", err.Error()})
+		}
+	}
+	return errs
+}
+
+// ErrIISSyncDirection is wrapped when the module refuses to run because the
+// source would be the node being rebuilt or the target itself.
+var ErrIISSyncDirection = errors.New("IISSYNC refused")
+
+// iisSyncFiles are the SHA-256 sums of the replicated files, "" when a
+// file is absent.
+type iisSyncFiles struct{ metabase, catalog string }
+
+func (f iisSyncFiles) matches(o iisSyncFiles) bool {
+	return f.metabase != "" && f.metabase == o.metabase && f.catalog == o.catalog
+}
+
+func (f iisSyncFiles) lines(node string) string {
+	return Lines(map[string]string{
+		"MetaBase.bin": copyOrAbsent(f.metabase), "catalog.mts": copyOrAbsent(f.catalog), "from": node,
+	})
+}
+
+// Run checks the direction, compares the nodes and runs IISSYNC.
+func (s *IISSync) Run(ctx context.Context, t *Task) (*Result, error) {
+	source := t.Host.Name()
+	rebuilt := s.Rebuilt
+	if rebuilt == "" {
+		rebuilt = s.Target
+	}
+	if strings.EqualFold(source, s.Target) {
+		return nil, fmt.Errorf("%s: %w: the task runs on %s, the target itself; run it on the healthy node (on = the healthy node)", source, ErrIISSyncDirection, source)
+	}
+	if strings.EqualFold(source, rebuilt) && !s.Force {
+		return nil, fmt.Errorf("%s: %w: %s is the node being rebuilt, and the runbook says \"DO NOT RUN IISSYNC FROM THE NEW INSTALLATION OF IIS\"; "+
+			"run it on the working node aimed at %s, or set force = true", source, ErrIISSyncDirection, source, rebuilt)
+	}
+	if t.Peer == nil {
+		return nil, fmt.Errorf("%s: iissync needs a connection to %s to compare, and the task has none", source, s.Target)
+	}
+	peerHost, err := t.Peer(s.Target)
+	if err != nil {
+		return nil, fmt.Errorf("%s: connecting to the target %s: %w", source, s.Target, err)
+	}
+	peer := *t
+	peer.Host = peerHost
+
+	sourceName, err := computerName(ctx, t.Host)
+	if err != nil {
+		return nil, err
+	}
+	// The target's computer name comes from the target; if it cannot be
+	// reached, IISSYNC will say so, so it is aimed at the inventory name.
+	targetName, err := computerName(ctx, peerHost)
+	reachable := true
+	if errors.Is(err, ErrUnreachable) {
+		reachable = false
+		targetName = strings.ToUpper(strings.SplitN(s.Target, ".", 2)[0])
+	} else if err != nil {
+		return nil, err
+	}
+	if strings.EqualFold(sourceName, targetName) {
+		return nil, fmt.Errorf("%s: %w: %s and %s are the same computer, %s", source, ErrIISSyncDirection, source, s.Target, sourceName)
+	}
+
+	src, err := iisSyncHashes(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	var dst iisSyncFiles
+	if reachable {
+		if dst, err = iisSyncHashes(ctx, &peer); errors.Is(err, ErrUnreachable) {
+			reachable = false
+		} else if err != nil {
+			return nil, err
+		}
+	}
+	res := &Result{Facts: map[string]any{"source": sourceName, "target": targetName, "metabase_sha256": src.metabase}}
+	if t.Diff {
+		res.Diff = &Diff{Before: dst.lines(targetName), After: src.lines(sourceName)}
+		if !reachable {
+			res.Diff.Before = "(" + targetName + " unreachable)\n"
+		}
+	}
+	if reachable && src.matches(dst) {
+		res.Msg = fmt.Sprintf("the metabase and MTS catalog of %s already match %s's", targetName, sourceName)
+		return res, nil
+	}
+	res.Changed = true
+	res.Msg = fmt.Sprintf("IISSYNC %s → %s", sourceName, targetName)
+	if t.Check {
+		if warn := s.predict(ctx, t, &peer, reachable, sourceName, targetName); warn != "" {
+			res.Msg += "; " + warn
+		}
+		return res, nil
+	}
+
+	cmd := Change(cmdline.NewRaw(iisSyncProgram).Arg(targetName))
+	out, err := Apply(ctx, t, cmd, func(ctx context.Context) (bool, error) {
+		now, err := iisSyncHashes(ctx, &peer)
+		return err == nil && src.matches(now), err
+	})
+	if err != nil {
+		return nil, err
+	}
+	res.Output = &out
+	status := ParseIISSyncStatus(out)
+	res.Facts["status"] = status
+	if status != 0 {
+		meaning := s.meaning(ctx, t, &peer, status, sourceName, targetName)
+		return nil, Failed(source, cmd, out, fmt.Sprintf("IISSYNC status %d: %s", status, meaning))
+	}
+	return res, nil
+}
+
+func iisSyncHashes(ctx context.Context, t *Task) (iisSyncFiles, error) {
+	var f iisSyncFiles
+	var err error
+	if f.metabase, err = RemoteSHA256(ctx, t, iisSyncMetabase); err != nil {
+		return f, err
+	}
+	f.catalog, err = RemoteSHA256(ctx, t, iisSyncCatalog)
+	return f, err
+}
+
+var iisSyncStatusLine = regexp.MustCompile(`IISSYNC (?:completed|failed) with status (\d+)`)
+
+// ParseIISSyncStatus is the status IISSYNC printed, or its exit code when
+// it printed none (they are the same number).
+func ParseIISSyncStatus(out Output) int {
+	if m := iisSyncStatusLine.FindStringSubmatch(out.Stdout + out.Stderr); m != nil {
+		if n, err := strconv.Atoi(m[1]); err == nil {
+			return n
+		}
+	}
+	return out.ExitCode
+}
+
+// iisSyncAdmin reads the IISADMIN service on a node: "" when it runs,
+// otherwise what is wrong with it.
+func iisSyncAdmin(ctx context.Context, t *Task, node string) string {
+	st, err := QueryService(ctx, t, "IISADMIN")
+	switch {
+	case errors.Is(err, ErrNoService):
+		return "IIS is not installed on " + node + " (no IISADMIN service)"
+	case errors.Is(err, ErrUnreachable):
+		return node + " is unreachable"
+	case err != nil:
+		return ""
+	case !st.Running():
+		return "IISADMIN is " + st.StateName() + " on " + node
+	}
+	return ""
+}
+
+// predict says, in a dry run, why IISSYNC would fail as things stand;
+// an earlier task may still fix that in a real run.
+func (s *IISSync) predict(ctx context.Context, t, peer *Task, reachable bool, source, target string) string {
+	if !reachable {
+		return target + " is unreachable now: IISSYNC would fail with status 1722"
+	}
+	if why := iisSyncAdmin(ctx, t, source); why != "" {
+		return why + " now: IISSYNC would fail"
+	}
+	if why := iisSyncAdmin(ctx, peer, target); why != "" {
+		return why + " now: IISSYNC would fail with status 1753 unless an earlier task installs or starts it"
+	}
+	return ""
+}
+
+// meaning explains an IISSYNC status, reading both nodes' IISADMIN to
+// tell the causes of 1753 apart.
+func (s *IISSync) meaning(ctx context.Context, t, peer *Task, status int, source, target string) string {
+	switch status {
+	case 1722:
+		return Win32Message(1722) + ": " + target + " is down or not on the network"
+	case 1753:
+		why := iisSyncAdmin(ctx, t, source)
+		if why == "" {
+			why = iisSyncAdmin(ctx, peer, target)
+		}
+		if why == "" {
+			why = "IISADMIN is not running on " + target + " or IIS is not installed there"
+		}
+		return Win32Message(1753) + ": " + why
+	case 5:
+		return Win32Message(5) + ": the account running IISSYNC is not an administrator of " + target
+	case 1060:
+		return Win32Message(1060) + ": IISADMIN is not installed on " + source + ", the node IISSYNC runs on"
+	case 53:
+		return Win32Message(53) + ": " + target + " is not a computer name the network knows"
+	}
+	return Win32Message(status)
+}
