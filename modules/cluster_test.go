@@ -164,9 +164,23 @@ func TestClusterWaitsForNodeStatus(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, res.Msg, "node NODE2 is Down; a real run waits up to 5s for Up")
 
+	// The cluster service comes back only once the module is polling, so
+	// the run must have waited for it.
+	statusReads := func() int {
+		n := 0
+		for _, e := range l.Host("node1").Log() {
+			if e.Line == "cluster.exe node node2 /status" {
+				n++
+			}
+		}
+		return n
+	}
+	before := statusReads()
 	done := make(chan error, 1)
 	go func() {
-		time.Sleep(100 * time.Millisecond)
+		for deadline := time.Now().Add(10 * time.Second); statusReads() < before+2 && time.Now().Before(deadline); {
+			time.Sleep(5 * time.Millisecond)
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		_, err := (&modules.Service{Name: "ClusSvc", State: "started"}).Run(ctx, labtest.Task(t, l, "node2", false))
@@ -175,7 +189,8 @@ func TestClusterWaitsForNodeStatus(t *testing.T) {
 	res, err = labtest.Run(t, l, "node1", up, false)
 	require.NoError(t, err)
 	assert.Equal(t, "node NODE2 is Up", res.Msg)
-	assert.Greater(t, res.Facts["elapsed"], 0.05)
+	assert.Contains(t, res.Facts, "elapsed")
+	assert.Greater(t, statusReads(), before+2)
 	require.NoError(t, <-done)
 
 	_, err = labtest.Run(t, l, "node1", &modules.Cluster{Node: "node3", Status: "up"}, false)
