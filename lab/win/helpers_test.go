@@ -59,12 +59,16 @@ type result struct {
 }
 
 func execProc(m *Machine, p *wsman.Process) result {
+	return execProcCtx(context.Background(), m, p)
+}
+
+func execProcCtx(ctx context.Context, m *Machine, p *wsman.Process) result {
 	var out, errb lockedBuffer
 	p.Stdout, p.Stderr = &out, &errb
 	if p.Stdin == nil {
 		p.Stdin = strings.NewReader("")
 	}
-	code := m.Exec(context.Background(), p)
+	code := m.Exec(ctx, p)
 	return result{out.String(), errb.String(), code}
 }
 
