@@ -2,6 +2,7 @@ package runner_test
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -242,4 +243,88 @@ func TestAnyErrorsFatalStopsEveryHost(t *testing.T) {
 	assert.False(t, second, "the play went on after a fatal failure")
 	assert.Equal(t, modules.StatusFailed, rec.results()["fail on node1"]["node1"].Status)
 	assert.Equal(t, modules.StatusSkipped, rec.results()["fail on node1"]["node2"].Status)
+}
+
+func TestMetaArguments(t *testing.T) {
+	t.Parallel()
+	l := labtest.Start(t)
+	inv := labtest.Inventory(t, l)
+	sum, rec := runOn(t, "../testdata/playbooks/e2e/meta.hcl", inv, runner.Options{})
+	require.Equal(t, runner.ExitOK, sum.ExitCode(), "an ignored failure is not a failure")
+	res := rec.results()
+	for _, h := range []string{"node1", "node2"} {
+		assert.Equal(t, modules.StatusChanged, res["only where the service runs"][h].Status, h)
+		assert.True(t, res["a failure that is ignored"][h].Ignored, h)
+		assert.Equal(t, modules.StatusOK, res["retried until the service is stopped"][h].Status, h)
+		assert.Equal(t, 1, sum.Stats[h].Ignored, h)
+	}
+	whoami := 0
+	for _, h := range l.Hosts() {
+		for _, e := range h.Log() {
+			if e.Tool == "whoami" {
+				whoami++
+			}
+		}
+	}
+	assert.Equal(t, 1, whoami, "run_once ran more than once")
+
+	// Second run: the service is stopped, so `when` skips the change.
+	_, rec = runOn(t, "../testdata/playbooks/e2e/meta.hcl", inv, runner.Options{})
+	for _, h := range []string{"node1", "node2"} {
+		assert.Equal(t, modules.StatusSkipped, rec.results()["only where the service runs"][h].Status, h)
+	}
+}
+
+func TestCheckModeFalseRunsInADryRun(t *testing.T) {
+	t.Parallel()
+	l := labtest.Start(t)
+	sum, rec := runOn(t, "../testdata/playbooks/e2e/meta.hcl", labtest.Inventory(t, l), runner.Options{Check: true, Tags: []string{"read"}})
+	require.Equal(t, runner.ExitOK, sum.ExitCode())
+	res := rec.results()
+	assert.Len(t, res, 2, "--tags read selects two tasks: %v", res)
+	for _, h := range l.Hosts() {
+		var changes []string
+		for _, e := range changing(h) {
+			changes = append(changes, e.Line)
+		}
+		assert.Empty(t, changes, "%s: check_mode = false wrote only under Temp, which is not a change", h.Name())
+		assert.Equal(t, "running", h.Dump().Services["Spooler"].State)
+		found := false
+		for _, e := range h.Log() {
+			found = found || strings.Contains(e.Line, "check.txt")
+		}
+		assert.True(t, found, "%s: the check_mode = false task did not run", h.Name())
+	}
+}
+
+func TestStartAtTaskAndSkipTags(t *testing.T) {
+	t.Parallel()
+	l := labtest.Start(t)
+	_, rec := runOn(t, "../testdata/playbooks/e2e/meta.hcl", labtest.Inventory(t, l),
+		runner.Options{StartAt: "once for the whole play", SkipTags: []string{"read"}})
+	res := rec.results()
+	_, first := res["read the service"]
+	_, skippedTag := res["runs even in check mode"]
+	assert.False(t, first, "ran a task before --start-at-task")
+	assert.False(t, skippedTag, "ran a task --skip-tags excludes")
+	assert.Contains(t, res, "once for the whole play")
+}
+
+func TestStepAsksBeforeEachTask(t *testing.T) {
+	t.Parallel()
+	l := labtest.Start(t)
+	var asked []string
+	_, rec := runOn(t, "../testdata/playbooks/e2e/lockstep.hcl", labtest.Inventory(t, l), runner.Options{
+		Step: func(task *runner.Task) runner.StepAnswer {
+			asked = append(asked, task.Name)
+			if task.Name == "stop the spooler" {
+				return runner.StepNo
+			}
+			return runner.StepYes
+		},
+	})
+	assert.Equal(t, []string{"stop the spooler", "start the spooler"}, asked)
+	_, ran := rec.results()["stop the spooler"]
+	assert.False(t, ran, "a task answered no ran")
+	assert.Empty(t, changing(l.Host("node1")), "start the spooler found it running: no change")
 }

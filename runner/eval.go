@@ -3,6 +3,7 @@ package runner
 import (
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -20,20 +21,34 @@ import (
 // functions are the functions expressions may call; a small, documented
 // subset of Terraform's.
 var functions = map[string]function.Function{
-	"coalesce":  stdlib.CoalesceFunc,
-	"concat":    stdlib.ConcatFunc,
-	"contains":  stdlib.ContainsFunc,
-	"format":    stdlib.FormatFunc,
-	"join":      stdlib.JoinFunc,
-	"keys":      stdlib.KeysFunc,
-	"length":    stdlib.LengthFunc,
-	"lookup":    stdlib.LookupFunc,
-	"lower":     stdlib.LowerFunc,
-	"regex":     stdlib.RegexFunc,
-	"replace":   stdlib.ReplaceFunc,
-	"split":     stdlib.SplitFunc,
-	"trimspace": stdlib.TrimSpaceFunc,
-	"upper":     stdlib.UpperFunc,
+	"coalesce":    stdlib.CoalesceFunc,
+	"concat":      stdlib.ConcatFunc,
+	"contains":    stdlib.ContainsFunc,
+	"format":      stdlib.FormatFunc,
+	"join":        stdlib.JoinFunc,
+	"keys":        stdlib.KeysFunc,
+	"length":      stdlib.LengthFunc,
+	"lookup":      stdlib.LookupFunc,
+	"lower":       stdlib.LowerFunc,
+	"regex":       stdlib.RegexFunc,
+	"replace":     stdlib.ReplaceFunc,
+	"split":       stdlib.SplitFunc,
+	"startswith":  stringTest(strings.HasPrefix),
+	"endswith":    stringTest(strings.HasSuffix),
+	"strcontains": stringTest(strings.Contains),
+	"trimspace":   stdlib.TrimSpaceFunc,
+	"upper":       stdlib.UpperFunc,
+}
+
+// stringTest is a Terraform-style string predicate such as strcontains.
+func stringTest(f func(s, sub string) bool) function.Function {
+	return function.New(&function.Spec{
+		Params: []function.Parameter{{Name: "str", Type: cty.String}, {Name: "substr", Type: cty.String}},
+		Type:   function.StaticReturnType(cty.Bool),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			return cty.BoolVal(f(args[0].AsString(), args[1].AsString())), nil
+		},
+	})
 }
 
 // FunctionNames lists the functions expressions may call, for `winplay doc`.

@@ -5,7 +5,8 @@
 // ignores HTTP status codes (a fault on Create yields an empty shell id, a
 // fault on Receive an endless loop) and cannot be cancelled mid-request.
 // Here every request carries a context and a deadline, a non-200 reply is
-// an error, and faults are parsed into codes.
+// an error, and faults are parsed into codes. Over plain HTTP, NTLM seals
+// every message, as Windows requires unless AllowUnencrypted is set.
 //
 // One Conn keeps one cmd shell and reuses it for every command, recycling
 // it before Windows' per-shell operation quota and after a reboot. Retries
@@ -26,10 +27,12 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/Azure/go-ntlmssp"
@@ -78,6 +81,10 @@ type Conn struct {
 	params    *winrm.Parameters
 	client    doer
 	transport *http.Transport
+	// grace is how much longer than the OperationTimeout a request may
+	// take before its deadline ends it.
+	grace        time.Duration
+	unauthorized error
 
 	mu      sync.Mutex
 	shellID string
@@ -118,8 +125,10 @@ func New(cfg Config) (*Conn, error) {
 		scheme = "https"
 	}
 	c := &Conn{
-		cfg: cfg,
-		url: (&url.URL{Scheme: scheme, Host: net.JoinHostPort(cfg.Address, strconv.Itoa(cfg.Port)), Path: "/wsman"}).String(),
+		cfg:          cfg,
+		grace:        10 * time.Second,
+		unauthorized: errUnauthorized,
+		url:          (&url.URL{Scheme: scheme, Host: net.JoinHostPort(cfg.Address, strconv.Itoa(cfg.Port)), Path: "/wsman"}).String(),
 		params: winrm.NewParameters(
 			fmt.Sprintf("PT%dS", max(1, int(cfg.OperationTimeout/time.Second))), "en-US", 153600),
 	}
@@ -145,10 +154,20 @@ func New(cfg Config) (*Conn, error) {
 	switch cfg.Transport {
 	case "", "basic":
 		c.client = &http.Client{Transport: c.transport}
+		if !cfg.HTTPS {
+			c.unauthorized = fmt.Errorf("%w; over plain HTTP, Windows also refuses Basic unless the WinRM service allows it (AllowUnencrypted and Basic)", errUnauthorized)
+		}
 	case "ntlm":
-		// go-ntlmssp turns the Basic credentials of each request into an
-		// NTLM handshake when the server asks for one.
-		c.client = &http.Client{Transport: &ntlmssp.Negotiator{RoundTripper: c.transport}}
+		if cfg.HTTPS {
+			// go-ntlmssp turns the Basic credentials of each request into
+			// an NTLM handshake when the server asks for one.
+			c.client = &http.Client{Transport: &ntlmssp.Negotiator{RoundTripper: c.transport}}
+			break
+		}
+		// Over plain HTTP every message is sealed with the connection's
+		// NTLM context, so there must be one connection.
+		c.transport.MaxConnsPerHost = 1
+		c.client = newSealedNTLM(&http.Client{Transport: c.transport}, cfg.User, cfg.Password)
 	case "kerberos":
 		kc, err := newKerberos(cfg, &http.Client{Transport: c.transport})
 		if err != nil {
@@ -173,7 +192,14 @@ func (c *Conn) Reset() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.shellID, c.used = "", 0
+	c.dropConnections()
+}
+
+func (c *Conn) dropConnections() {
 	c.transport.CloseIdleConnections()
+	if s, ok := c.client.(*sealedNTLM); ok {
+		s.forget()
+	}
 }
 
 // Close deletes the shell, best effort, and drops pooled connections.
@@ -186,7 +212,7 @@ func (c *Conn) Close() error {
 		err = c.deleteShell(ctx)
 		cancel()
 	}
-	c.transport.CloseIdleConnections()
+	c.dropConnections()
 	return err
 }
 
@@ -200,17 +226,15 @@ func (c *Conn) Run(ctx context.Context, cmd modules.Command) (modules.Output, er
 		if err == nil {
 			return out, nil
 		}
-		if ctx.Err() != nil {
-			if sent && cmd.Changes {
-				return out, fmt.Errorf("%w: %w", modules.ErrOutcomeUnknown, err)
-			}
-			return out, err
-		}
-		if errors.Is(err, errUnauthorized) {
-			return out, fmt.Errorf("%w: %w", modules.ErrUnreachable, err)
-		}
 		if sent && cmd.Changes {
 			return out, fmt.Errorf("%w: %w", modules.ErrOutcomeUnknown, err)
+		}
+		if ctx.Err() != nil {
+			return out, err
+		}
+		if errors.Is(err, errUnauthorized) || isCertificateError(err) {
+			// Asking again gets the same answer.
+			return out, fmt.Errorf("%w: %w", modules.ErrUnreachable, err)
 		}
 		// A fault is the host's answer, and asking again gets the same one,
 		// unless the shell vanished under a read-only command (a reboot).
@@ -234,8 +258,9 @@ func (c *Conn) Run(ctx context.Context, cmd modules.Command) (modules.Output, er
 }
 
 // runOnce runs cmd once. sent reports whether the command may have
-// reached the host: false while only the shell was being opened or the
-// connection could not be made.
+// reached the host: false while only the shell was being opened, when the
+// connection could not be made, or when the host refused the command with
+// a fault.
 func (c *Conn) runOnce(ctx context.Context, cmd modules.Command) (out modules.Output, sent bool, err error) {
 	for tries := 0; ; tries++ {
 		if c.shellID == "" || c.used >= c.cfg.CommandsPerShell {
@@ -243,17 +268,25 @@ func (c *Conn) runOnce(ctx context.Context, cmd modules.Command) (out modules.Ou
 				return out, false, err
 			}
 		}
-		msg := winrm.NewExecuteCommandRequest(c.url, c.shellID, cmd.Line, nil, c.params)
+		msg := winrm.NewExecuteCommandRequest(c.url, c.shellID, cdata(cmd.Line), nil, c.params)
 		body, err := c.post(ctx, msg)
 		if err != nil {
 			var f *Fault
-			if errors.As(err, &f) && tries == 0 && (f.Code == FaultShellNotFound || f.Code == FaultTooManyOperations) {
-				// The shell is gone (idle timeout, reboot) or used up: the
-				// command did not run; open a new shell and send it there.
-				c.shellID = ""
-				continue
+			if !errors.As(err, &f) {
+				return out, !notDelivered(err), err
 			}
-			return out, !notDelivered(err), err
+			if tries == 0 {
+				// The command did not start: send it to a new shell.
+				switch f.Code {
+				case FaultShellNotFound: // idle timeout, reboot: nothing to delete
+					c.shellID = ""
+					continue
+				case FaultTooManyOperations: // used up: delete it, or it keeps its operations
+					c.retire()
+					continue
+				}
+			}
+			return out, false, err
 		}
 		c.used++
 		commandID, err := winrm.ParseExecuteCommandResponse(body)
@@ -264,6 +297,17 @@ func (c *Conn) runOnce(ctx context.Context, cmd modules.Command) (out modules.Ou
 		return out, true, err
 	}
 }
+
+// cdata protects a command line from masterzen, which puts it in a CDATA
+// section as it is: a "]]>" in a value would end the section and let the
+// rest be read as XML, where &quot; is a quote that cmd.exe would see.
+// Each "]]>" is split over two sections instead.
+func cdata(line string) string {
+	return strings.ReplaceAll(line, "]]>", "]]]]><![CDATA[>")
+}
+
+// retire makes the next command open a new shell and delete this one.
+func (c *Conn) retire() { c.used = c.cfg.CommandsPerShell }
 
 func (c *Conn) openShell(ctx context.Context) error {
 	if c.shellID != "" {
@@ -302,10 +346,14 @@ func (c *Conn) receive(ctx context.Context, commandID string) (modules.Output, e
 				continue // no output within OperationTimeout: poll again
 			}
 			if ctx.Err() != nil {
+				// Stop the command; its shell can then be deleted.
 				c.signal(commandID)
+				c.retire()
+			} else {
+				// The command may still run: leave its shell alone (deleting
+				// it would end the command) and use a new one.
+				c.shellID = ""
 			}
-			// The shell's state is unknown now; do not reuse it.
-			c.shellID = ""
 			return modules.Output{Stdout: stdout.String(), Stderr: stderr.String()}, err
 		}
 		done, code, err := winrm.ParseSlurpOutputErrResponse(body, &stdout, &stderr)
@@ -339,8 +387,17 @@ func (c *Conn) post(ctx context.Context, msg *soap.SoapMessage) (string, error) 
 	msg.Free()
 	// Each request gets its own deadline: a long-poll may take the whole
 	// OperationTimeout, nothing should take much longer.
-	ctx, cancel := context.WithTimeout(ctx, c.cfg.OperationTimeout+c.cfg.ConnectTimeout+10*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.OperationTimeout+c.cfg.ConnectTimeout+c.grace)
 	defer cancel()
+	// Whatever failed before a request was written in full (connecting,
+	// the TLS handshake, waiting for a connection) cannot have reached
+	// the host.
+	var wrote atomic.Bool
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{WroteRequest: func(i httptrace.WroteRequestInfo) {
+		if i.Err == nil {
+			wrote.Store(true)
+		}
+	}})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url, strings.NewReader(payload))
 	if err != nil {
 		return "", err
@@ -349,6 +406,9 @@ func (c *Conn) post(ctx context.Context, msg *soap.SoapMessage) (string, error) 
 	req.SetBasicAuth(c.cfg.User, c.cfg.Password)
 	resp, err := c.client.Do(req)
 	if err != nil {
+		if !wrote.Load() {
+			return "", &undeliveredError{cleanURLError(err)}
+		}
 		return "", cleanURLError(err)
 	}
 	defer resp.Body.Close()
@@ -360,7 +420,7 @@ func (c *Conn) post(ctx context.Context, msg *soap.SoapMessage) (string, error) 
 	case resp.StatusCode == http.StatusOK:
 		return string(body), nil
 	case resp.StatusCode == http.StatusUnauthorized:
-		return "", errUnauthorized
+		return "", c.unauthorized
 	case resp.StatusCode == http.StatusInternalServerError && strings.Contains(resp.Header.Get("Content-Type"), "soap+xml"):
 		if f := parseFault(body); f != nil {
 			return "", f
@@ -379,19 +439,27 @@ func cleanURLError(err error) error {
 	return err
 }
 
+// undeliveredError is a request that failed before it was written.
+type undeliveredError struct{ err error }
+
+func (e *undeliveredError) Error() string { return e.err.Error() }
+func (e *undeliveredError) Unwrap() error { return e.err }
+
 // notDelivered reports whether err proves a request never reached the
-// host: the connection could not be made or the TLS handshake failed.
+// host: it was never written, or the host refused the login.
 func notDelivered(err error) bool {
-	var op *net.OpError
-	if errors.As(err, &op) && op.Op == "dial" {
-		return true
-	}
+	var u *undeliveredError
+	return errors.As(err, &u) || errors.Is(err, errUnauthorized)
+}
+
+// isCertificateError reports whether err is the host's certificate failing
+// verification.
+func isCertificateError(err error) bool {
 	var cv *tls.CertificateVerificationError
-	var rh tls.RecordHeaderError
 	var ua x509.UnknownAuthorityError
 	var hn x509.HostnameError
-	return errors.As(err, &cv) || errors.As(err, &rh) || errors.As(err, &ua) || errors.As(err, &hn) ||
-		errors.Is(err, errUnauthorized)
+	var ci x509.CertificateInvalidError
+	return errors.As(err, &cv) || errors.As(err, &ua) || errors.As(err, &hn) || errors.As(err, &ci)
 }
 
 // Codes of the WS-Management faults the connection acts on.
