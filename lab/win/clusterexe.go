@@ -175,6 +175,16 @@ var (
 	propColumns     = []clusterColumn{{"T", 2, false}, {"Resource", 20, false}, {"Name", 30, false}, {"Value", 23, false}}
 )
 
+// clusterList prints the status of all objects of a kind; it takes no
+// switch but /status.
+func clusterList(c *call, a clusterArgs, kind string, cols []clusterColumn, rows [][]string) int {
+	if a.verb != "" && a.verb != "status" {
+		return systemError(c, errInvalidParameter)
+	}
+	c.printf("Listing status for all available %s:\r\n\r\n%s", kind, clusterTable(cols, rows))
+	return 0
+}
+
 func groupRow(g *clusterGroup) []string { return []string{g.name, g.owner, g.status()} }
 
 func resourceRow(r *clusterResource, g *clusterGroup) []string {
@@ -184,15 +194,11 @@ func resourceRow(r *clusterResource, g *clusterGroup) []string {
 func clusterGroupCmd(c *call, a clusterArgs) int {
 	cl := c.m.net.cluster
 	if a.name == "" {
-		if a.verb != "" && a.verb != "status" {
-			return systemError(c, errInvalidParameter)
-		}
 		var rows [][]string
 		for _, g := range cl.groups {
 			rows = append(rows, groupRow(g))
 		}
-		c.printf("Listing status for all available resource groups:\r\n\r\n%s", clusterTable(groupColumns, rows))
-		return 0
+		return clusterList(c, a, "resource groups", groupColumns, rows)
 	}
 	g := cl.group(a.name)
 	if g == nil {
@@ -258,17 +264,13 @@ func (cl *cluster) moveTarget(n *Network, g *clusterGroup, name string) (string,
 func clusterResourceCmd(c *call, a clusterArgs) int {
 	cl := c.m.net.cluster
 	if a.name == "" {
-		if a.verb != "" && a.verb != "status" {
-			return systemError(c, errInvalidParameter)
-		}
 		var rows [][]string
 		for _, g := range cl.groups {
 			for _, r := range g.resources {
 				rows = append(rows, resourceRow(r, g))
 			}
 		}
-		c.printf("Listing status for all available resources:\r\n\r\n%s", clusterTable(resourceColumns, rows))
-		return 0
+		return clusterList(c, a, "resources", resourceColumns, rows)
 	}
 	r, g := cl.resource(a.name)
 	if r == nil {
@@ -427,8 +429,7 @@ func clusterNodeCmd(c *call, a clusterArgs) int {
 		for i, node := range cl.nodes {
 			rows = append(rows, row(i, node))
 		}
-		c.printf("Listing status for all available nodes:\r\n\r\n%s", clusterTable(nodeColumns, rows))
-		return 0
+		return clusterList(c, a, "nodes", nodeColumns, rows)
 	}
 	for i, node := range cl.nodes {
 		if strings.EqualFold(node, a.name) {

@@ -631,12 +631,8 @@ func (p *parser) ifCommand() *node {
 	p.skipBlanks()
 	n := &node{kind: nodeIf, cond: c}
 	if p.cur != '(' {
-		then := p.commandOp(nodeMulti)
-		if p.err != nil {
-			return nil
-		}
+		then := p.ifBranch()
 		if then == nil {
-			p.err = &syntaxError{}
 			return nil
 		}
 		n.subs = []*node{then}
@@ -648,15 +644,23 @@ func (p *parser) ifCommand() *node {
 	}
 	n.subs = []*node{then}
 	if p.tokType == tokNormal && strings.EqualFold(p.tok, "else") {
-		other := p.commandOp(nodeMulti)
-		if p.err != nil {
-			return nil
-		}
+		other := p.ifBranch()
 		if other == nil {
-			p.err = &syntaxError{}
 			return nil
 		}
 		n.subs = append(n.subs, other)
+	}
+	return n
+}
+
+// ifBranch parses the command of an IF or ELSE, which must be there.
+func (p *parser) ifBranch() *node {
+	n := p.commandOp(nodeMulti)
+	if p.err == nil && n == nil {
+		p.err = &syntaxError{}
+	}
+	if p.err != nil {
+		return nil
 	}
 	return n
 }
