@@ -79,9 +79,16 @@ func (f iisSyncFiles) matches(o iisSyncFiles) bool {
 	return f.metabase != "" && f.metabase == o.metabase && f.catalog == o.catalog
 }
 
-func (f iisSyncFiles) lines(node string) string {
+// lines shows the sums as files of target; from names the node they
+// come from when it is not the target.
+func (f iisSyncFiles) lines(target, from string) string {
+	note := ""
+	if from != "" {
+		note = " (" + from + "'s)"
+	}
 	return Lines(map[string]string{
-		"MetaBase.bin": copyOrAbsent(f.metabase), "catalog.mts": copyOrAbsent(f.catalog), "from": node,
+		target + ` MetaBase.bin sha256`: copyOrAbsent(f.metabase) + note,
+		target + ` catalog.mts sha256`:  copyOrAbsent(f.catalog) + note,
 	})
 }
 
@@ -141,7 +148,7 @@ func (s *IISSync) Run(ctx context.Context, t *Task) (*Result, error) {
 	}
 	res := &Result{Facts: map[string]any{"source": sourceName, "target": targetName, "metabase_sha256": src.metabase}}
 	if t.Diff {
-		res.Diff = &Diff{Before: dst.lines(targetName), After: src.lines(sourceName)}
+		res.Diff = &Diff{Before: dst.lines(targetName, ""), After: src.lines(targetName, sourceName)}
 		if !reachable {
 			res.Diff.Before = "(" + targetName + " unreachable)\n"
 		}
@@ -171,8 +178,7 @@ func (s *IISSync) Run(ctx context.Context, t *Task) (*Result, error) {
 	status := ParseIISSyncStatus(out)
 	res.Facts["status"] = status
 	if status != 0 {
-		meaning := s.meaning(ctx, t, &peer, status, sourceName, targetName)
-		return nil, Failed(source, cmd, out, fmt.Sprintf("IISSYNC status %d: %s", status, meaning))
+		return nil, Failed(source, cmd, out, s.meaning(ctx, t, &peer, status, sourceName, targetName))
 	}
 	return res, nil
 }
@@ -232,27 +238,28 @@ func (s *IISSync) predict(ctx context.Context, t, peer *Task, reachable bool, so
 	return ""
 }
 
-// meaning explains an IISSYNC status, reading both nodes' IISADMIN to
-// tell the causes of 1753 apart.
+// meaning explains an IISSYNC status for the node pair, reading both
+// nodes' IISADMIN to tell the causes of 1753 apart.
 func (s *IISSync) meaning(ctx context.Context, t, peer *Task, status int, source, target string) string {
+	var why string
 	switch status {
 	case 1722:
-		return Win32Message(1722) + ": " + target + " is down or not on the network"
+		why = target + " is down or not on the network"
 	case 1753:
-		why := iisSyncAdmin(ctx, t, source)
-		if why == "" {
+		if why = iisSyncAdmin(ctx, t, source); why == "" {
 			why = iisSyncAdmin(ctx, peer, target)
 		}
 		if why == "" {
 			why = "IISADMIN is not running on " + target + " or IIS is not installed there"
 		}
-		return Win32Message(1753) + ": " + why
 	case 5:
-		return Win32Message(5) + ": the account running IISSYNC is not an administrator of " + target
+		why = "the account running IISSYNC is not an administrator of " + target
 	case 1060:
-		return Win32Message(1060) + ": IISADMIN is not installed on " + source + ", the node IISSYNC runs on"
+		why = "IISADMIN is not installed on " + source + ", the node IISSYNC runs on"
 	case 53:
-		return Win32Message(53) + ": " + target + " is not a computer name the network knows"
+		why = target + " is not a computer name the network knows"
+	default:
+		return fmt.Sprintf("IISSYNC status %d: %s", status, Win32Message(status))
 	}
-	return Win32Message(status)
+	return fmt.Sprintf("IISSYNC status %d (%s) means %s", status, win32Messages[status], why)
 }

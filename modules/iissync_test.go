@@ -57,8 +57,8 @@ func TestIISSyncCopiesTheHealthyNodesMetabase(t *testing.T) {
 	assert.True(t, res.Changed)
 	assert.Equal(t, "IISSYNC NODE1 → NODE2", res.Msg)
 	require.NotNil(t, res.Diff)
-	assert.Contains(t, res.Diff.Before, "MetaBase.bin: "+spoiled.SHA256)
-	assert.Contains(t, res.Diff.After, "MetaBase.bin: "+l.Host("node1").Dump().Files[iisSyncTestMetabase].SHA256)
+	assert.Contains(t, res.Diff.Before, "NODE2 MetaBase.bin sha256: "+spoiled.SHA256+"\n")
+	assert.Contains(t, res.Diff.After, "NODE2 MetaBase.bin sha256: "+l.Host("node1").Dump().Files[iisSyncTestMetabase].SHA256+" (NODE1's)\n")
 	assert.Empty(t, labtest.Changes(l, "node1"))
 	assert.Empty(t, labtest.Changes(l, "node2"))
 	assert.Equal(t, spoiled, l.Host("node2").Dump().Files[iisSyncTestMetabase])
@@ -122,7 +122,7 @@ func TestIISSyncToANodeWithoutIISExplainsTheStatus(t *testing.T) {
 	require.Error(t, err)
 	msg := err.Error()
 	assert.Contains(t, msg, "node1: `%windir%\\system32\\inetsrv\\iissync.exe NODE2` exited 1753")
-	assert.Contains(t, msg, "IISSYNC status 1753: error 1753: There are no more endpoints available from the endpoint mapper.: IIS is not installed on NODE2")
+	assert.Contains(t, msg, "IISSYNC status 1753 (There are no more endpoints available from the endpoint mapper.) means IIS is not installed on NODE2 (no IISADMIN service)")
 	assert.False(t, l.Host("node2").Dump().Metabase.Present)
 }
 
@@ -140,7 +140,7 @@ func TestIISSyncToADownNode(t *testing.T) {
 	_, err = iisSyncTestRun(t, l, "node1", "node2", sync, false)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "exited 1722")
-	assert.Contains(t, err.Error(), "The RPC server is unavailable.: NODE2 is down or not on the network")
+	assert.Contains(t, err.Error(), "IISSYNC status 1722 (The RPC server is unavailable.) means NODE2 is down or not on the network")
 }
 
 func TestIISSyncValidate(t *testing.T) {
