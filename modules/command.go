@@ -90,7 +90,9 @@ func (c *RunCommand) Run(ctx context.Context, t *Task) (*Result, error) {
 			return nil, err
 		}
 		if exists {
-			return &Result{Skipped: true, Msg: c.Creates + " exists"}, nil
+			// Nothing to do is ok, as Ansible reports it: a second run of
+			// a playbook is all ok.
+			return &Result{Msg: c.Creates + " exists"}, nil
 		}
 	}
 	if c.Removes != "" {
@@ -99,10 +101,14 @@ func (c *RunCommand) Run(ctx context.Context, t *Task) (*Result, error) {
 			return nil, err
 		}
 		if !exists {
-			return &Result{Skipped: true, Msg: c.Removes + " does not exist"}, nil
+			return &Result{Msg: c.Removes + " does not exist"}, nil
 		}
 	}
 	if t.Check && !c.ReadOnly {
+		if c.Creates != "" || c.Removes != "" {
+			// creates/removes said the command has work to do.
+			return &Result{Changed: true, Msg: "would run " + line}, nil
+		}
 		return &Result{Skipped: true, Msg: "command does not support check mode"}, nil
 	}
 	cmd := Command{Line: line, Changes: !c.ReadOnly}
