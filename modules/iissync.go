@@ -134,31 +134,47 @@ func (s *IISSync) Run(ctx context.Context, t *Task) (*Result, error) {
 		return nil, fmt.Errorf("%s: %w: %s and %s are the same computer, %s", source, ErrIISSyncDirection, source, s.Target, sourceName)
 	}
 
+	// A file IIS holds open may refuse to be hashed (a sharing violation
+	// on some hosts); then the nodes cannot be compared and IISSYNC runs.
+	var noCompare error
 	src, err := iisSyncHashes(ctx, t)
+	if iisSyncUnreadable(err) {
+		noCompare, err = err, nil
+	}
 	if err != nil {
 		return nil, err
 	}
 	var dst iisSyncFiles
-	if reachable {
-		if dst, err = iisSyncHashes(ctx, &peer); errors.Is(err, ErrUnreachable) {
+	if reachable && noCompare == nil {
+		dst, err = iisSyncHashes(ctx, &peer)
+		switch {
+		case errors.Is(err, ErrUnreachable):
 			reachable = false
-		} else if err != nil {
+		case iisSyncUnreadable(err):
+			noCompare = err
+		case err != nil:
 			return nil, err
 		}
 	}
 	res := &Result{Facts: map[string]any{"source": sourceName, "target": targetName, "metabase_sha256": src.metabase}}
 	if t.Diff {
 		res.Diff = &Diff{Before: dst.lines(targetName, ""), After: src.lines(targetName, sourceName)}
-		if !reachable {
+		switch {
+		case !reachable:
 			res.Diff.Before = "(" + targetName + " unreachable)\n"
+		case noCompare != nil:
+			res.Diff = nil
 		}
 	}
-	if reachable && src.matches(dst) {
+	if reachable && noCompare == nil && src.matches(dst) {
 		res.Msg = fmt.Sprintf("the metabase and MTS catalog of %s already match %s's", targetName, sourceName)
 		return res, nil
 	}
 	res.Changed = true
 	res.Msg = fmt.Sprintf("IISSYNC %s → %s", sourceName, targetName)
+	if noCompare != nil {
+		res.Msg += fmt.Sprintf(" (the metabases could not be compared: %v)", noCompare)
+	}
 	if t.Check {
 		if warn := s.predict(ctx, t, &peer, reachable, sourceName, targetName); warn != "" {
 			res.Msg += "; " + warn
@@ -181,6 +197,13 @@ func (s *IISSync) Run(ctx context.Context, t *Task) (*Result, error) {
 		return nil, Failed(source, cmd, out, s.meaning(ctx, t, &peer, status, sourceName, targetName))
 	}
 	return res, nil
+}
+
+// iisSyncUnreadable reports whether err is certutil failing to read a
+// file, as opposed to a connection that failed.
+func iisSyncUnreadable(err error) bool {
+	var ce *CommandError
+	return errors.As(err, &ce) && ce.Out != nil
 }
 
 func iisSyncHashes(ctx context.Context, t *Task) (iisSyncFiles, error) {

@@ -2,6 +2,7 @@ package modules_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -150,4 +151,39 @@ func TestIISSyncValidate(t *testing.T) {
 		fields = append(fields, e.Field)
 	}
 	assert.ElementsMatch(t, []string{"target", "rebuilt"}, fields)
+}
+
+// iisSyncFakeHost answers as a node whose running IIS holds its metabase
+// open, so certutil cannot hash it (ERROR_SHARING_VIOLATION).
+type iisSyncFakeHost struct {
+	name string
+	sent []string
+}
+
+func (h *iisSyncFakeHost) Name() string { return h.name }
+func (h *iisSyncFakeHost) Reset()       {}
+func (h *iisSyncFakeHost) Run(_ context.Context, cmd modules.Command) (modules.Output, error) {
+	h.sent = append(h.sent, cmd.Line)
+	switch {
+	case cmd.Line == "hostname":
+		return modules.Output{Stdout: strings.ToUpper(h.name) + "\r\n"}, nil
+	case strings.HasPrefix(cmd.Line, "certutil -hashfile"):
+		return modules.Output{
+			Stdout:   "CertUtil: -hashfile command FAILED: 0x80070020 (WIN32: 32 ERROR_SHARING_VIOLATION)\r\n",
+			ExitCode: -2147024864,
+		}, nil
+	case strings.Contains(cmd.Line, "iissync.exe"):
+		return modules.Output{Stdout: "IISSYNC completed with status 0.\r\n"}, nil
+	}
+	return modules.Output{ExitCode: 1}, nil
+}
+
+func TestIISSyncRunsWhenTheMetabasesCannotBeCompared(t *testing.T) {
+	source, target := &iisSyncFakeHost{name: "node1"}, &iisSyncFakeHost{name: "node2"}
+	task := &modules.Task{Host: source, Target: "node1", Peer: func(string) (modules.Host, error) { return target, nil }}
+	res, err := (&modules.IISSync{Target: "node2"}).Run(context.Background(), task)
+	require.NoError(t, err)
+	assert.True(t, res.Changed)
+	assert.Contains(t, res.Msg, "IISSYNC NODE1 → NODE2 (the metabases could not be compared: node1: `certutil -hashfile")
+	assert.Contains(t, source.sent, `%windir%\system32\inetsrv\iissync.exe NODE2`)
 }
