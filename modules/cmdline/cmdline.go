@@ -14,15 +14,17 @@
 // cmd.exe treats & | < > ^ ( ) as text. Two things cannot be made safe this
 // way: a double quote inside a value (it would end the quoting for cmd.exe)
 // and a percent sign (cmd.exe expands %NAME% inside quotes, and the command
-// line has no escape for it). Values holding them, or control characters,
-// are rejected: Check reports it so that a playbook fails validation before
-// any host is contacted.
+// line has no escape for it). Values holding them, control characters, or
+// text that no XML envelope can carry (invalid UTF-8, U+FFFE, U+FFFF) are
+// rejected: Check reports it so that a playbook fails validation before any
+// host is contacted.
 package cmdline
 
 import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // MaxLine is cmd.exe's limit on the length of a command line.
@@ -36,6 +38,11 @@ var ErrUnsafe = errors.New("cannot be passed safely to cmd.exe")
 func Check(value string) error {
 	for i, r := range value {
 		switch {
+		case r == utf8.RuneError && !strings.HasPrefix(value[i:], "\uFFFD"):
+			// WinRM carries the line in XML, which cannot hold stray bytes.
+			return fmt.Errorf("%w: it is not valid UTF-8 (at byte %d)", ErrUnsafe, i)
+		case r == 0xFFFE || r == 0xFFFF:
+			return fmt.Errorf("%w: it contains %U (at byte %d), which XML cannot carry", ErrUnsafe, r, i)
 		case r == '"':
 			return fmt.Errorf("%w: it contains a double quote (at byte %d)", ErrUnsafe, i)
 		case r == '%':

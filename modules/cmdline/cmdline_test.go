@@ -30,13 +30,15 @@ func TestQuote(t *testing.T) {
 }
 
 func TestCheckRejectsWhatCannotBeQuoted(t *testing.T) {
-	for _, in := range []string{`a"b`, "%PATH%", "50%", "a\nb", "a\rb", "a\x00b", "\x1b[31m"} {
+	for _, in := range []string{`a"b`, "%PATH%", "50%", "a\nb", "a\rb", "a\x00b", "\x1b[31m", "a\xffb", "\xc3", "\uffff", "\ufffe"} {
 		err := Check(in)
 		require.Error(t, err, "%q", in)
 		assert.ErrorIs(t, err, ErrUnsafe)
 		_, err = Quote(in)
 		assert.ErrorIs(t, err, ErrUnsafe)
 	}
+	// The replacement character itself is text like any other.
+	assert.NoError(t, Check("a\ufffdb"))
 }
 
 func TestBuilder(t *testing.T) {
