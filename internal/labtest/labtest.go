@@ -123,9 +123,12 @@ func Run(t testing.TB, l *lab.Lab, name string, m modules.Module, check bool) (*
 }
 
 // Changes returns the log entries of lab host name that changed state.
-func Changes(l *lab.Lab, name string) []win.LogEntry {
+func Changes(l *lab.Lab, name string) []win.LogEntry { return ChangesOf(l.Host(name)) }
+
+// ChangesOf returns the log entries of h that changed state.
+func ChangesOf(h *lab.Host) []win.LogEntry {
 	var out []win.LogEntry
-	for _, e := range l.Host(name).Log() {
+	for _, e := range h.Log() {
 		if e.Changes {
 			out = append(out, e)
 		}
