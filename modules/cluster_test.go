@@ -257,3 +257,25 @@ func TestParseClusterTables(t *testing.T) {
 	_, _, err = modules.ParseClusterTable("System error 1753 has occurred (0x000006d9).")
 	assert.Error(t, err)
 }
+
+func TestClusterLostReplies(t *testing.T) {
+	t.Parallel()
+	l := startRebuiltPair(t)
+	runbookLoseReply(l, "node1", "RestartAction=")
+	res, err := labtest.Run(t, l, "node1", &modules.Cluster{Resource: "MSDTC", AffectTheGroup: clusterTestBool(false)}, false)
+	require.NoError(t, err)
+	assert.True(t, res.Changed)
+	assert.Equal(t, 1, l.Host("node1").Dump().Cluster.Groups["Web Group"].Resources["MSDTC"].RestartAction)
+	assert.Equal(t, 1, runbookRan(l, "node1", "RestartAction="))
+
+	for _, r := range []string{"Web Server", "FTP Server"} {
+		_, err = labtest.Run(t, l, "node1", &modules.Cluster{Resource: r, AffectTheGroup: clusterTestBool(false)}, false)
+		require.NoError(t, err)
+	}
+	runbookLoseReply(l, "node1", "/move:")
+	_, err = labtest.Run(t, l, "node1", &modules.Cluster{Group: "Web Group", Owner: "node2"}, false)
+	require.NoError(t, err)
+	owner, _ := clusterTestGroup(l, "Web Group")
+	assert.Equal(t, "NODE2", owner)
+	assert.Equal(t, 1, runbookRan(l, "node1", "/move:"))
+}

@@ -98,3 +98,14 @@ func TestDCOMPermissionValidate(t *testing.T) {
 	}
 	assert.Equal(t, map[string]bool{"permission": true, "accounts": true, "type": true, "state": true, "mask": true}, fields, "%v", errs)
 }
+
+func TestDCOMPermissionLostReply(t *testing.T) {
+	t.Parallel()
+	l := startRebuiltPair(t)
+	runbookLoseReply(l, "node2", "reg.exe add")
+	res, err := labtest.Run(t, l, "node2", &modules.DCOMPermission{Permission: "access", Accounts: []string{`CORP\IUSR_CLUSTER`}}, false)
+	require.NoError(t, err)
+	assert.True(t, res.Changed)
+	assert.Len(t, l.Host("node2").Dump().DCOM["DefaultAccessPermission"].ACEs, 4)
+	assert.Equal(t, 1, runbookRan(l, "node2", "reg.exe add"), "the write was sent again")
+}

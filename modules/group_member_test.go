@@ -1,6 +1,8 @@
 package modules_test
 
 import (
+	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -8,6 +10,7 @@ import (
 
 	"github.com/winplay/winplay/internal/labtest"
 	"github.com/winplay/winplay/lab"
+	"github.com/winplay/winplay/lab/wsman"
 	"github.com/winplay/winplay/modules"
 )
 
@@ -113,4 +116,39 @@ func TestGroupMemberValidate(t *testing.T) {
 	assert.Equal(t, map[string]int{"name": 1, "members": 2, "state": 1}, fields, "%v", errs)
 	assert.NotEmpty(t, (&modules.GroupMember{Name: "Guests"}).Validate())
 	assert.Empty(t, (&modules.GroupMember{Name: "Guests", State: "exact"}).Validate())
+}
+
+// runbookLoseReply makes node lose the reply to the first command whose
+// line contains substr, after running it: the module must read the state
+// again rather than fail or resend blindly.
+func runbookLoseReply(l *lab.Lab, node, substr string) {
+	var done atomic.Bool
+	l.Host(node).Inject(wsman.InjectorFunc(func(r wsman.Request) wsman.Injection {
+		if r.Action == "Command" && strings.Contains(r.CommandLine, substr) && !done.Swap(true) {
+			return wsman.Injection{Kind: wsman.LoseReply}
+		}
+		return wsman.Injection{}
+	}))
+}
+
+// runbookRan counts the log entries of node whose line contains substr.
+func runbookRan(l *lab.Lab, node, substr string) int {
+	n := 0
+	for _, e := range l.Host(node).Log() {
+		if strings.Contains(e.Line, substr) {
+			n++
+		}
+	}
+	return n
+}
+
+func TestGroupMemberLostReply(t *testing.T) {
+	t.Parallel()
+	l := startRebuiltPair(t)
+	runbookLoseReply(l, "node2", "/add")
+	res, err := labtest.Run(t, l, "node2", &modules.GroupMember{Name: "Guests", Members: []string{`CORP\IUSR_CLUSTER`}}, false)
+	require.NoError(t, err)
+	assert.True(t, res.Changed)
+	assert.Equal(t, []string{`CORP\IUSR_CLUSTER`, "Guest"}, l.Host("node2").Dump().Groups["Guests"])
+	assert.Equal(t, 1, runbookRan(l, "node2", "/add"), "the add was sent again")
 }

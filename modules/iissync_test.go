@@ -187,3 +187,15 @@ func TestIISSyncRunsWhenTheMetabasesCannotBeCompared(t *testing.T) {
 	assert.Contains(t, res.Msg, "IISSYNC NODE1 → NODE2 (the metabases could not be compared: node1: `certutil -hashfile")
 	assert.Contains(t, source.sent, `%windir%\system32\inetsrv\iissync.exe NODE2`)
 }
+
+func TestIISSyncLostReply(t *testing.T) {
+	t.Parallel()
+	l := labtest.Start(t, lab.HostSpec{Name: "node1", Profile: "node"}, lab.HostSpec{Name: "node2", Profile: "node"})
+	iisSyncTestSpoil(t, l, "node2")
+	runbookLoseReply(l, "node1", "iissync.exe")
+	res, err := iisSyncTestRun(t, l, "node1", "node2", &modules.IISSync{Target: "node2"}, false)
+	require.NoError(t, err)
+	assert.True(t, res.Changed)
+	assert.Equal(t, l.Host("node1").Dump().Metabase, l.Host("node2").Dump().Metabase)
+	assert.Equal(t, 1, runbookRan(l, "node1", "iissync.exe"), "IISSYNC was run again")
+}

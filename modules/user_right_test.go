@@ -104,3 +104,14 @@ func TestParsePrivilegeRights(t *testing.T) {
 	_, err = modules.ParsePrivilegeRights("The system cannot find the file specified.")
 	assert.Error(t, err)
 }
+
+func TestUserRightLostReply(t *testing.T) {
+	t.Parallel()
+	l := startRebuiltPair(t)
+	runbookLoseReply(l, "node2", "/configure")
+	res, err := labtest.Run(t, l, "node2", &modules.UserRight{Name: "SeNetworkLogonRight", Users: []string{`CORP\IWAM_CLUSTER`}}, false)
+	require.NoError(t, err)
+	assert.True(t, res.Changed)
+	assert.Contains(t, l.Host("node2").Dump().Rights["SeNetworkLogonRight"], `CORP\IWAM_CLUSTER`)
+	assert.Equal(t, 1, runbookRan(l, "node2", "/configure"), "secedit /configure was sent again")
+}
