@@ -90,6 +90,33 @@ func (r *recorder) Inject(req wsman.Request) wsman.Injection {
 	return fault(req, n)
 }
 
+// first applies inj to the first request of action.
+func first(action string, inj wsman.Injection) func(wsman.Request, int) wsman.Injection {
+	return func(r wsman.Request, n int) wsman.Injection {
+		if r.Action == action && n == 1 {
+			return inj
+		}
+		return wsman.Injection{}
+	}
+}
+
+// every applies inj to every request of action.
+func every(action string, inj wsman.Injection) func(wsman.Request, int) wsman.Injection {
+	return func(r wsman.Request, _ int) wsman.Injection {
+		if r.Action == action {
+			return inj
+		}
+		return wsman.Injection{}
+	}
+}
+
+// node1Lab starts a lab of cfg with the one host node1.
+func node1Lab(t *testing.T, cfg lab.Config) *lab.Lab {
+	t.Helper()
+	cfg.Hosts = []lab.HostSpec{{Name: "node1"}}
+	return labtest.StartConfig(t, cfg)
+}
+
 // count returns how many requests of action the host got.
 func (r *recorder) count(action string) int {
 	r.mu.Lock()
@@ -129,7 +156,7 @@ func TestAuthenticationAndTLS(t *testing.T) {
 			t.Parallel()
 			// Each lab offers only the scheme under test, so a pass cannot
 			// come from a fallback to the other one.
-			l := labtest.StartConfig(t, lab.Config{Hosts: []lab.HostSpec{{Name: "node1"}}, HTTPS: tc.https, Basic: tc.basic, NTLM: tc.ntlm})
+			l := node1Lab(t, lab.Config{HTTPS: tc.https, Basic: tc.basic, NTLM: tc.ntlm})
 			cfg := hostConfig(t, l, "node1")
 			if tc.basic {
 				assert.Equal(t, "basic", cfg.Transport)
@@ -146,7 +173,7 @@ func TestAuthenticationAndTLS(t *testing.T) {
 }
 
 func TestTLSVerifiedByDefault(t *testing.T) {
-	l := labtest.StartConfig(t, lab.Config{Hosts: []lab.HostSpec{{Name: "node1"}}, HTTPS: true})
+	l := node1Lab(t, lab.Config{HTTPS: true})
 	rec := &recorder{}
 	l.Host("node1").Inject(rec)
 
@@ -183,7 +210,7 @@ func TestWrongPasswordIsUnreachableAndNotShown(t *testing.T) {
 	for _, transport := range []string{"basic", "ntlm"} {
 		t.Run(transport, func(t *testing.T) {
 			t.Parallel()
-			l := labtest.StartConfig(t, lab.Config{Hosts: []lab.HostSpec{{Name: "node1"}}})
+			l := node1Lab(t, lab.Config{})
 			cfg := hostConfig(t, l, "node1")
 			cfg.Transport = transport
 			cfg.Password = "Wrong-Secret-42"
@@ -199,7 +226,7 @@ func TestWrongPasswordIsUnreachableAndNotShown(t *testing.T) {
 }
 
 func TestCommandsReuseOneShell(t *testing.T) {
-	l := labtest.StartConfig(t, lab.Config{Hosts: []lab.HostSpec{{Name: "node1"}}})
+	l := node1Lab(t, lab.Config{})
 	rec := &recorder{}
 	l.Host("node1").Inject(rec)
 	c := labtest.Connect(t, l, "node1")
@@ -218,7 +245,7 @@ func TestCommandsReuseOneShell(t *testing.T) {
 func TestShellRecycledAfterCommandsPerShell(t *testing.T) {
 	// WinRM 2.0 allows 5 shells per user: a connection that left its old
 	// shells open would fail to create the sixth.
-	l := labtest.StartConfig(t, lab.Config{Hosts: []lab.HostSpec{{Name: "node1"}}, Quotas: wsman.WinRM2Quotas()})
+	l := node1Lab(t, lab.Config{Quotas: wsman.WinRM2Quotas()})
 	rec := &recorder{}
 	l.Host("node1").Inject(rec)
 	cfg := hostConfig(t, l, "node1")
@@ -237,7 +264,7 @@ func TestShellRecycledBeforeOperationQuota(t *testing.T) {
 	// command's until the shell is deleted. The default recycling interval
 	// is far above that, so the quota fault must recycle the shell, and
 	// the command it refused runs in the new one.
-	l := labtest.StartConfig(t, lab.Config{Hosts: []lab.HostSpec{{Name: "node1"}}, Quotas: wsman.WinRM2Quotas()})
+	l := node1Lab(t, lab.Config{Quotas: wsman.WinRM2Quotas()})
 	rec := &recorder{}
 	l.Host("node1").Inject(rec)
 	c := labtest.Connect(t, l, "node1")
@@ -252,7 +279,7 @@ func TestShellRecycledBeforeOperationQuota(t *testing.T) {
 }
 
 func TestRebootNewShell(t *testing.T) {
-	l := labtest.StartConfig(t, lab.Config{Hosts: []lab.HostSpec{{Name: "node1"}}})
+	l := node1Lab(t, lab.Config{})
 	h := l.Host("node1")
 	rec := &recorder{}
 	h.Inject(rec)
@@ -280,7 +307,7 @@ func TestRebootNewShell(t *testing.T) {
 }
 
 func TestUnreachableHost(t *testing.T) {
-	l := labtest.StartConfig(t, lab.Config{Hosts: []lab.HostSpec{{Name: "node1"}}})
+	l := node1Lab(t, lab.Config{})
 	h := l.Host("node1")
 	cfg := hostConfig(t, l, "node1")
 	run(t, open(t, cfg), "hostname") // the host is serving before it goes
@@ -303,13 +330,8 @@ func TestReadOnlyCommandRetriedAfterDrop(t *testing.T) {
 	for _, action := range []string{"Create", "Command"} {
 		t.Run(action, func(t *testing.T) {
 			t.Parallel()
-			l := labtest.StartConfig(t, lab.Config{Hosts: []lab.HostSpec{{Name: "node1"}}})
-			rec := &recorder{fault: func(r wsman.Request, n int) wsman.Injection {
-				if r.Action == action && n == 1 {
-					return wsman.Injection{Kind: wsman.Drop}
-				}
-				return wsman.Injection{}
-			}}
+			l := node1Lab(t, lab.Config{})
+			rec := &recorder{fault: first(action, wsman.Injection{Kind: wsman.Drop})}
 			l.Host("node1").Inject(rec)
 			c := labtest.Connect(t, l, "node1")
 			out := run(t, c, "hostname")
@@ -321,13 +343,8 @@ func TestReadOnlyCommandRetriedAfterDrop(t *testing.T) {
 }
 
 func TestReadOnlyCommandGivesUpAfterRetries(t *testing.T) {
-	l := labtest.StartConfig(t, lab.Config{Hosts: []lab.HostSpec{{Name: "node1"}}})
-	rec := &recorder{fault: func(r wsman.Request, n int) wsman.Injection {
-		if r.Action == "Command" {
-			return wsman.Injection{Kind: wsman.Drop}
-		}
-		return wsman.Injection{}
-	}}
+	l := node1Lab(t, lab.Config{})
+	rec := &recorder{fault: every("Command", wsman.Injection{Kind: wsman.Drop})}
 	l.Host("node1").Inject(rec)
 	cfg := hostConfig(t, l, "node1")
 	cfg.ReadRetries = 3
@@ -341,13 +358,8 @@ func TestChangingCommandWithLostReplyIsNotResent(t *testing.T) {
 	for _, action := range []string{"Command", "Receive"} {
 		t.Run(action, func(t *testing.T) {
 			t.Parallel()
-			l := labtest.StartConfig(t, lab.Config{Hosts: []lab.HostSpec{{Name: "node1"}}})
-			rec := &recorder{fault: func(r wsman.Request, n int) wsman.Injection {
-				if r.Action == action && n == 1 {
-					return wsman.Injection{Kind: wsman.LoseReply}
-				}
-				return wsman.Injection{}
-			}}
+			l := node1Lab(t, lab.Config{})
+			rec := &recorder{fault: first(action, wsman.Injection{Kind: wsman.LoseReply})}
 			l.Host("node1").Inject(rec)
 			c := labtest.Connect(t, l, "node1")
 			line := `sc config Spooler start= demand`
@@ -370,13 +382,8 @@ func TestFaultIsReported(t *testing.T) {
 		for _, changes := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%s/changes=%v", action, changes), func(t *testing.T) {
 				t.Parallel()
-				l := labtest.StartConfig(t, lab.Config{Hosts: []lab.HostSpec{{Name: "node1"}}})
-				rec := &recorder{fault: func(r wsman.Request, n int) wsman.Injection {
-					if r.Action == action {
-						return wsman.Injection{Kind: wsman.Fault500}
-					}
-					return wsman.Injection{}
-				}}
+				l := node1Lab(t, lab.Config{})
+				rec := &recorder{fault: every(action, wsman.Injection{Kind: wsman.Fault500})}
 				l.Host("node1").Inject(rec)
 				c := labtest.Connect(t, l, "node1")
 				start := time.Now()
@@ -405,13 +412,8 @@ func TestSlowHostBoundedByDeadline(t *testing.T) {
 	for _, action := range []string{"Create", "Command", "Receive"} {
 		t.Run(action, func(t *testing.T) {
 			t.Parallel()
-			l := labtest.StartConfig(t, lab.Config{Hosts: []lab.HostSpec{{Name: "node1"}}})
-			rec := &recorder{fault: func(r wsman.Request, n int) wsman.Injection {
-				if r.Action == action && n == 1 {
-					return wsman.Injection{Delay: time.Minute}
-				}
-				return wsman.Injection{}
-			}}
+			l := node1Lab(t, lab.Config{})
+			rec := &recorder{fault: first(action, wsman.Injection{Delay: time.Minute})}
 			l.Host("node1").Inject(rec)
 			c := labtest.Connect(t, l, "node1")
 			ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
@@ -434,7 +436,7 @@ func TestSlowHostBoundedByDeadline(t *testing.T) {
 }
 
 func TestOutputRoundTrip(t *testing.T) {
-	l := labtest.StartConfig(t, lab.Config{Hosts: []lab.HostSpec{{Name: "node1"}}})
+	l := node1Lab(t, lab.Config{})
 	c := labtest.Connect(t, l, "node1")
 
 	out := run(t, c, "echo héllo wörld 中文 😀")
@@ -469,7 +471,7 @@ func TestOutputRoundTrip(t *testing.T) {
 // A value that closes masterzen's CDATA section and spells a quote as an
 // XML entity must still reach cmd.exe as text inside one quoted argument.
 func TestLineCarriedVerbatim(t *testing.T) {
-	l := labtest.StartConfig(t, lab.Config{Hosts: []lab.HostSpec{{Name: "node1"}}})
+	l := node1Lab(t, lab.Config{})
 	c := labtest.Connect(t, l, "node1")
 	values := []string{
 		"]]>&quot; &amp; echo INJECTED &amp; &quot;<![CDATA[",
@@ -501,13 +503,8 @@ func TestRejectedLoginMidCommand(t *testing.T) {
 	for _, transport := range []string{"basic", "ntlm"} {
 		t.Run(transport, func(t *testing.T) {
 			t.Parallel()
-			l := labtest.StartConfig(t, lab.Config{Hosts: []lab.HostSpec{{Name: "node1"}}})
-			rec := &recorder{fault: func(r wsman.Request, n int) wsman.Injection {
-				if r.Action == "Receive" {
-					return wsman.Injection{Kind: wsman.Unauthorized}
-				}
-				return wsman.Injection{}
-			}}
+			l := node1Lab(t, lab.Config{})
+			rec := &recorder{fault: every("Receive", wsman.Injection{Kind: wsman.Unauthorized})}
 			l.Host("node1").Inject(rec)
 			cfg := hostConfig(t, l, "node1")
 			cfg.Transport = transport
@@ -563,7 +560,7 @@ func TestConcurrentCallers(t *testing.T) {
 	for _, transport := range []string{"basic", "ntlm"} {
 		t.Run(transport, func(t *testing.T) {
 			t.Parallel()
-			l := labtest.StartConfig(t, lab.Config{Hosts: []lab.HostSpec{{Name: "node1"}}})
+			l := node1Lab(t, lab.Config{})
 			cfg := hostConfig(t, l, "node1")
 			cfg.Transport = transport
 			c := open(t, cfg)
