@@ -33,13 +33,20 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-// newHost creates a network with one host per profile, named node1, node2…
+// newHosts creates a network with one host per profile, named node1,
+// node2…, in fastTiming.
 func newHosts(t *testing.T, profiles ...string) (*Network, []*Machine) {
+	t.Helper()
+	return newTimedHosts(t, fastTiming, profiles...)
+}
+
+// newTimedHosts is newHosts with the given timing.
+func newTimedHosts(t *testing.T, timing Timing, profiles ...string) (*Network, []*Machine) {
 	t.Helper()
 	n := NewNetwork()
 	var ms []*Machine
 	for i, p := range profiles {
-		m, err := n.NewMachine(Config{Name: "node" + string(rune('1'+i)), Profile: p, Timing: fastTiming})
+		m, err := n.NewMachine(Config{Name: "node" + string(rune('1'+i)), Profile: p, Timing: timing})
 		require.NoError(t, err)
 		ms = append(ms, m)
 	}

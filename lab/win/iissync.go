@@ -17,10 +17,12 @@ func runIISSync(c *call) int {
 	}
 	target := strings.ToUpper(strings.TrimPrefix(args[0], `\\`))
 	c.printf("Synchronizing IIS configuration from %s to %s...\r\n", c.m.netbios, target)
-	if code := c.m.iisSync(target); code != 0 {
+	restarted, code := c.m.iisSync(target)
+	if code != 0 {
 		c.errorf("IISSYNC failed with status %d.\r\n%s\r\n", code, winMessage(code))
 		return code
 	}
+	c.startAndWait(c.m.net.host(target), restarted...)
 	c.printf("IISSYNC completed with status 0.\r\n")
 	return 0
 }
@@ -33,24 +35,25 @@ func (m *Machine) iisRunning() bool {
 }
 
 // iisSync copies this host's metabase and MTS catalog to target and
-// returns the IISSYNC status.
-func (m *Machine) iisSync(target string) int {
+// stops the IIS services that ran there; it returns them, to be started
+// again, and the IISSYNC status.
+func (m *Machine) iisSync(target string) ([]*service, int) {
 	if !m.iisInstalled() || m.service("IISADMIN") == nil {
-		return errNoSuchService
+		return nil, errNoSuchService
 	}
 	if !m.iisRunning() {
-		return errNoEndpoints
+		return nil, errNoEndpoints
 	}
 	t := m.net.host(target)
 	switch {
 	case t == nil:
-		return errBadNetPath
+		return nil, errBadNetPath
 	case t == m:
-		return errInvalidParameter
+		return nil, errInvalidParameter
 	case t.power == powerOff || !t.online:
-		return errRPCUnavailable
+		return nil, errRPCUnavailable
 	case !t.iisRunning():
-		return errNoEndpoints
+		return nil, errNoEndpoints
 	}
 	for _, p := range []string{metabasePath, mtsCatalogPath} {
 		if f := m.c.get(p); f != nil {
@@ -66,8 +69,5 @@ func (m *Machine) iisSync(target string) int {
 	for _, s := range restart {
 		t.stopNow(s)
 	}
-	for _, s := range restart {
-		t.startService(s)
-	}
-	return 0
+	return restart, 0
 }

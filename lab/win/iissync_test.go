@@ -3,6 +3,7 @@ package win
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -76,4 +77,16 @@ func TestIISSyncLivesInInetsrv(t *testing.T) {
 	r = run(ms[0], `C:\WINNT\system32\inetsrv\iissync.exe`)
 	assert.Equal(t, errInvalidParameter, r.code)
 	assert.Equal(t, "Usage: iissync <target computer>\r\n", r.out)
+}
+
+func TestIISSyncReturnsOnceTheTargetRuns(t *testing.T) {
+	t.Parallel()
+	slow := fastTiming
+	slow.Pending = 20 * time.Millisecond
+	_, ms := newTimedHosts(t, slow, ProfileNode, ProfileNode)
+	mustRun(t, ms[0], `C:\WINNT\system32\inetsrv\iissync.exe NODE2`)
+	st := ms[1].Dump()
+	for _, s := range []string{"IISADMIN", "W3SVC", "MSFTPSVC"} {
+		assert.Equal(t, "running", st.Services[s].State, s)
+	}
 }

@@ -88,7 +88,7 @@ func runMSDTC(c *call) int {
 		if c.m.service("MSDTC") != nil {
 			return systemError(c, errServiceExists)
 		}
-		c.m.startService(c.m.installMSDTC(nil))
+		c.startAndWait(c.m, c.m.installMSDTC(nil))
 		c.printf("MSDTC service installed.\r\n")
 		return 0
 	case "join":
@@ -102,7 +102,7 @@ func runMSDTC(c *call) int {
 		if dtc == nil {
 			return systemError(c, errNoSuchService)
 		}
-		c.m.startService(c.m.installMSDTC(dtc))
+		c.startAndWait(c.m, c.m.installMSDTC(dtc))
 		c.printf("MSDTC service joined to the cluster.\r\n")
 		return 0
 	}
@@ -158,7 +158,7 @@ func msdtcInstallClustered(c *call, opts map[string]string) int {
 		return systemError(c, errGroupNotFound)
 	}
 	logPath := string(logDir.drive) + ":" + logFile.path
-	c.m.startService(c.m.installMSDTC(&dtcSettings{logPath, vserver, group.name}))
+	c.startAndWait(c.m, c.m.installMSDTC(&dtcSettings{logPath, vserver, group.name}))
 	c.m.drive(logDir.drive).write(joinPath(logFile.path, "MSDTC.LOG"), nil, false, c.m.net.now())
 	if !cl.hasType(resDTC) {
 		r := newResource("MSDTC", resDTC)
@@ -167,4 +167,20 @@ func msdtcInstallClustered(c *call, opts map[string]string) int {
 	}
 	c.printf("MSDTC service installed.\r\n")
 	return 0
+}
+
+// startAndWait starts services of host m (this one, or IISSYNC's target)
+// and waits until they run or fail, as msdtc and IISSYNC do before they
+// report success.
+func (c *call) startAndWait(m *Machine, services ...*service) {
+	for _, s := range services {
+		m.startService(s)
+	}
+	for _, s := range services {
+		for s.state == stateStartPending {
+			if c.s.sleep(m.timing.Pending) != nil {
+				return
+			}
+		}
+	}
 }

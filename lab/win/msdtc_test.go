@@ -2,6 +2,7 @@ package win
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -85,4 +86,16 @@ func TestMSDTCClustered(t *testing.T) {
 	mustRun(t, node2, `net stop ClusSvc`)
 	assert.Equal(t, errNoEndpoints, run(node2, `msdtc -join`).code)
 	assert.Equal(t, errNoEndpoints, run(node2, `msdtc -install -d %windir%\system32 -l S:\MSDTCLog -v WEBVS`).code)
+}
+
+func TestMSDTCReturnsOnceTheServiceRuns(t *testing.T) {
+	t.Parallel()
+	slow := fastTiming
+	slow.Pending = 20 * time.Millisecond
+	_, ms := newTimedHosts(t, slow, ProfileNode, ProfileRebuilt)
+	mustRun(t, ms[1], `msdtc -install`)
+	assert.Equal(t, "running", ms[1].Dump().Services["MSDTC"].State)
+	mustRun(t, ms[1], `msdtc -remove`)
+	mustRun(t, ms[1], `msdtc -join`)
+	assert.Equal(t, "running", ms[1].Dump().Services["MSDTC"].State)
 }

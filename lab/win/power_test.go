@@ -12,9 +12,8 @@ import (
 // newTimedHost creates node1 from a profile with the given timing.
 func newTimedHost(t *testing.T, profile string, timing Timing) *Machine {
 	t.Helper()
-	m, err := NewNetwork().NewMachine(Config{Name: "node1", Profile: profile, Timing: timing})
-	require.NoError(t, err)
-	return m
+	_, ms := newTimedHosts(t, timing, profile)
+	return ms[0]
 }
 
 var lastBootLine = regexp.MustCompile(`^\r\r\nLastBootUpTime=(\d{14}\.\d{6}\+000)\r\r\n\r\r\n$`)
