@@ -1,6 +1,8 @@
 package win
 
 import (
+	"encoding/hex"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -81,3 +83,42 @@ func TestRegOverwriteAndDelete(t *testing.T) {
 	assert.Equal(t, 1, run(m, `reg query HKLM\SOFTWARE\Lab\Sub`).code)
 	assert.NotContains(t, m.Dump().Registry, `HKEY_LOCAL_MACHINE\SOFTWARE\Lab`)
 }
+
+func TestDCOMDefaultDescriptors(t *testing.T) {
+	t.Parallel()
+	_, ms := newHosts(t, ProfileNode, ProfileRebuilt)
+	healthy, rebuilt := ms[0].Dump().DCOM, ms[1].Dump().DCOM
+	for _, name := range []string{"DefaultAccessPermission", "DefaultLaunchPermission"} {
+		want := []ACEState{
+			{Type: "allow", Account: `BUILTIN\Administrators`, SID: sidAdministrators, Mask: comRightsExecute},
+			{Type: "allow", Account: `NT AUTHORITY\SYSTEM`, SID: sidSystem, Mask: comRightsExecute},
+			{Type: "allow", Account: `NT AUTHORITY\INTERACTIVE`, SID: sidInteractive, Mask: comRightsExecute},
+		}
+		assert.Equal(t, DCOMState{Owner: `BUILTIN\Administrators`, Group: `NT AUTHORITY\SYSTEM`, ACEs: want}, rebuilt[name], name)
+		want = append(want,
+			ACEState{Type: "allow", Account: `CORP\IUSR_CLUSTER`, SID: sidIUSRCluster, Mask: comRightsExecute},
+			ACEState{Type: "allow", Account: `CORP\IWAM_CLUSTER`, SID: sidIWAMCluster, Mask: comRightsExecute})
+		assert.Equal(t, want, healthy[name].ACEs, name)
+	}
+
+	// The value is a self-relative descriptor that reg.exe reads and
+	// writes as hex; a deny ACE written back decodes as one.
+	grantDCOM(t, ms[1], "DefaultAccessPermission", sidGuests)
+	m := ms[1]
+	m.net.mu.Lock()
+	v := m.reg.get(oleKey, "DefaultAccessPermission")
+	sd, err := parseSD(v.bin)
+	m.net.mu.Unlock()
+	assert.NoError(t, err)
+	sd.dacl[len(sd.dacl)-1].typ = aceAccessDenied
+	b, err := sd.bytes()
+	assert.NoError(t, err)
+	mustRun(t, m, `reg add HKLM\SOFTWARE\Microsoft\Ole /v DefaultAccessPermission /t REG_BINARY /d `+hexUpper(b)+` /f`)
+	aces := m.Dump().DCOM["DefaultAccessPermission"].ACEs
+	assert.Equal(t, ACEState{Type: "deny", Account: `BUILTIN\Guests`, SID: sidGuests, Mask: comRightsExecute}, aces[len(aces)-1])
+
+	mustRun(t, m, `reg add HKLM\SOFTWARE\Microsoft\Ole /v DefaultLaunchPermission /t REG_BINARY /d 0100 /f`)
+	assert.Equal(t, "security descriptor shorter than its header", m.Dump().DCOM["DefaultLaunchPermission"].Error)
+}
+
+func hexUpper(b []byte) string { return strings.ToUpper(hex.EncodeToString(b)) }
