@@ -57,7 +57,7 @@ func (c *Copy) Validate() []FieldError {
 	var errs []FieldError
 	switch {
 	case c.Src == "" && c.Content == "":
-		errs = append(errs, FieldError{"", "one of src or content is required"})
+		errs = append(errs, FieldError{"", "one of src or content is required (for an empty file, src naming an empty file)"})
 	case c.Src != "" && c.Content != "":
 		errs = append(errs, FieldError{"content", "src and content are mutually exclusive"})
 	case c.Src != "":
@@ -67,8 +67,6 @@ func (c *Copy) Validate() []FieldError {
 			errs = append(errs, FieldError{"src", err.Error()})
 		case !fi.Mode().IsRegular():
 			errs = append(errs, FieldError{"src", c.Src + " is not a regular file"})
-		case fi.Size() == 0:
-			errs = append(errs, FieldError{"src", c.Src + " is empty; certutil cannot decode an empty file"})
 		case fi.Size() > copyMaxSize:
 			errs = append(errs, FieldError{"src", fmt.Sprintf("%s is %d bytes; copy sends at most %d over cmd.exe", c.Src, fi.Size(), copyMaxSize)})
 		}
@@ -114,9 +112,6 @@ func (c *Copy) Run(ctx context.Context, t *Task) (*Result, error) {
 	data, err := c.data()
 	if err != nil {
 		return nil, err
-	}
-	if len(data) == 0 {
-		return nil, errors.New("src: the file is empty; certutil cannot decode an empty file")
 	}
 	sum := sha256.Sum256(data)
 	want := hex.EncodeToString(sum[:])
@@ -173,19 +168,19 @@ func Upload(ctx context.Context, t *Task, data []byte, dest, temp string) error 
 	b64, bin := base+".b64", base+".bin"
 	defer copyCleanup(ctx, t, b64, bin)
 
-	if err := copySendChunks(ctx, t, base64.StdEncoding.EncodeToString(data), b64); err != nil {
+	if len(data) == 0 {
+		// certutil cannot decode nothing; cmd.exe's idiom makes the file.
+		empty := Change(cmdline.NewRaw("type nul").WriteTo(bin))
+		if out, err := t.Run(ctx, empty); err != nil && !errors.Is(err, ErrOutcomeUnknown) {
+			return err
+		} else if err == nil && out.ExitCode != 0 {
+			return Failed(host, empty, out, "")
+		}
+	} else if err := copyDecode(ctx, t, base64.StdEncoding.EncodeToString(data), b64, bin); err != nil {
 		return err
 	}
-	decode := Change(cmdline.New("certutil").Arg("-f", "-decode", b64, bin))
-	out, err := t.Run(ctx, decode)
-	if err != nil && !errors.Is(err, ErrOutcomeUnknown) {
-		return err
-	}
-	if err == nil && out.ExitCode != 0 {
-		return Failed(host, decode, out, certutilMeaning(out.ExitCode))
-	}
-	// Decoding again is harmless, so a lost reply is settled by the
-	// checksum below.
+	// Writing the file again is harmless, so a lost reply is settled by
+	// the checksum.
 	got, err := RemoteSHA256(ctx, t, bin)
 	if err != nil {
 		return err
@@ -211,7 +206,7 @@ func Upload(ctx context.Context, t *Task, data []byte, dest, temp string) error 
 		}
 	}
 	cp := Change(cmdline.NewRaw("copy").Arg("/y", bin, dest))
-	out, err = Apply(ctx, t, cp, func(ctx context.Context) (bool, error) {
+	out, err := Apply(ctx, t, cp, func(ctx context.Context) (bool, error) {
 		got, err := RemoteSHA256(ctx, t, dest)
 		return got == want, err
 	})
@@ -227,6 +222,22 @@ func Upload(ctx context.Context, t *Task, data []byte, dest, temp string) error 
 	}
 	if got != want {
 		return Failed(host, cp, out, fmt.Sprintf("%s has sha256 %s after the copy, not %s", dest, copyOrAbsent(got), want))
+	}
+	return nil
+}
+
+// copyDecode sends the base64 text to b64 and decodes it into bin.
+func copyDecode(ctx context.Context, t *Task, text, b64, bin string) error {
+	if err := copySendChunks(ctx, t, text, b64); err != nil {
+		return err
+	}
+	decode := Change(cmdline.New("certutil").Arg("-f", "-decode", b64, bin))
+	out, err := t.Run(ctx, decode)
+	if err != nil && !errors.Is(err, ErrOutcomeUnknown) {
+		return err
+	}
+	if err == nil && out.ExitCode != 0 {
+		return Failed(t.Host.Name(), decode, out, certutilMeaning(out.ExitCode))
 	}
 	return nil
 }

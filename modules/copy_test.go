@@ -81,6 +81,25 @@ func TestCopyLocalBinaryFileInChunks(t *testing.T) {
 	assert.False(t, res.Changed, "check mode after the copy predicts a change: %s", res.Msg)
 }
 
+func TestCopyEmptyFile(t *testing.T) {
+	t.Parallel()
+	l := labtest.Start(t, lab.HostSpec{Name: "node1"})
+	src := filepath.Join(t.TempDir(), "empty.txt")
+	require.NoError(t, os.WriteFile(src, nil, 0o644))
+	cp := &modules.Copy{Src: src, Dest: `C:\flags\ready.txt`}
+
+	res, err := labtest.Run(t, l, "node1", cp, false)
+	require.NoError(t, err)
+	assert.True(t, res.Changed)
+	f, ok := l.Host("node1").Dump().Files[`C:\flags\ready.txt`]
+	require.True(t, ok)
+	assert.Equal(t, 0, f.Size)
+
+	res, err = labtest.Run(t, l, "node1", cp, false)
+	require.NoError(t, err)
+	assert.False(t, res.Changed, res.Msg)
+}
+
 func TestCopyValidation(t *testing.T) {
 	t.Parallel()
 	missing := filepath.Join(t.TempDir(), "nope.bin")
