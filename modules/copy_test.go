@@ -100,6 +100,24 @@ func TestCopyEmptyFile(t *testing.T) {
 	assert.False(t, res.Changed, res.Msg)
 }
 
+func TestCopyLostReplyStartsTheUploadOver(t *testing.T) {
+	t.Parallel()
+	l := labtest.Start(t, lab.HostSpec{Name: "node1"})
+	data := make([]byte, 15000)
+	_, err := rand.Read(data)
+	require.NoError(t, err)
+	src := filepath.Join(t.TempDir(), "Dtcsetup.exe")
+	require.NoError(t, os.WriteFile(src, data, 0o644))
+	// The second chunk's reply is lost: it may or may not have been
+	// appended, so the upload starts over rather than append again.
+	installerLoseReply(l, "node1", ">>", 1)
+	res, err := labtest.Run(t, l, "node1", &modules.Copy{Src: src, Dest: `C:\dtc\Dtcsetup.exe`}, false)
+	require.NoError(t, err)
+	assert.True(t, res.Changed)
+	assert.Equal(t, copySum(data), l.Host("node1").Dump().Files[`C:\dtc\Dtcsetup.exe`].SHA256)
+	assert.Equal(t, 2, installerRan(l, "node1", "echo ")-installerRan(l, "node1", ">>"), "the upload did not start over once")
+}
+
 func TestCopyValidation(t *testing.T) {
 	t.Parallel()
 	missing := filepath.Join(t.TempDir(), "nope.bin")

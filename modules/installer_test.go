@@ -2,6 +2,8 @@ package modules_test
 
 import (
 	"context"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -10,6 +12,7 @@ import (
 
 	"github.com/winplay/winplay/internal/labtest"
 	"github.com/winplay/winplay/lab"
+	"github.com/winplay/winplay/lab/wsman"
 	"github.com/winplay/winplay/modules"
 )
 
@@ -153,4 +156,41 @@ func TestInstallerValidation(t *testing.T) {
 	}
 	ok := modules.Installer{Path: `D:\setup.exe`, Arguments: []string{"/u:C:\\a b\\x.ini"}, DetectService: "W3SVC"}
 	assert.Empty(t, ok.Validate())
+}
+
+// installerLoseReply makes host lose the reply to the nth command (from 1)
+// whose line contains substr, after running it.
+func installerLoseReply(l *lab.Lab, host, substr string, nth int32) {
+	var seen atomic.Int32
+	l.Host(host).Inject(wsman.InjectorFunc(func(r wsman.Request) wsman.Injection {
+		if r.Action == "Command" && strings.Contains(r.CommandLine, substr) && seen.Add(1) == nth {
+			return wsman.Injection{Kind: wsman.LoseReply}
+		}
+		return wsman.Injection{}
+	}))
+}
+
+// installerRan counts the commands of host whose line contains substr.
+func installerRan(l *lab.Lab, host, substr string) int {
+	n := 0
+	for _, e := range l.Host(host).Log() {
+		if strings.Contains(e.Line, substr) {
+			n++
+		}
+	}
+	return n
+}
+
+func TestInstallerLostReplyIsNotResent(t *testing.T) {
+	t.Parallel()
+	l := labtest.Start(t, lab.HostSpec{Name: "node2", Profile: "rebuilt"})
+	installerStopCluster(t, l, "node2")
+	installerLoseReply(l, "node2", "SETUP.EXE", 1)
+	res, err := labtest.Run(t, l, "node2", optionPackAsNode1(), false)
+	require.NoError(t, err)
+	assert.True(t, res.Changed)
+	assert.True(t, res.RebootRequired, "the pending file renames setup left must ask for a reboot")
+	assert.Contains(t, res.Msg, "reply was lost")
+	assert.True(t, l.Host("node2").Dump().IIS.Installed)
+	assert.Equal(t, 1, installerRan(l, "node2", "SETUP.EXE"), "setup was sent again")
 }

@@ -88,6 +88,17 @@ func TestMSDTCJoinReplacesAStandaloneInstall(t *testing.T) {
 	assert.False(t, res.Changed, "same settings in another spelling: %s", res.Msg)
 }
 
+func TestMSDTCLostReplyReadsTheStateAgain(t *testing.T) {
+	t.Parallel()
+	l := labtest.Start(t, lab.HostSpec{Name: "node1"}, lab.HostSpec{Name: "node2", Profile: "rebuilt"})
+	installerLoseReply(l, "node2", "msdtc -join", 1)
+	res, err := labtest.Run(t, l, "node2", &modules.MSDTC{State: "joined"}, false)
+	require.NoError(t, err)
+	assert.True(t, res.Changed)
+	assert.Equal(t, l.Host("node1").Dump().MSDTC, l.Host("node2").Dump().MSDTC)
+	assert.Equal(t, 1, installerRan(l, "node2", "msdtc -join"), "the join was sent again")
+}
+
 func TestMSDTCFailuresNameHostAndCommand(t *testing.T) {
 	t.Parallel()
 	l := labtest.Start(t, lab.HostSpec{Name: "node1"}, lab.HostSpec{Name: "node2", Profile: "rebuilt"})
