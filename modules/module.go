@@ -123,6 +123,9 @@ type Timing struct {
 	// Stable is how long a rebooted host must stay up before it counts as
 	// back (the window that catches a second, unmanaged reboot).
 	Stable time.Duration
+	// RebootPhase is the default budget of each waiting phase of a reboot
+	// (going down and coming back; ready) when the task sets none.
+	RebootPhase time.Duration
 }
 
 // Progressf reports progress if the runner asked for it.

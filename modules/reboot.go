@@ -39,7 +39,8 @@ type Reboot struct {
 	Msg string `hcl:"msg,optional"`
 	// PreRebootDelay is shutdown's /t, in seconds; default 2.
 	PreRebootDelay *int `hcl:"pre_reboot_delay,optional"`
-	// DownTimeout bounds the wait for the boot time to change; default 10m.
+	// DownTimeout bounds the wait for the boot time to change; default 10m
+	// (the lab's scaled timing shortens it).
 	DownTimeout string `hcl:"down_timeout,optional"`
 	// ReadyTimeout bounds the readiness probe after that; default 10m.
 	ReadyTimeout string `hcl:"ready_timeout,optional"`
@@ -86,8 +87,12 @@ type rebootPlan struct {
 
 func (r *Reboot) plan(t *Task) rebootPlan {
 	p := rebootPlan{}
-	p.down, _ = durationOr(r.DownTimeout, 10*time.Minute)
-	p.ready, _ = durationOr(r.ReadyTimeout, 10*time.Minute)
+	phase := 10 * time.Minute
+	if t.Timing.RebootPhase > 0 {
+		phase = t.Timing.RebootPhase
+	}
+	p.down, _ = durationOr(r.DownTimeout, phase)
+	p.ready, _ = durationOr(r.ReadyTimeout, phase)
 	stable := 30 * time.Second
 	if t.Timing.Stable > 0 {
 		stable = t.Timing.Stable

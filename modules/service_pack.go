@@ -147,6 +147,11 @@ func (s *ServicePack) Run(ctx context.Context, t *Task) (*Result, error) {
 	case !s.Reapply:
 		res.Msg = "CSDVersion is " + level
 		return res, nil
+	case t.Check && len(stale) == 0 && slices.Contains(slices.Collect(maps.Values(versions)), "(absent)"):
+		// In a dry run an earlier task (the Option Pack) may only have
+		// predicted installing the file: the real run will find it at the
+		// component's version and reapply, so predict that.
+		why = fmt.Sprintf("reapply %s if earlier tasks install its files (%s absent now)", s.Level, strings.Join(absentFiles(versions), ", "))
 	case len(s.FileVersions) > 0 && len(stale) == 0:
 		res.Msg = fmt.Sprintf("CSDVersion is %s and its files are current", level)
 		return res, nil
@@ -204,4 +209,15 @@ func servicePackLevelText(level string) string {
 		return "(no service pack)"
 	}
 	return level
+}
+
+// absentFiles lists the files staleFiles found missing.
+func absentFiles(versions map[string]string) []string {
+	var out []string
+	for _, p := range slices.Sorted(maps.Keys(versions)) {
+		if versions[p] == "(absent)" {
+			out = append(out, p)
+		}
+	}
+	return out
 }

@@ -125,6 +125,10 @@ type engine struct {
 	hosts   map[string]*hostState
 	summary *Summary
 
+	// predicted maps the objects a dry run would change to the task
+	// that would change them (see carryPrediction).
+	predicted map[string]string
+
 	started  bool // --start-at-task reached
 	stepping bool
 }
@@ -144,13 +148,14 @@ func Run(ctx context.Context, plan *Plan, inv *inventory.Inventory, opts Options
 	}
 	e := &engine{
 		plan: plan, inv: inv, opts: opts,
-		scope:    newScope(plan, inv, opts.Check, opts.Diff),
-		sink:     newRedactor(sink, opts.Secrets),
-		conns:    map[string]Connection{},
-		hosts:    map[string]*hostState{},
-		summary:  &Summary{Stats: map[string]*Stats{}},
-		started:  opts.StartAt == "",
-		stepping: opts.Step != nil,
+		scope:     newScope(plan, inv, opts.Check, opts.Diff),
+		sink:      newRedactor(sink, opts.Secrets),
+		conns:     map[string]Connection{},
+		predicted: map[string]string{},
+		hosts:     map[string]*hostState{},
+		summary:   &Summary{Stats: map[string]*Stats{}},
+		started:   opts.StartAt == "",
+		stepping:  opts.Step != nil,
 	}
 	defer e.closeAll()
 	e.emit(Event{Type: EventRunStart, Check: opts.Check})
@@ -514,6 +519,9 @@ func (e *engine) runOn(ctx context.Context, task *Task, h *inventory.Host) (r ho
 		return fail(withTimeout(err, runCtx, task))
 	}
 	r.res = res
+	if check {
+		e.carryPrediction(m, execHost.Name, task, res)
+	}
 	r.status = statusOf(res)
 
 	if err := e.judge(task, h, &r); err != nil {
@@ -529,6 +537,41 @@ func (e *engine) runOn(ctx context.Context, task *Task, h *inventory.Host) (r ho
 		r.status = statusOf(res)
 	}
 	return r
+}
+
+// carryPrediction keeps a dry run honest about tasks that undo earlier
+// ones (stop then start a service, move a group away and back): the later
+// task reads the object as it is, not as the earlier task would leave it,
+// and would report ok. When an earlier task of this dry run would change
+// the same object, the real run will find it changed, so the later task is
+// predicted to change it too.
+func (e *engine) carryPrediction(m modules.Module, host string, task *Task, res *modules.Result) {
+	k, ok := m.(modules.Keyer)
+	if !ok || res == nil || res.Skipped {
+		return
+	}
+	keys := k.Keys()
+	for i, key := range keys {
+		if !strings.HasPrefix(key, "cluster:") {
+			keys[i] = host + "/" + key
+		}
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if !res.Changed {
+		for _, key := range keys {
+			if earlier, seen := e.predicted[key]; seen {
+				res.Changed = true
+				res.Msg = fmt.Sprintf("would change back what %q would change (now: %s)", earlier, res.Msg)
+				break
+			}
+		}
+	}
+	if res.Changed {
+		for _, key := range keys {
+			e.predicted[key] = task.Name
+		}
+	}
 }
 
 func withTimeout(err error, ctx context.Context, task *Task) error {

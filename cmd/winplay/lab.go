@@ -37,7 +37,7 @@ var labSpeeds = map[string]labSpeed{
 	"fast": {
 		machine: win.Timing{Second: 50 * time.Millisecond, Grace: 250 * time.Millisecond, Pending: 50 * time.Millisecond, Install: 500 * time.Millisecond},
 		offline: 1500 * time.Millisecond,
-		modules: modules.Timing{Poll: 200 * time.Millisecond, MaxBackoff: time.Second, Stable: 2 * time.Second},
+		modules: modules.Timing{Poll: 200 * time.Millisecond, MaxBackoff: time.Second, Stable: 2 * time.Second, RebootPhase: time.Minute},
 	},
 	// real: Windows 2000 on period hardware.
 	"real": {

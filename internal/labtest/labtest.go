@@ -24,7 +24,7 @@ var Machine = win.Timing{Second: 20 * time.Millisecond, Grace: 50 * time.Millise
 const Offline = 300 * time.Millisecond
 
 // Modules is the module timing that suits Machine.
-var Modules = modules.Timing{Poll: 20 * time.Millisecond, MaxBackoff: 100 * time.Millisecond, Stable: 400 * time.Millisecond}
+var Modules = modules.Timing{Poll: 20 * time.Millisecond, MaxBackoff: 100 * time.Millisecond, Stable: 400 * time.Millisecond, RebootPhase: 5 * time.Second}
 
 // Start starts a lab of the given hosts (node1 and node2 of profile node
 // when none are given) on OS-chosen loopback ports, closed at the end of
