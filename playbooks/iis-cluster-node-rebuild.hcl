@@ -1,0 +1,399 @@
+# Reinstall IIS 4.0 on one node of a two-node MSCS cluster: Microsoft
+# Knowledge Base article Q241573, step by step, with its guards.
+#
+# Both of the article's paths:
+#   path = "rebuilt"    the node was rebuilt after a failure: NT, the same
+#                       service pack and the cluster are back, IIS is not;
+#   path = "corrupted"  IIS on the node is corrupt: remove it first
+#                       (Remove All, restart, reapply the service pack).
+#
+# Rehearse it against the lab, where node2 has just been rebuilt:
+#   winplay run playbooks/iis-cluster-node-rebuild.hcl --lab --lab-profile node2=rebuilt \
+#     -e rebuilt=node2 -e healthy=node1
+# Then for real, first with --check --diff:
+#   winplay run playbooks/iis-cluster-node-rebuild.hcl -i cluster.hcl \
+#     -e rebuilt=node2 -e healthy=node1 --check --diff
+
+variable "rebuilt" {
+  description = "inventory name of the node IIS is reinstalled on"
+}
+
+variable "healthy" {
+  description = "inventory name of the node that kept serving: the source of truth"
+}
+
+variable "path" {
+  description = "rebuilt (fresh OS, no IIS) or corrupted (remove IIS first)"
+  default     = "rebuilt"
+}
+
+variable "option_pack_setup" {
+  description = "the Option Pack's setup program on the node"
+  default     = "D:\\NTOPTPAK\\EN\\X86\\SETUP.EXE"
+}
+
+variable "install_type" {
+  description = "the install type of the ORIGINAL installation: minimal, typical or custom"
+  default     = "custom"
+}
+
+variable "components" {
+  description = "for a custom install, the components the original installation had"
+  default     = ["iis_common", "iis_www", "iis_ftp", "mts_core"]
+}
+
+variable "service_pack" {
+  description = "update.exe of the service pack the cluster runs"
+  default     = "D:\\SP6\\UPDATE.EXE"
+}
+
+variable "service_pack_level" {
+  description = "its CSDVersion"
+  default     = "Service Pack 6"
+}
+
+variable "web_group" {
+  description = "the cluster group with the IIS instances and MSDTC"
+  default     = "Web Group"
+}
+
+variable "iis_resources" {
+  description = "the group's resources whose Affect the group is unticked while the node is rebuilt"
+  default     = ["Web Server", "FTP Server", "MSDTC"]
+}
+
+variable "dtc_log_dir" {
+  description = "MSDTC log directory on the group's shared disk"
+  default     = "S:\\MSDTCLog"
+}
+
+variable "dtc_virtual_server" {
+  description = "Network Name of the group MSDTC belongs to"
+  default     = "WEBVS"
+}
+
+variable "iusr" {
+  description = "the cluster's anonymous IIS account"
+  default     = "CORP\\IUSR_CLUSTER"
+}
+
+variable "iwam" {
+  description = "the cluster's IIS out-of-process account"
+  default     = "CORP\\IWAM_CLUSTER"
+}
+
+# ---------------------------------------------------------------------------
+play "make sure the healthy node is serving" {
+  hosts            = [var.healthy]
+  any_errors_fatal = true
+
+  task "the healthy node is not the node being rebuilt" {
+    assert {
+      that     = [var.healthy != var.rebuilt]
+      fail_msg = "healthy and rebuilt name the same node"
+    }
+  }
+
+  task "the cluster service runs on the healthy node" {
+    assert {
+      service = "ClusSvc"
+      state   = "running"
+    }
+  }
+
+  task "the healthy node is up in the cluster" {
+    cluster {
+      node   = upper(var.healthy)
+      status = "up"
+    }
+  }
+}
+
+# ---------------------------------------------------------------------------
+play "take the rebuilt node out of the cluster" {
+  hosts            = [var.rebuilt]
+  any_errors_fatal = true
+
+  # What the node needs decides whether it leaves the cluster at all, so
+  # that a second run, with nothing left to do, changes nothing.
+  task "does IIS need installing?" {
+    check_mode = true
+    register   = "iis_needed"
+    option_pack {
+      setup        = var.option_pack_setup
+      install_type = var.install_type
+      components   = var.components
+    }
+  }
+
+  task "does the service pack need reapplying?" {
+    check_mode = true
+    register   = "sp_needed"
+    service_pack {
+      path    = var.service_pack
+      level   = var.service_pack_level
+      reapply = true
+      file_versions = {
+        "C:\\WINNT\\system32\\inetsrv\\w3svc.dll" = "4.2.739.1"
+      }
+    }
+  }
+
+  task "is the IIS Admin service broken?" {
+    register = "iisadmin"
+    command {
+      argv          = ["sc", "query", "IISADMIN"]
+      read_only     = true
+      success_codes = [0, 1060]
+    }
+  }
+
+  task "stop the cluster service and set it to manual" {
+    register = "isolated"
+    when = (iis_needed.changed || sp_needed.changed ||
+    (var.path == "corrupted" && !strcontains(iisadmin.stdout, "RUNNING")))
+    service {
+      name       = "ClusSvc"
+      state      = "stopped"
+      start_mode = "manual"
+    }
+  }
+
+  # IT IS EXTREMELY IMPORTANT YOU DO NOT PROCEED UNTIL YOU ARE CERTAIN THAT
+  # THE CLUSTER SERVICE IS STOPPED.
+  task "do not proceed until the cluster service is stopped" {
+    when = isolated.changed
+    wait_for {
+      service = "ClusSvc"
+      state   = "stopped"
+      timeout = "5m"
+    }
+  }
+
+  task "remove the corrupted IIS (Remove All)" {
+    when = var.path == "corrupted" && isolated.changed
+    option_pack {
+      setup = var.option_pack_setup
+      state = "absent"
+    }
+    reboot = "if_required"
+  }
+
+  task "reapply the service pack after the removal" {
+    when = var.path == "corrupted" && isolated.changed
+    service_pack {
+      path    = var.service_pack
+      level   = var.service_pack_level
+      reapply = true
+    }
+    reboot = "if_required"
+  }
+
+  task "install the option pack as it was originally installed" {
+    option_pack {
+      setup        = var.option_pack_setup
+      install_type = var.install_type
+      components   = var.components
+    }
+    reboot = "if_required"
+  }
+
+  task "reapply the service pack over the new IIS files" {
+    service_pack {
+      path    = var.service_pack
+      level   = var.service_pack_level
+      reapply = true
+      file_versions = {
+        "C:\\WINNT\\system32\\inetsrv\\w3svc.dll" = "4.2.739.1"
+      }
+    }
+    reboot = "if_required"
+  }
+
+  task "the cluster service is still stopped after the restarts" {
+    when = isolated.changed
+    assert {
+      service    = "ClusSvc"
+      state      = "stopped"
+      start_mode = "manual"
+    }
+  }
+
+  task "start the cluster service and set it back to automatic" {
+    service {
+      name       = "ClusSvc"
+      state      = "started"
+      start_mode = "auto"
+    }
+  }
+
+  task "the node has rejoined the cluster" {
+    cluster {
+      node    = upper(var.rebuilt)
+      status  = "up"
+      timeout = "5m"
+    }
+  }
+}
+
+# ---------------------------------------------------------------------------
+play "recluster MSDTC" {
+  hosts            = [var.healthy]
+  any_errors_fatal = true
+
+  task "untick Affect the group: Web Server" {
+    when = hosts[var.rebuilt].isolated.changed
+    cluster {
+      resource         = var.iis_resources[0]
+      affect_the_group = false
+    }
+  }
+
+  task "untick Affect the group: FTP Server" {
+    when = hosts[var.rebuilt].isolated.changed
+    cluster {
+      resource         = var.iis_resources[1]
+      affect_the_group = false
+    }
+  }
+
+  task "untick Affect the group: MSDTC" {
+    when = hosts[var.rebuilt].isolated.changed
+    cluster {
+      resource         = var.iis_resources[2]
+      affect_the_group = false
+    }
+  }
+
+  task "the clustered MSDTC is installed on the healthy node" {
+    msdtc {
+      state          = "installed"
+      clustered      = true
+      log_dir        = var.dtc_log_dir
+      virtual_server = var.dtc_virtual_server
+    }
+  }
+
+  task "the rebuilt node joins the clustered MSDTC" {
+    on = var.rebuilt
+    msdtc {
+      state          = "joined"
+      virtual_server = var.dtc_virtual_server
+    }
+  }
+
+  task "the MSDTC resource is online" {
+    cluster {
+      resource = "MSDTC"
+      state    = "online"
+    }
+  }
+}
+
+# ---------------------------------------------------------------------------
+play "synchronize IIS from the healthy node" {
+  hosts            = [var.healthy]
+  any_errors_fatal = true
+
+  # DO NOT RUN IISSYNC FROM THE NEW INSTALLATION OF IIS YOU JUST INSTALLED.
+  # The module refuses to run on the rebuilt node and requires status 0.
+  task "IISSYNC from the working node to the rebuilt node" {
+    iissync {
+      target  = var.rebuilt
+      rebuilt = var.rebuilt
+    }
+  }
+}
+
+# ---------------------------------------------------------------------------
+play "grant the cluster's IIS accounts on the rebuilt node" {
+  hosts            = [var.rebuilt]
+  any_errors_fatal = true
+
+  task "Log on locally" {
+    user_right {
+      name  = "SeInteractiveLogonRight"
+      users = [var.iusr, var.iwam]
+    }
+  }
+
+  task "Access this computer from the network" {
+    user_right {
+      name  = "SeNetworkLogonRight"
+      users = [var.iusr, var.iwam]
+    }
+  }
+
+  task "IUSR and IWAM are Guests" {
+    group_member {
+      name    = "Guests"
+      members = [var.iusr, var.iwam]
+    }
+  }
+
+  task "IWAM is a trusted impersonator" {
+    group_member {
+      name    = "MTS Trusted Impersonators"
+      members = [var.iwam]
+    }
+  }
+
+  task "DCOM default access allows IUSR and IWAM" {
+    dcom_permission {
+      permission = "access"
+      accounts   = [var.iusr, var.iwam]
+    }
+  }
+
+  task "DCOM default launch allows IUSR and IWAM" {
+    dcom_permission {
+      permission = "launch"
+      accounts   = [var.iusr, var.iwam]
+    }
+  }
+}
+
+# ---------------------------------------------------------------------------
+play "test failover and restore Affect the group" {
+  hosts            = [var.healthy]
+  any_errors_fatal = true
+
+  task "move the web group to the rebuilt node" {
+    when = hosts[var.rebuilt].isolated.changed
+    cluster {
+      group = var.web_group
+      owner = upper(var.rebuilt)
+      state = "online"
+    }
+  }
+
+  task "move the web group back to the healthy node" {
+    when = hosts[var.rebuilt].isolated.changed
+    cluster {
+      group = var.web_group
+      owner = upper(var.healthy)
+      state = "online"
+    }
+  }
+
+  task "restore Affect the group: Web Server" {
+    cluster {
+      resource         = var.iis_resources[0]
+      affect_the_group = true
+    }
+  }
+
+  task "restore Affect the group: FTP Server" {
+    cluster {
+      resource         = var.iis_resources[1]
+      affect_the_group = true
+    }
+  }
+
+  task "restore Affect the group: MSDTC" {
+    cluster {
+      resource         = var.iis_resources[2]
+      affect_the_group = true
+    }
+  }
+}

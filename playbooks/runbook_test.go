@@ -1,0 +1,308 @@
+// Package playbooks_test runs the shipped playbooks end to end against lab
+// clusters over real WinRM.
+package playbooks_test
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/winplay/winplay/internal/labtest"
+	"github.com/winplay/winplay/lab"
+	"github.com/winplay/winplay/lab/win"
+	"github.com/winplay/winplay/modules"
+	"github.com/winplay/winplay/runner"
+	"github.com/winplay/winplay/runner/conn"
+)
+
+const runbook = "iis-cluster-node-rebuild.hcl"
+
+type recorder struct {
+	mu     sync.Mutex
+	events []runner.Event
+}
+
+func (r *recorder) Event(ev runner.Event) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.events = append(r.events, ev)
+}
+
+// result is one task's outcome on one host, in run order.
+type result struct {
+	Task, Host string
+	Status     modules.Status
+	Msg, Error string
+}
+
+func (r *recorder) results() []result {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []result
+	for _, ev := range r.events {
+		if ev.Type == runner.EventTaskResult {
+			out = append(out, result{ev.Task, ev.Host, ev.Status, ev.Msg, ev.Error})
+		}
+	}
+	return out
+}
+
+func (r *recorder) text(types ...runner.EventType) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var b strings.Builder
+	for _, ev := range r.events {
+		for _, t := range types {
+			if ev.Type == t {
+				b.WriteString(ev.Task + " [" + ev.Host + "] " + string(ev.Status) + ": " + ev.Msg + " " + ev.Error + "\n")
+			}
+		}
+	}
+	return b.String()
+}
+
+// runRunbook runs the runbook with node2 as the rebuilt node.
+func runRunbook(t *testing.T, l *lab.Lab, check bool, vars ...string) (*runner.Summary, *recorder) {
+	t.Helper()
+	return runRunbookTimed(t, l, check, labtest.Modules, vars...)
+}
+
+func runRunbookTimed(t *testing.T, l *lab.Lab, check bool, timing modules.Timing, vars ...string) (*runner.Summary, *recorder) {
+	t.Helper()
+	plan, diags := runner.Load(runbook, runner.LoadOptions{Vars: append([]string{"rebuilt=node2", "healthy=node1"}, vars...)})
+	require.False(t, diags.HasErrors(), diags.Error())
+	inv := labtest.Inventory(t, l)
+	bd := plan.Bind(inv, nil)
+	require.False(t, bd.HasErrors(), bd.Error())
+	rec := &recorder{}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	sum, err := runner.Run(ctx, plan, inv, runner.Options{
+		Check: check, Diff: true, Forks: 5, Connector: conn.Connector{}, Events: rec, Timing: timing,
+	})
+	require.NoError(t, err)
+	return sum, rec
+}
+
+func startCluster(t *testing.T, node2 string) *lab.Lab {
+	return labtest.Start(t, lab.HostSpec{Name: "node1", Profile: win.ProfileNode}, lab.HostSpec{Name: "node2", Profile: node2})
+}
+
+// requireSameNode compares what the runbook must make equal on the two
+// nodes.
+func requireSameNode(t *testing.T, want, got win.State) {
+	t.Helper()
+	for name, svc := range want.Services {
+		g, ok := got.Services[name]
+		if assert.True(t, ok, "service %s missing", name) {
+			assert.Equal(t, svc.StartType, g.StartType, "service %s start type", name)
+			assert.Equal(t, svc.State, g.State, "service %s state", name)
+		}
+	}
+	assert.Equal(t, want.ServicePack, got.ServicePack, "service pack")
+	assert.Equal(t, want.IIS, got.IIS, "IIS (InetStp)")
+	assert.Equal(t, want.Components, got.Components, "Option Pack components")
+	assert.Equal(t, want.MSDTC, got.MSDTC, "MSDTC")
+	assert.Equal(t, want.Metabase, got.Metabase, "IIS metabase")
+	assert.Equal(t, want.Rights, got.Rights, "user rights")
+	assert.Equal(t, want.Groups, got.Groups, "local groups")
+	assert.Equal(t, want.DCOM, got.DCOM, "DCOM default permissions")
+	assert.Equal(t, want.Cluster, got.Cluster, "the cluster as each node sees it")
+	assert.False(t, got.PendingReboot, "a reboot is still pending")
+}
+
+func TestRunbookRebuildsNode2(t *testing.T) {
+	t.Parallel()
+	l := startCluster(t, win.ProfileRebuilt)
+	n1, n2 := l.Host("node1"), l.Host("node2")
+	before1 := n1.Dump()
+	boot2 := n2.Machine().LastBoot()
+
+	sum, rec := runRunbook(t, l, false)
+	require.Equal(t, runner.ExitOK, sum.ExitCode(), rec.text(runner.EventTaskResult))
+
+	requireSameNode(t, n1.Dump(), n2.Dump())
+	after1 := n1.Dump()
+	assert.Equal(t, before1.Cluster.Groups["Web Group"].Owner, after1.Cluster.Groups["Web Group"].Owner, "the web group ends where it started")
+	for name, r := range after1.Cluster.Groups["Web Group"].Resources {
+		assert.Equal(t, 2, r.RestartAction, "Affect the group not restored on %s", name)
+		assert.Equal(t, "Online", r.Status, name)
+	}
+
+	// The reboots really happened and were waited for: node2 booted once
+	// after the Option Pack and once after the service pack; node1 never.
+	assert.Equal(t, 2, n2.Boots())
+	assert.True(t, n2.Machine().LastBoot().After(boot2))
+	assert.Zero(t, n1.Boots())
+	reboots := 0
+	for _, ev := range rec.events {
+		if ev.Type == runner.EventTaskResult && ev.Rebooted {
+			reboots++
+			assert.NotEmpty(t, ev.Phases, "a reboot reports its phases")
+		}
+	}
+	assert.Equal(t, 2, reboots)
+
+	// IISSYNC ran on node1 only, aimed at node2.
+	for _, e := range n2.Log() {
+		assert.NotContains(t, strings.ToLower(e.Line), "iissync", "IISSYNC ran on the rebuilt node")
+	}
+	synced := false
+	for _, e := range n1.Log() {
+		synced = synced || strings.Contains(strings.ToLower(e.Line), "iissync") && strings.Contains(e.Line, "NODE2")
+	}
+	assert.True(t, synced, "IISSYNC never ran on node1 against NODE2")
+
+	// ClusSvc on node2 was stopped and verified before anything else changed.
+	var first []string
+	for _, e := range n2.Log() {
+		if e.Changes {
+			first = append(first, e.Line)
+		}
+	}
+	require.GreaterOrEqual(t, len(first), 2)
+	assert.Contains(t, strings.Join(first[:2], " | "), "ClusSvc")
+
+	// A second run changes nothing and reboots nothing.
+	n1.Machine().ClearLog()
+	n2.Machine().ClearLog()
+	sum, rec = runRunbook(t, l, false)
+	require.Equal(t, runner.ExitOK, sum.ExitCode(), rec.text(runner.EventTaskResult))
+	for _, r := range rec.results() {
+		assert.Contains(t, []modules.Status{modules.StatusOK, modules.StatusSkipped}, r.Status, "second run: %s on %s: %s", r.Task, r.Host, r.Msg)
+	}
+	assert.Equal(t, 2, n2.Boots(), "the second run rebooted")
+	assert.Empty(t, labtest.ChangesOf(n1), "second run changed node1")
+	assert.Empty(t, labtest.ChangesOf(n2), "second run changed node2")
+}
+
+func TestRunbookCheckModePredictsTheRun(t *testing.T) {
+	t.Parallel()
+	l := startCluster(t, win.ProfileRebuilt)
+	before := map[string]win.State{"node1": l.Host("node1").Dump(), "node2": l.Host("node2").Dump()}
+	sum, check := runRunbook(t, l, true)
+	require.Equal(t, runner.ExitOK, sum.ExitCode(), check.text(runner.EventTaskResult))
+	for _, h := range l.Hosts() {
+		assert.Empty(t, labtest.ChangesOf(h), "check mode changed %s", h.Name())
+		assert.Equal(t, before[h.Name()], h.Dump(), "check mode changed %s's state", h.Name())
+		assert.Zero(t, h.Boots())
+	}
+
+	sum, real := runRunbook(t, l, false)
+	require.Equal(t, runner.ExitOK, sum.ExitCode(), real.text(runner.EventTaskResult))
+	predicted := check.results()
+	done := real.results()
+	require.Equal(t, len(done), len(predicted), "check mode ran other tasks than the real run")
+	for i := range done {
+		assert.Equal(t, done[i].Task+" @ "+done[i].Host, predicted[i].Task+" @ "+predicted[i].Host)
+		assert.Equal(t, done[i].Status, predicted[i].Status, "%s on %s: check said %q, the run did %q",
+			done[i].Task, done[i].Host, predicted[i].Msg, done[i].Msg)
+	}
+}
+
+func TestRunbookCorruptedPath(t *testing.T) {
+	t.Parallel()
+	l := startCluster(t, win.ProfileCorrupted)
+	sum, rec := runRunbook(t, l, false, "path=corrupted")
+	require.Equal(t, runner.ExitOK, sum.ExitCode(), rec.text(runner.EventTaskResult))
+	requireSameNode(t, l.Host("node1").Dump(), l.Host("node2").Dump())
+	assert.False(t, l.Host("node2").Dump().Metabase.Corrupt)
+	assert.GreaterOrEqual(t, l.Host("node2").Boots(), 3, "remove, reapply, install, reapply: each needs its restart")
+}
+
+func TestRunbookNodeThatNeverComesBack(t *testing.T) {
+	t.Parallel()
+	l := startCluster(t, win.ProfileRebuilt)
+	l.Host("node2").NeverReturn(true)
+	sum, rec := runRunbook(t, l, false)
+	assert.Equal(t, runner.ExitFailed, sum.ExitCode())
+	assert.True(t, sum.Aborted)
+	var failure string
+	for _, r := range rec.results() {
+		if r.Status == modules.StatusFailed || r.Status == modules.StatusUnreachable {
+			failure = r.Task + ": " + r.Error
+		}
+	}
+	assert.Contains(t, failure, "install the option pack", "the run failed elsewhere: %s", failure)
+	assert.Regexp(t, `(?i)phase|come back|did not return|never`, failure)
+	assert.Empty(t, labtest.ChangesOf(l.Host("node1")), "node1 was touched after node2 was lost")
+}
+
+func TestRunbookCatchesASecondReboot(t *testing.T) {
+	t.Parallel()
+	l := startCluster(t, win.ProfileRebuilt)
+	// A second after the first reboot comes back, node2 restarts by
+	// itself: after winplay has seen it back, inside a 3s stability window.
+	l.Host("node2").RebootAgainAfter(time.Second)
+	timing := labtest.Modules
+	timing.Stable = 3 * time.Second
+	sum, rec := runRunbookTimed(t, l, false, timing)
+	require.Equal(t, runner.ExitOK, sum.ExitCode(), rec.text(runner.EventTaskResult))
+	assert.Equal(t, 3, l.Host("node2").Boots(), "two managed reboots and one by itself")
+	assert.Regexp(t, `(?i)again|second`, rec.text(runner.EventProgress, runner.EventTaskResult), "the second reboot went unnoticed")
+	requireSameNode(t, l.Host("node1").Dump(), l.Host("node2").Dump())
+}
+
+// runPlaybook runs a small playbook against l.
+func runPlaybook(t *testing.T, l *lab.Lab, path string) (*runner.Summary, *recorder) {
+	t.Helper()
+	plan, diags := runner.Load(path, runner.LoadOptions{})
+	require.False(t, diags.HasErrors(), diags.Error())
+	inv := labtest.Inventory(t, l)
+	bd := plan.Bind(inv, nil)
+	require.False(t, bd.HasErrors(), bd.Error())
+	rec := &recorder{}
+	sum, err := runner.Run(context.Background(), plan, inv, runner.Options{
+		Forks: 5, Connector: conn.Connector{}, Events: rec, Timing: labtest.Modules,
+	})
+	require.NoError(t, err)
+	return sum, rec
+}
+
+func TestIISSyncToAStoppedNodeExplainsTheStatus(t *testing.T) {
+	t.Parallel()
+	// node2's metabase is corrupt: its IIS Admin service is stopped.
+	l := startCluster(t, win.ProfileCorrupted)
+	require.Equal(t, "stopped", l.Host("node2").Dump().Services["IISADMIN"].State)
+	sum, rec := runPlaybook(t, l, "../testdata/playbooks/e2e/iissync.hcl")
+	assert.Equal(t, runner.ExitFailed, sum.ExitCode())
+	res := rec.results()
+	require.NotEmpty(t, res)
+	assert.Equal(t, modules.StatusFailed, res[0].Status)
+	assert.Contains(t, res[0].Error, "1753")
+	assert.Regexp(t, `(?i)IIS Admin|IISADMIN|not running|endpoint`, res[0].Error, "the status is not explained")
+}
+
+func TestIISSyncFromTheRebuiltNodeIsRefused(t *testing.T) {
+	t.Parallel()
+	l := startCluster(t, win.ProfileNode)
+	sum, rec := runPlaybook(t, l, "../testdata/playbooks/e2e/iissync-reverse.hcl")
+	assert.Equal(t, runner.ExitFailed, sum.ExitCode())
+	res := rec.results()
+	require.NotEmpty(t, res)
+	assert.Equal(t, modules.StatusFailed, res[0].Status)
+	assert.Regexp(t, `(?i)rebuilt|working node|force`, res[0].Error)
+	for _, h := range l.Hosts() {
+		for _, e := range h.Log() {
+			assert.NotContains(t, strings.ToLower(e.Line), "iissync.exe", "%s ran IISSYNC", h.Name())
+		}
+	}
+}
+
+func TestIISSyncToANodeOffTheNetwork(t *testing.T) {
+	t.Parallel()
+	l := startCluster(t, win.ProfileRebuilt)
+	l.Host("node2").Disconnect()
+	sum, rec := runPlaybook(t, l, "../testdata/playbooks/e2e/iissync.hcl")
+	assert.NotEqual(t, runner.ExitOK, sum.ExitCode())
+	res := rec.results()
+	require.NotEmpty(t, res)
+	assert.Contains(t, []modules.Status{modules.StatusFailed, modules.StatusUnreachable}, res[0].Status)
+	assert.Contains(t, res[0].Error, "1722")
+	assert.Contains(t, res[0].Error, "down or not on the network", "the status is not explained")
+}
