@@ -28,6 +28,8 @@ func init() {
 // it. Whether a reapply is due comes from file_versions when given (files
 // the service pack stamps, older than it means due); otherwise update.exe
 // decides, exiting 0 when nothing needed replacing, so a second run is ok.
+// In check mode, when none of file_versions' files exist yet, the reapply
+// is predicted: in a dry run the task that installs them has not run.
 type ServicePack struct {
 	// Path is update.exe, e.g. D:\SP6\UPDATE.EXE.
 	Path string `hcl:"path"`
@@ -147,13 +149,18 @@ func (s *ServicePack) Run(ctx context.Context, t *Task) (*Result, error) {
 	case !s.Reapply:
 		res.Msg = "CSDVersion is " + level
 		return res, nil
-	case t.Check && len(stale) == 0 && slices.Contains(slices.Collect(maps.Values(versions)), "(absent)"):
+	case t.Check && len(stale) == 0 && len(versions) > 0 && len(absentFiles(versions)) == len(versions):
 		// In a dry run an earlier task (the Option Pack) may only have
-		// predicted installing the file: the real run will find it at the
-		// component's version and reapply, so predict that.
+		// predicted installing the files: the real run will find them at
+		// the component's version and reapply, so predict that. Only when
+		// none exists: a settled node may lack some listed files for good
+		// (a component not installed), and must not predict a change.
 		why = fmt.Sprintf("reapply %s if earlier tasks install its files (%s absent now)", s.Level, strings.Join(absentFiles(versions), ", "))
 	case len(s.FileVersions) > 0 && len(stale) == 0:
 		res.Msg = fmt.Sprintf("CSDVersion is %s and its files are current", level)
+		if len(absentFiles(versions)) == len(versions) {
+			res.Msg = fmt.Sprintf("CSDVersion is %s and none of file_versions' files exist: nothing to reapply", level)
+		}
 		return res, nil
 	case len(stale) > 0:
 		why = fmt.Sprintf("reapply %s (%s)", s.Level, strings.Join(stale, "; "))

@@ -87,6 +87,18 @@ func TestServicePackReapplyWithoutFileListLetsUpdateDecide(t *testing.T) {
 	assert.False(t, res.Changed, res.Msg)
 	assert.False(t, res.RebootRequired)
 
+	// Check mode on a node without the files (IIS not installed yet, as in
+	// a dry run of the runbook) predicts the reapply the real run makes.
+	withFiles := &modules.ServicePack{Path: servicePackPath, Level: servicePackLevel, Reapply: true,
+		FileVersions: map[string]string{servicePackW3SVC: "4.2.739.1"}}
+	fresh := labtest.Start(t, lab.HostSpec{Name: "node2", Profile: "rebuilt"})
+	res, err = labtest.Run(t, fresh, "node2", withFiles, true)
+	require.NoError(t, err)
+	assert.True(t, res.Changed, res.Msg)
+	res, err = labtest.Run(t, fresh, "node2", withFiles, false)
+	require.NoError(t, err)
+	assert.False(t, res.Changed, "no IIS files, nothing to reapply: %s", res.Msg)
+
 	// Without reapply the level alone decides.
 	res, err = labtest.Run(t, l, "node1", &modules.ServicePack{Path: servicePackPath, Level: servicePackLevel}, false)
 	require.NoError(t, err)
