@@ -107,6 +107,9 @@ func (c *Copy) data() ([]byte, error) {
 	return []byte(c.Content), nil
 }
 
+// Keys name the destination file.
+func (c *Copy) Keys() []string { return []string{"file:" + strings.ToLower(c.Dest)} }
+
 // Run compares checksums and uploads when they differ.
 func (c *Copy) Run(ctx context.Context, t *Task) (*Result, error) {
 	data, err := c.data()

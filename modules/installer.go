@@ -102,6 +102,9 @@ func (in *Installer) rule() detectRule {
 	}
 }
 
+// Keys name what the setup program installs, by the program's path.
+func (in *Installer) Keys() []string { return []string{"installer:" + strings.ToLower(in.Path)} }
+
 // Run detects, reports and installs.
 func (in *Installer) Run(ctx context.Context, t *Task) (*Result, error) {
 	rule := in.rule()

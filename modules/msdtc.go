@@ -188,6 +188,10 @@ func (m *MSDTC) after(before msdtcState) msdtcState {
 	return msdtcState{Installed: true, KeyPresent: true}
 }
 
+// Keys name the host's MSDTC installation, so that a dry run of a removal
+// followed by an install predicts the install.
+func (m *MSDTC) Keys() []string { return []string{"msdtc"} }
+
 // Run reads MSDTC, reports the difference and runs msdtc.exe.
 func (m *MSDTC) Run(ctx context.Context, t *Task) (*Result, error) {
 	before, err := readMSDTC(ctx, t)

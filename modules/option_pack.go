@@ -259,6 +259,10 @@ func (o *OptionPack) AnswerFile() string {
 	return b.String()
 }
 
+// Keys name the Option Pack installation, so that a dry run of Remove All
+// followed by a reinstall predicts the reinstall.
+func (o *OptionPack) Keys() []string { return []string{"option_pack"} }
+
 // Run reads what is installed, reports the difference and runs setup.
 func (o *OptionPack) Run(ctx context.Context, t *Task) (*Result, error) {
 	host := t.Host.Name()

@@ -173,3 +173,15 @@ func TestOptionPackAnswerFile(t *testing.T) {
 		optionPackAsNode1().AnswerFile())
 	assert.Equal(t, "[Global]\r\nAction=RemoveAll\r\n", (&modules.OptionPack{Setup: optionPackSetup, State: "absent"}).AnswerFile())
 }
+
+func TestOptionPackModulesNameWhatTheyChange(t *testing.T) {
+	t.Parallel()
+	for _, m := range []modules.Module{optionPackAsNode1(), &modules.MSDTC{State: "joined"},
+		&modules.ServicePack{Path: servicePackPath, Level: servicePackLevel}, &modules.Copy{Dest: `C:\A.ini`},
+		&modules.Installer{Path: `D:\Setup.exe`}} {
+		k, ok := m.(modules.Keyer)
+		require.True(t, ok, "%T is no Keyer: a dry run cannot carry its predicted change", m)
+		assert.NotEmpty(t, k.Keys())
+	}
+	assert.Equal(t, []string{`file:c:\a.ini`}, (&modules.Copy{Dest: `C:\A.ini`}).Keys())
+}

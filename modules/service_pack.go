@@ -117,6 +117,11 @@ func (s *ServicePack) staleFiles(ctx context.Context, t *Task) (versions map[str
 	return versions, stale, nil
 }
 
+// Keys name the host's service pack, so that a dry run predicts a second
+// reapply after an earlier one (the runbook reapplies after Remove All and
+// again after the reinstall).
+func (s *ServicePack) Keys() []string { return []string{"service_pack"} }
+
 // Run reads the level, decides and runs update.exe.
 func (s *ServicePack) Run(ctx context.Context, t *Task) (*Result, error) {
 	level, err := readServicePackLevel(ctx, t)
