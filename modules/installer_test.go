@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/gohcl"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -193,4 +196,57 @@ func TestInstallerLostReplyIsNotResent(t *testing.T) {
 	assert.Contains(t, res.Msg, "reply was lost")
 	assert.True(t, l.Host("node2").Dump().IIS.Installed)
 	assert.Equal(t, 1, installerRan(l, "node2", "SETUP.EXE"), "setup was sent again")
+}
+
+// installerExamples are the blocks the modules' documentation shows: each
+// must decode as the runner decodes a task's module block, and validate.
+var installerExamples = map[string]string{
+	"installer": `
+  path                  = "D:\\SP6\\UPDATE.EXE"
+  arguments             = ["-u"]
+  detect_registry       = "HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion"
+  detect_registry_value = "CSDVersion"
+  detect_registry_data  = "Service Pack 6"
+  timeout               = "45m"
+`,
+	"option_pack": `
+  setup        = "D:\\NTOPTPAK\\EN\\X86\\SETUP.EXE"
+  install_type = "custom"
+  components   = ["iis_common", "iis_www", "iis_ftp", "mts_core"]
+`,
+	"service_pack": `
+  path    = "D:\\SP6\\UPDATE.EXE"
+  level   = "Service Pack 6"
+  reapply = true
+  options = ["-n", "-o"]
+  file_versions = {
+    "C:\\WINNT\\system32\\inetsrv\\w3svc.dll" = "4.2.739.1"
+  }
+`,
+	"msdtc": `
+  state          = "installed"
+  clustered      = true
+  log_dir        = "S:\\MSDTCLog"
+  virtual_server = "WEBVS"
+`,
+	"copy": `
+  content = "[Global]\r\nAction=Install\r\n"
+  dest    = "C:\\unattend\\optionpack.ini"
+`,
+}
+
+func TestInstallerExamplesDecodeFromHCL(t *testing.T) {
+	t.Parallel()
+	for name, body := range installerExamples {
+		t.Run(name, func(t *testing.T) {
+			info, ok := modules.Lookup(name)
+			require.True(t, ok)
+			f, diags := hclsyntax.ParseConfig([]byte(body), name+".hcl", hcl.InitialPos)
+			require.False(t, diags.HasErrors(), diags.Error())
+			m := info.New()
+			diags = gohcl.DecodeBody(f.Body, nil, m)
+			require.False(t, diags.HasErrors(), diags.Error())
+			assert.Empty(t, m.Validate())
+		})
+	}
 }
