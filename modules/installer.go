@@ -29,7 +29,9 @@ func init() {
 // Exit codes: 0 and the task's success_codes mean installed; 3010 means
 // installed, reboot required (the task's `reboot = "if_required"` then
 // reboots); 1641 means installed and the installer has already started a
-// reboot, which the module waits for. Anything else fails.
+// reboot, which the module waits for. Anything else fails. After the run
+// the detection rule must hold, except after 3010: some setups finish at
+// the next boot, and the next run checks the rule again.
 type Installer struct {
 	// Path is the setup program, e.g. D:\TOOLS\SETUP.EXE.
 	Path string `hcl:"path"`
@@ -98,7 +100,7 @@ func (in *Installer) Validate() []FieldError {
 func (in *Installer) rule() detectRule {
 	return detectRule{
 		path: in.DetectPath, version: in.DetectVersion, service: in.DetectService,
-		regKey: in.DetectRegistry, regValue: in.DetectRegistryValue, detectRegValue: in.DetectRegistryData,
+		regKey: in.DetectRegistry, regValue: in.DetectRegistryValue, regData: in.DetectRegistryData,
 	}
 }
 
@@ -131,7 +133,7 @@ func (in *Installer) Run(ctx context.Context, t *Task) (*Result, error) {
 	timeout, _ := durationOr(in.Timeout, 30*time.Minute)
 	cmd := Change(cmdline.New(in.Path).Arg(in.Arguments...))
 	outcome, err := runInstall(ctx, t, installStep{
-		cmd: cmd, codes: in.SuccessCodes, wait: timeout, what: in.Path,
+		cmd: cmd, codes: in.SuccessCodes, wait: timeout, what: in.Path, lenient: true,
 		detect: func(ctx context.Context) (bool, error) {
 			st, err := rule.detect(ctx, t)
 			return st.installed, err
@@ -141,7 +143,7 @@ func (in *Installer) Run(ctx context.Context, t *Task) (*Result, error) {
 		return nil, err
 	}
 	outcome.apply(res)
-	res.Facts["installed"] = true
+	res.Facts["installed"] = outcome.pending == ""
 	res.Msg = fmt.Sprintf("%s: installed (exit %d)%s", in.Path, outcome.out.ExitCode, outcome.note())
 	return res, nil
 }
@@ -323,7 +325,7 @@ func detectPendingReboot(ctx context.Context, t *Task) (bool, error) {
 // detectRule is a detection rule: conditions that all hold once some
 // software is installed.
 type detectRule struct {
-	path, version, service, regKey, regValue, detectRegValue string
+	path, version, service, regKey, regValue, regData string
 }
 
 func (r detectRule) validate() []FieldError {
@@ -359,7 +361,7 @@ func (r detectRule) validate() []FieldError {
 	if r.regValue != "" && r.regKey == "" {
 		errs = append(errs, FieldError{"detect_registry_value", "needs detect_registry"})
 	}
-	if r.detectRegValue != "" && r.regValue == "" {
+	if r.regData != "" && r.regValue == "" {
 		errs = append(errs, FieldError{"detect_registry_data", "needs detect_registry_value"})
 	}
 	return errs
@@ -401,8 +403,8 @@ func (r detectRule) want() string {
 	}
 	if r.regKey != "" {
 		switch {
-		case r.detectRegValue != "":
-			kv[`registry `+r.regKey+`\`+r.regValue] = r.detectRegValue
+		case r.regData != "":
+			kv[`registry `+r.regKey+`\`+r.regValue] = r.regData
 		case r.regValue != "":
 			kv[`registry `+r.regKey+`\`+r.regValue] = "present"
 		default:
@@ -482,10 +484,10 @@ func (r detectRule) detect(ctx context.Context, t *Task) (detected, error) {
 			case !ok:
 				d.facts[key] = "absent"
 				fail(fmt.Sprintf("%s has no value %s", r.regKey, r.regValue))
-			case r.detectRegValue != "" && !strings.EqualFold(v.Data, r.detectRegValue):
+			case r.regData != "" && !strings.EqualFold(v.Data, r.regData):
 				d.facts[key] = v.Data
-				fail(fmt.Sprintf(`%s\%s is %q, not %q`, r.regKey, r.regValue, v.Data, r.detectRegValue))
-			case r.detectRegValue != "":
+				fail(fmt.Sprintf(`%s\%s is %q, not %q`, r.regKey, r.regValue, v.Data, r.regData))
+			case r.regData != "":
 				d.facts[key] = v.Data
 			default:
 				d.facts[key] = "present"

@@ -124,10 +124,20 @@ func TestInstallerFailureNamesHostAndCommand(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "node1: `cmd.exe /c")
 	assert.Contains(t, err.Error(), "exited 5")
+	// A setup that exits 0 must leave its detection rule true.
+	_, err = labtest.Run(t, l, "node1", &modules.Installer{Path: "cmd.exe", Arguments: []string{"/c", "exit 0"}, DetectPath: `C:\Never`}, false)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "detection rule still says not installed")
+	// After 3010 the rule may hold only after the reboot.
+	res, err := labtest.Run(t, l, "node1", &modules.Installer{Path: "cmd.exe", Arguments: []string{"/c", "exit 3010"}, DetectPath: `C:\Never`}, false)
+	require.NoError(t, err)
+	assert.True(t, res.RebootRequired)
+	assert.Contains(t, res.Msg, "after the reboot")
+
 	cmd.DetectPath = `C:\Tool2`
 	cmd.Arguments = []string{"/c", `mkdir C:\Tool2 & exit 5`}
 	cmd.SuccessCodes = []int{5}
-	res, err := labtest.Run(t, l, "node1", cmd, false)
+	res, err = labtest.Run(t, l, "node1", cmd, false)
 	require.NoError(t, err)
 	assert.True(t, res.Changed)
 }
