@@ -319,25 +319,23 @@ func (o *OptionPack) Run(ctx context.Context, t *Task) (*Result, error) {
 			host, verb, what, clus.StateName())
 	}
 
-	var steps []installOutcome
+	var removal installOutcome
 	if o.state() == "present" && before.Installed {
-		// Setup installs over nothing but a clean system: another type or
-		// other components are removed first.
+		// Setup refuses to install over another type or other components
+		// (1603): Remove All first.
 		t.Progressf("the Option Pack is installed as %s (%s); removing it first", before.InstallType, optionPackOn(before.Components))
-		removal, err := (&OptionPack{Setup: o.Setup, State: "absent", Timeout: o.Timeout}).setup(ctx, t)
+		removal, err = (&OptionPack{Setup: o.Setup, State: "absent", Timeout: o.Timeout}).setup(ctx, t)
 		if err != nil {
 			return nil, fmt.Errorf("removing the installed Option Pack first: %w", err)
 		}
-		steps = append(steps, removal)
 	}
 	outcome, err := o.setup(ctx, t)
 	if err != nil {
 		return nil, err
 	}
-	for _, s := range steps {
-		outcome.rebootRequired = outcome.rebootRequired || s.rebootRequired
-		outcome.phases = append(s.phases, outcome.phases...)
-	}
+	outcome.rebootRequired = outcome.rebootRequired || removal.rebootRequired
+	outcome.rebooted = outcome.rebooted || removal.rebooted
+	outcome.phases = append(removal.phases, outcome.phases...)
 	outcome.apply(res)
 	res.Facts["installed"] = after.Installed
 	res.Facts["install_type"] = after.InstallType
