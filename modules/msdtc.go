@@ -238,6 +238,10 @@ func (m *MSDTC) Run(ctx context.Context, t *Task) (*Result, error) {
 		steps = append(steps, "msdtc -join")
 	}
 	res.Msg = fmt.Sprintf("MSDTC is %s: %s", before.describe(), strings.Join(steps, ", then "))
+	if remove && before.Clustered {
+		// Removing a joined MSDTC fails its cluster resource on this node.
+		res.Msg += "; the MSDTC cluster resource fails here meanwhile (the runbook unticks its Affect the group first)"
+	}
 	if t.Check {
 		return res, nil
 	}
