@@ -241,26 +241,13 @@ play "recluster MSDTC" {
   hosts            = [var.healthy]
   any_errors_fatal = true
 
-  task "untick Affect the group: Web Server" {
-    when = hosts[var.rebuilt].isolated.changed
+  # Before any group moves: a resource that fails on the rebuilt node
+  # must not drag its group back and forth.
+  task "untick Affect the group" {
+    for_each = var.iis_resources
+    when     = hosts[var.rebuilt].isolated.changed
     cluster {
-      resource         = var.iis_resources[0]
-      affect_the_group = false
-    }
-  }
-
-  task "untick Affect the group: FTP Server" {
-    when = hosts[var.rebuilt].isolated.changed
-    cluster {
-      resource         = var.iis_resources[1]
-      affect_the_group = false
-    }
-  }
-
-  task "untick Affect the group: MSDTC" {
-    when = hosts[var.rebuilt].isolated.changed
-    cluster {
-      resource         = var.iis_resources[2]
+      resource         = each.value
       affect_the_group = false
     }
   }
@@ -376,23 +363,10 @@ play "test failover and restore Affect the group" {
     }
   }
 
-  task "restore Affect the group: Web Server" {
+  task "restore Affect the group" {
+    for_each = var.iis_resources
     cluster {
-      resource         = var.iis_resources[0]
-      affect_the_group = true
-    }
-  }
-
-  task "restore Affect the group: FTP Server" {
-    cluster {
-      resource         = var.iis_resources[1]
-      affect_the_group = true
-    }
-  }
-
-  task "restore Affect the group: MSDTC" {
-    cluster {
-      resource         = var.iis_resources[2]
+      resource         = each.value
       affect_the_group = true
     }
   }

@@ -87,7 +87,7 @@ func (p *Plan) Bind(inv *inventory.Inventory, limit []string) hcl.Diagnostics {
 
 func (p *Plan) bindTask(t *Task, h *inventory.Host, inv *inventory.Inventory, s *scope) hcl.Diagnostics {
 	var diags hcl.Diagnostics
-	ctx := s.context(h, cty.NilVal)
+	ctx := t.withEach(s.context(h, cty.NilVal))
 	if t.When != nil {
 		d := p.checkRefs(t.When, inv, ctx)
 		diags = append(diags, d...)
@@ -103,7 +103,7 @@ func (p *Plan) bindTask(t *Task, h *inventory.Host, inv *inventory.Inventory, s 
 		}
 	}
 	// until, changed_when and failed_when judge the task's own result.
-	selfCtx := s.context(h, cty.DynamicVal)
+	selfCtx := t.withEach(s.context(h, cty.DynamicVal))
 	if t.Register != "" {
 		selfCtx.Variables[t.Register] = cty.DynamicVal
 	}

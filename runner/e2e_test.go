@@ -323,3 +323,18 @@ func TestStepAsksBeforeEachTask(t *testing.T) {
 	assert.False(t, ran, "a task answered no ran")
 	assert.Empty(t, changing(l.Host("node1")), "start the spooler found it running: no change")
 }
+
+func TestForEachRunsOneTaskPerElement(t *testing.T) {
+	t.Parallel()
+	l := labtest.Start(t)
+	sum, rec := runOn(t, "../testdata/playbooks/e2e/for-each.hcl", labtest.Inventory(t, l), runner.Options{})
+	require.Equal(t, runner.ExitOK, sum.ExitCode())
+	res := rec.results()
+	assert.Contains(t, res, "stop (Spooler)")
+	assert.Contains(t, res, "stop (MSFTPSVC)")
+	st := l.Host("node1").Dump().Services
+	assert.Equal(t, "demand", st["Spooler"].StartType)
+	assert.Equal(t, "disabled", st["MSFTPSVC"].StartType)
+	assert.Equal(t, "stopped", st["MSFTPSVC"].State)
+	assert.Empty(t, changing(l.Host("node2")))
+}

@@ -52,7 +52,7 @@ var taskMeta = []hcl.AttributeSchema{
 	{Name: "when"}, {Name: "register"}, {Name: "retries"}, {Name: "delay"}, {Name: "until"},
 	{Name: "timeout"}, {Name: "on"}, {Name: "run_once"}, {Name: "ignore_errors"},
 	{Name: "check_mode"}, {Name: "tags"}, {Name: "reboot"}, {Name: "changed_when"},
-	{Name: "failed_when"},
+	{Name: "failed_when"}, {Name: "for_each"},
 }
 
 func taskSchema() *hcl.BodySchema {
@@ -67,7 +67,7 @@ var playOrders = []string{"inventory", "reverse_inventory", "sorted", "reverse_s
 
 // reservedNames are the roots of expressions; a registered result cannot
 // take one of them, nor a field of the host objects it is listed in.
-var reservedNames = []string{"var", "host", "hosts", "self", "run", "name", "address", "port", "groups", "vars"}
+var reservedNames = []string{"var", "host", "hosts", "self", "run", "each", "name", "address", "port", "groups", "vars"}
 
 // Load parses and decodes a playbook file and resolves its variables. The
 // result still has to be bound to an inventory (Bind) before it can run.
@@ -357,10 +357,14 @@ func (p *Plan) decodePlay(block *hcl.Block) (*Play, hcl.Diagnostics) {
 			})
 		}
 		names[name] = tb.DefRange
-		task, d := p.decodeTask(play, tb)
+		items, d := p.forEach(tb, ctx)
 		diags = append(diags, d...)
-		if task != nil {
-			play.Tasks = append(play.Tasks, task)
+		for _, each := range items {
+			task, d := p.decodeTask(play, tb, each)
+			diags = append(diags, d...)
+			if task != nil {
+				play.Tasks = append(play.Tasks, task)
+			}
 		}
 	}
 	if len(content.Blocks) == 0 {
@@ -426,10 +430,80 @@ func decodeSerial(expr hcl.Expression, ctx *hcl.EvalContext) ([]Batch, hcl.Diagn
 	return batches, diags
 }
 
-func (p *Plan) decodeTask(play *Play, block *hcl.Block) (*Task, hcl.Diagnostics) {
+// forEach expands a task's for_each, known when the playbook loads (it
+// may use var.*): one task per element of a list or set of strings, or per
+// key of a map, each seeing each.key and each.value. A task without
+// for_each is one task, with no each.
+func (p *Plan) forEach(block *hcl.Block, ctx *hcl.EvalContext) ([]cty.Value, hcl.Diagnostics) {
+	content, _ := block.Body.Content(taskSchema())
+	attr, ok := content.Attributes["for_each"]
+	if !ok {
+		return []cty.Value{cty.NilVal}, nil
+	}
+	invalid := func(detail string) hcl.Diagnostics {
+		return hcl.Diagnostics{{
+			Severity: hcl.DiagError, Summary: "Invalid for_each",
+			Detail: detail + " for_each takes a list or set of strings, or a map, known when the playbook loads: " +
+				"for_each = var.resources, then each.key and each.value in the task.",
+			Subject: attr.Expr.Range().Ptr(),
+		}}
+	}
+	if _, ok := content.Attributes["register"]; ok {
+		return nil, invalid("A task with for_each cannot register a result: every element would overwrite it.")
+	}
+	val, diags := evalStatic(attr.Expr, ctx)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	if val.IsNull() || !val.IsWhollyKnown() {
+		return nil, invalid("for_each is null.")
+	}
+	ty := val.Type()
+	var items []cty.Value
+	seen := map[string]bool{}
+	add := func(key, value cty.Value) hcl.Diagnostics {
+		k, err := convert.Convert(key, cty.String)
+		if err != nil || k.IsNull() {
+			return invalid(fmt.Sprintf("Its elements must be strings, not %s.", key.Type().FriendlyName()))
+		}
+		if seen[k.AsString()] {
+			return invalid(fmt.Sprintf("%q appears twice; every task name must be unique.", k.AsString()))
+		}
+		seen[k.AsString()] = true
+		items = append(items, cty.ObjectVal(map[string]cty.Value{"key": k, "value": value}))
+		return nil
+	}
+	switch {
+	case ty.IsMapType() || ty.IsObjectType():
+		for it := val.ElementIterator(); it.Next(); {
+			k, v := it.Element()
+			if d := add(k, v); d != nil {
+				return nil, d
+			}
+		}
+	case ty.IsListType() || ty.IsSetType() || ty.IsTupleType():
+		for it := val.ElementIterator(); it.Next(); {
+			_, v := it.Element()
+			if d := add(v, v); d != nil {
+				return nil, d
+			}
+		}
+	default:
+		return nil, invalid(fmt.Sprintf("It is %s.", ty.FriendlyName()))
+	}
+	if len(items) == 0 {
+		return nil, invalid("It is empty, so the task would silently run nowhere.")
+	}
+	return items, nil
+}
+
+func (p *Plan) decodeTask(play *Play, block *hcl.Block, each cty.Value) (*Task, hcl.Diagnostics) {
 	content, diags := block.Body.Content(taskSchema())
-	task := &Task{Name: block.Labels[0], Play: play, Retries: -1, DeclRange: block.DefRange}
-	ctx := p.staticContext()
+	task := &Task{Name: block.Labels[0], Play: play, Retries: -1, DeclRange: block.DefRange, Each: each}
+	ctx := task.withEach(p.staticContext())
+	if each != cty.NilVal {
+		task.Name += " (" + each.GetAttr("key").AsString() + ")"
+	}
 
 	switch len(content.Blocks) {
 	case 0:

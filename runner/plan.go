@@ -89,8 +89,18 @@ type Task struct {
 	CheckMode *bool
 	Tags      []string
 	// Reboot is "", "if_required" or "always".
-	Reboot    string
+	Reboot string
+	// Each is {key, value} for a task expanded from for_each, else NilVal.
+	Each      cty.Value
 	DeclRange hcl.Range
+}
+
+// withEach adds each.key and each.value to ctx for a for_each task.
+func (t *Task) withEach(ctx *hcl.EvalContext) *hcl.EvalContext {
+	if t.Each != cty.NilVal {
+		ctx.Variables["each"] = t.Each
+	}
+	return ctx
 }
 
 // Hosts returns the hosts the play was bound to, in play order.

@@ -409,7 +409,7 @@ func (e *engine) runOn(ctx context.Context, task *Task, h *inventory.Host) (r ho
 	r = hostResult{host: h}
 	start := time.Now()
 	defer func() { r.elapsed = time.Since(start) }()
-	evalCtx := e.scope.context(h, cty.NilVal)
+	evalCtx := task.withEach(e.scope.context(h, cty.NilVal))
 
 	fail := func(err error) hostResult {
 		r.err = err
@@ -594,7 +594,7 @@ func statusOf(res *modules.Result) modules.Status {
 }
 
 func (e *engine) untilContext(h *inventory.Host, task *Task, self cty.Value) *hcl.EvalContext {
-	ctx := e.scope.context(h, self)
+	ctx := task.withEach(e.scope.context(h, self))
 	if task.Register != "" {
 		ctx.Variables[task.Register] = self
 	}
