@@ -338,3 +338,16 @@ func TestForEachRunsOneTaskPerElement(t *testing.T) {
 	assert.Equal(t, "stopped", st["MSFTPSVC"].State)
 	assert.Empty(t, changing(l.Host("node2")))
 }
+
+func TestCopyFindsFilesBesideThePlaybook(t *testing.T) {
+	t.Parallel()
+	l := labtest.Start(t)
+	inv := labtest.Inventory(t, l)
+	sum, rec := runOn(t, "../testdata/playbooks/e2e/copy.hcl", inv, runner.Options{})
+	require.Equal(t, runner.ExitOK, sum.ExitCode(), "%+v", rec.results())
+	f, ok := l.Host("node1").Dump().Files[`C:\unattend\optionpack.ini`]
+	require.True(t, ok, "the file did not arrive")
+	assert.Equal(t, int64(len("[Global]\r\nAction=Install\r\nInstallType=Custom\r\n")), int64(f.Size))
+	_, rec = runOn(t, "../testdata/playbooks/e2e/copy.hcl", inv, runner.Options{})
+	assert.Equal(t, modules.StatusOK, rec.results()["upload the answer file"]["node1"].Status, "same checksum: nothing to do")
+}

@@ -65,9 +65,16 @@ func FunctionNames() []string {
 // play's and tasks' static meta-arguments see only var.*.
 func (p *Plan) staticContext() *hcl.EvalContext {
 	return &hcl.EvalContext{
-		Variables: map[string]cty.Value{"var": cty.ObjectVal(p.vars)},
+		Variables: map[string]cty.Value{"var": cty.ObjectVal(p.vars), "path": p.pathObject()},
 		Functions: functions,
 	}
+}
+
+// pathObject is path.*: path.playbook is the directory of the playbook
+// file, as Terraform's path.module, so that copy's src can name a file
+// that ships beside the playbook wherever winplay runs from.
+func (p *Plan) pathObject() cty.Value {
+	return cty.ObjectVal(map[string]cty.Value{"playbook": cty.StringVal(p.Dir)})
 }
 
 // scope builds every evaluation context of a run in one place. The
@@ -127,6 +134,7 @@ func (s *scope) context(host *inventory.Host, self cty.Value) *hcl.EvalContext {
 		"host":  cty.ObjectVal(hostAttrs(host)),
 		"hosts": s.hostsObject(),
 		"run":   s.run,
+		"path":  s.plan.pathObject(),
 	}
 	for k, v := range s.registered[host.Name] {
 		vars[k] = v

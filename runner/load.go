@@ -2,6 +2,7 @@ package runner
 
 import (
 	"fmt"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -67,7 +68,7 @@ var playOrders = []string{"inventory", "reverse_inventory", "sorted", "reverse_s
 
 // reservedNames are the roots of expressions; a registered result cannot
 // take one of them, nor a field of the host objects it is listed in.
-var reservedNames = []string{"var", "host", "hosts", "self", "run", "each", "name", "address", "port", "groups", "vars"}
+var reservedNames = []string{"var", "host", "hosts", "self", "run", "each", "path", "name", "address", "port", "groups", "vars"}
 
 // Load parses and decodes a playbook file and resolves its variables. The
 // result still has to be bound to an inventory (Bind) before it can run.
@@ -75,6 +76,9 @@ func Load(filename string, opts LoadOptions) (*Plan, hcl.Diagnostics) {
 	parser := hclparse.NewParser()
 	file, diags := parser.ParseHCLFile(filename)
 	plan := &Plan{Files: parser.Files()}
+	if abs, err := filepath.Abs(filename); err == nil {
+		plan.Dir = filepath.Dir(abs)
+	}
 	if diags.HasErrors() {
 		return plan, diags
 	}

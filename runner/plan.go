@@ -20,7 +20,9 @@ import (
 // Plan is a loaded playbook.
 type Plan struct {
 	// Files holds the parsed sources, for printing diagnostics.
-	Files     map[string]*hcl.File
+	Files map[string]*hcl.File
+	// Dir is the absolute directory of the playbook file (path.playbook).
+	Dir       string
 	Variables []*Variable
 	Plays     []*Play
 
