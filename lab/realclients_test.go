@@ -25,10 +25,12 @@ import (
 func TestAnsibleAgainstLabHosts(t *testing.T) {
 	ansible, err := exec.LookPath("ansible")
 	if err != nil {
-		if os.Getenv("WINPLAY_NO_REAL_CLIENTS") == "1" {
-			t.Skip("SKIPPING REAL-CLIENT TEST: ansible is missing and WINPLAY_NO_REAL_CLIENTS=1")
+		// In CI a missing client fails the run; with only Go installed
+		// the README's test command still passes, skipping loudly.
+		if os.Getenv("CI") == "" && os.Getenv("WINPLAY_REQUIRE_REAL_CLIENTS") == "" {
+			t.Skip("SKIPPING REAL-CLIENT TEST: ansible is not installed; the lab is NOT proven against it here (apt-get install ansible python3-winrm)")
 		}
-		t.Fatalf("ansible is not installed (apt-get install ansible python3-winrm; or WINPLAY_NO_REAL_CLIENTS=1 to skip, never in CI): %v", err)
+		t.Fatalf("ansible is not installed (apt-get install ansible python3-winrm): %v", err)
 	}
 	t.Parallel()
 	l := labtest.StartConfig(t, lab.Config{NTLM: true})

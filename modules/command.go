@@ -60,6 +60,15 @@ func (c *RunCommand) Validate() []FieldError {
 	case len(c.Line) > cmdline.MaxLine:
 		errs = append(errs, FieldError{"line", fmt.Sprintf("is %d characters, over cmd.exe's limit of %d", len(c.Line), cmdline.MaxLine)})
 	}
+	if c.ReadOnly {
+		why := lineChangesHost(c.Line)
+		if len(c.Argv) > 0 {
+			why = changesHost(c.Argv)
+		}
+		if why != "" {
+			errs = append(errs, FieldError{"read_only", why + ", so read_only = true would let it run in --check; remove read_only"})
+		}
+	}
 	for _, f := range []struct{ name, v string }{{"creates", c.Creates}, {"removes", c.Removes}} {
 		if f.v == "" {
 			continue
