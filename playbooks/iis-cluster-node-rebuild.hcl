@@ -25,6 +25,10 @@ variable "healthy" {
 variable "path" {
   description = "rebuilt (fresh OS, no IIS) or corrupted (remove IIS first)"
   default     = "rebuilt"
+  validation {
+    condition     = contains(["rebuilt", "corrupted"], var.path)
+    error_message = "path must be \"rebuilt\" or \"corrupted\"."
+  }
 }
 
 variable "option_pack_setup" {
@@ -35,10 +39,15 @@ variable "option_pack_setup" {
 variable "install_type" {
   description = "the install type of the ORIGINAL installation: minimal, typical or custom"
   default     = "custom"
+  validation {
+    condition     = contains(["minimal", "typical", "custom"], var.install_type)
+    error_message = "install_type must be minimal, typical or custom, as the original installation was."
+  }
 }
 
 variable "components" {
   description = "for a custom install, the components the original installation had"
+  type        = list(string)
   default     = ["iis_common", "iis_www", "iis_ftp", "mts_core"]
 }
 
@@ -59,6 +68,7 @@ variable "web_group" {
 
 variable "iis_resources" {
   description = "the group's resources whose Affect the group is unticked while the node is rebuilt"
+  type        = list(string)
   default     = ["Web Server", "FTP Server", "MSDTC"]
 }
 
@@ -83,10 +93,12 @@ variable "iwam" {
 }
 
 # ---------------------------------------------------------------------------
-play "make sure the healthy node is serving" {
-  hosts            = [var.healthy]
+play "take the rebuilt node out of the cluster" {
+  hosts            = [var.rebuilt]
   any_errors_fatal = true
 
+  # The guards run in this play, aimed at the healthy node with `on`, so
+  # that --limit on the rebuilt node cannot skip them.
   task "the healthy node is not the node being rebuilt" {
     assert {
       that     = [var.healthy != var.rebuilt]
@@ -94,25 +106,38 @@ play "make sure the healthy node is serving" {
     }
   }
 
-  task "the cluster service runs on the healthy node" {
+  task "the healthy node runs the cluster and IIS" {
+    on = var.healthy
     assert {
       service = "ClusSvc"
       state   = "running"
     }
   }
 
+  task "the healthy node serves the web" {
+    on = var.healthy
+    assert {
+      service = "W3SVC"
+      state   = "running"
+    }
+  }
+
   task "the healthy node is up in the cluster" {
+    on = var.healthy
     cluster {
       node   = upper(var.healthy)
       status = "up"
     }
   }
-}
 
-# ---------------------------------------------------------------------------
-play "take the rebuilt node out of the cluster" {
-  hosts            = [var.rebuilt]
-  any_errors_fatal = true
+  task "the healthy node owns the web group" {
+    on          = var.healthy
+    failed_when = !strcontains(upper(self.stdout), upper(var.healthy))
+    command {
+      argv      = ["cluster", "group", var.web_group]
+      read_only = true
+    }
+  }
 
   # What the node needs decides whether it leaves the cluster at all, so
   # that a second run, with nothing left to do, changes nothing.
@@ -162,7 +187,7 @@ play "take the rebuilt node out of the cluster" {
   # IT IS EXTREMELY IMPORTANT YOU DO NOT PROCEED UNTIL YOU ARE CERTAIN THAT
   # THE CLUSTER SERVICE IS STOPPED.
   task "do not proceed until the cluster service is stopped" {
-    when = isolated.changed
+    when = !isolated.skipped
     wait_for {
       service = "ClusSvc"
       state   = "stopped"
@@ -171,7 +196,7 @@ play "take the rebuilt node out of the cluster" {
   }
 
   task "remove the corrupted IIS (Remove All)" {
-    when = var.path == "corrupted" && isolated.changed
+    when = var.path == "corrupted" && !isolated.skipped
     option_pack {
       setup = var.option_pack_setup
       state = "absent"
@@ -180,7 +205,7 @@ play "take the rebuilt node out of the cluster" {
   }
 
   task "reapply the service pack after the removal" {
-    when = var.path == "corrupted" && isolated.changed
+    when = var.path == "corrupted" && !isolated.skipped
     service_pack {
       path    = var.service_pack
       level   = var.service_pack_level
@@ -211,7 +236,7 @@ play "take the rebuilt node out of the cluster" {
   }
 
   task "the cluster service is still stopped after the restarts" {
-    when = isolated.changed
+    when = !isolated.skipped
     assert {
       service    = "ClusSvc"
       state      = "stopped"
@@ -245,7 +270,7 @@ play "recluster MSDTC" {
   # must not drag its group back and forth.
   task "untick Affect the group" {
     for_each = var.iis_resources
-    when     = hosts[var.rebuilt].isolated.changed
+    when     = !hosts[var.rebuilt].isolated.skipped
     cluster {
       resource         = each.value
       affect_the_group = false
@@ -281,6 +306,16 @@ play "recluster MSDTC" {
 play "synchronize IIS from the healthy node" {
   hosts            = [var.healthy]
   any_errors_fatal = true
+
+  # IISSYNC replicates the MTS catalog too: the working node's MTS
+  # replication must point at the rebuilt node.
+  task "MTS replication on the working node targets the rebuilt node" {
+    failed_when = !strcontains(upper(self.stdout), upper(var.rebuilt))
+    command {
+      argv      = ["reg", "query", "HKLM\\SOFTWARE\\Microsoft\\Transaction Server\\Replication", "/v", "RemoteServerName"]
+      read_only = true
+    }
+  }
 
   # DO NOT RUN IISSYNC FROM THE NEW INSTALLATION OF IIS YOU JUST INSTALLED.
   # The module refuses to run on the rebuilt node and requires status 0.
@@ -346,7 +381,7 @@ play "test failover and restore Affect the group" {
   any_errors_fatal = true
 
   task "move the web group to the rebuilt node" {
-    when = hosts[var.rebuilt].isolated.changed
+    when = !hosts[var.rebuilt].isolated.skipped
     cluster {
       group = var.web_group
       owner = upper(var.rebuilt)
@@ -355,7 +390,7 @@ play "test failover and restore Affect the group" {
   }
 
   task "move the web group back to the healthy node" {
-    when = hosts[var.rebuilt].isolated.changed
+    when = !hosts[var.rebuilt].isolated.skipped
     cluster {
       group = var.web_group
       owner = upper(var.healthy)

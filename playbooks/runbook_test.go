@@ -306,3 +306,49 @@ func TestIISSyncToANodeOffTheNetwork(t *testing.T) {
 	assert.Contains(t, res[0].Error, "1722")
 	assert.Contains(t, res[0].Error, "down or not on the network", "the status is not explained")
 }
+
+func TestRunbookCorruptedPathAfterClusSvcWasStoppedByHand(t *testing.T) {
+	t.Parallel()
+	l := startCluster(t, win.ProfileCorrupted)
+	// The admin followed the article's step 1 by hand before running.
+	_, err := labtest.Connect(t, l, "node2").Run(context.Background(), modules.Command{
+		Line: "sc config ClusSvc start= demand & net stop ClusSvc", Changes: true})
+	require.NoError(t, err)
+	sum, rec := runRunbook(t, l, false, "path=corrupted")
+	require.Equal(t, runner.ExitOK, sum.ExitCode(), rec.text(runner.EventTaskResult))
+	for _, r := range rec.results() {
+		if r.Task == "remove the corrupted IIS (Remove All)" {
+			assert.Equal(t, modules.StatusChanged, r.Status, "Remove All was skipped: %s", r.Msg)
+		}
+	}
+	requireSameNode(t, l.Host("node1").Dump(), l.Host("node2").Dump())
+}
+
+func TestRunbookGuardsHoldUnderLimit(t *testing.T) {
+	t.Parallel()
+	l := startCluster(t, win.ProfileRebuilt)
+	// The "healthy" node is not serving the web: nothing may happen.
+	_, err := labtest.Connect(t, l, "node1").Run(context.Background(), modules.Command{Line: "net stop W3SVC", Changes: true})
+	require.NoError(t, err)
+	l.Host("node1").Machine().ClearLog()
+	plan, diags := runner.Load(runbook, runner.LoadOptions{Vars: []string{"rebuilt=node2", "healthy=node1"}})
+	require.False(t, diags.HasErrors(), diags.Error())
+	inv := labtest.Inventory(t, l)
+	require.False(t, plan.Bind(inv, []string{"node2"}).HasErrors())
+	rec := &recorder{}
+	sum, err := runner.Run(context.Background(), plan, inv, runner.Options{Connector: conn.Connector{}, Events: rec, Timing: labtest.Modules})
+	require.NoError(t, err)
+	assert.Equal(t, runner.ExitFailed, sum.ExitCode())
+	assert.Contains(t, rec.text(runner.EventTaskResult), "W3SVC is STOPPED")
+	for _, h := range l.Hosts() {
+		assert.Empty(t, labtest.ChangesOf(h), "%s was changed although the healthy node does not serve", h.Name())
+	}
+}
+
+func TestRunbookRejectsAMistypedPath(t *testing.T) {
+	_, diags := runner.Load(runbook, runner.LoadOptions{Vars: []string{"rebuilt=node2", "healthy=node1", "path=corupted"}})
+	require.True(t, diags.HasErrors())
+	assert.Contains(t, diags.Error(), `path must be "rebuilt" or "corrupted"`)
+	_, diags = runner.Load(runbook, runner.LoadOptions{Vars: []string{"rebuilt=node2", "healthy=node1", `components=["iis_common","iis_www"]`}})
+	assert.False(t, diags.HasErrors(), "a list variable set with -e: %s", diags.Error())
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
+	ctyjson "github.com/zclconf/go-cty/cty/json"
 
 	"github.com/winplay/winplay/modules"
 )
@@ -38,6 +39,11 @@ var variableSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{
 		{Name: "description"}, {Name: "default"}, {Name: "type"}, {Name: "sensitive"},
 	},
+	Blocks: []hcl.BlockHeaderSchema{{Type: "validation"}},
+}
+
+var validationSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{{Name: "condition", Required: true}, {Name: "error_message", Required: true}},
 }
 
 var playSchema = &hcl.BodySchema{
@@ -168,6 +174,16 @@ func decodeVariable(block *hcl.Block) (*Variable, hcl.Diagnostics) {
 			v.Type = ty
 		}
 	}
+	for _, vb := range content.Blocks {
+		vc, d := vb.Body.Content(validationSchema)
+		diags = append(diags, d...)
+		if d.HasErrors() {
+			continue
+		}
+		rule := Validation{Condition: vc.Attributes["condition"].Expr}
+		diags = append(diags, decodeStatic(vc.Attributes["error_message"], &rule.ErrorMessage)...)
+		v.Validations = append(v.Validations, rule)
+	}
 	if attr, ok := content.Attributes["default"]; ok {
 		val, d := attr.Expr.Value(nil)
 		diags = append(diags, d...)
@@ -272,7 +288,55 @@ func (p *Plan) resolveVariables(parser *hclparse.Parser, opts LoadOptions) hcl.D
 		}
 		p.vars[v.Name] = v.Value
 	}
+	if !diags.HasErrors() {
+		diags = append(diags, p.validateVariables()...)
+	}
 	return diags
+}
+
+// validateVariables checks each variable's validation blocks, as
+// Terraform's: the condition sees var.* and must be true.
+func (p *Plan) validateVariables() hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	ctx := &hcl.EvalContext{Variables: map[string]cty.Value{"var": cty.ObjectVal(p.vars)}, Functions: functions}
+	for _, v := range p.Variables {
+		for _, rule := range v.Validations {
+			val, d := rule.Condition.Value(ctx)
+			diags = append(diags, d...)
+			if d.HasErrors() {
+				continue
+			}
+			ok, err := toBool(val)
+			if err != nil {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError, Summary: "Invalid validation condition",
+					Detail: err.Error(), Subject: rule.Condition.Range().Ptr(),
+				})
+				continue
+			}
+			if !ok {
+				shown := "(sensitive)"
+				if !v.Sensitive {
+					shown = strings.TrimSpace(string(ctyJSON(v.Value)))
+				}
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError, Summary: "Invalid value for variable",
+					Detail:  fmt.Sprintf("var.%s = %s: %s", v.Name, shown, rule.ErrorMessage),
+					Subject: rule.Condition.Range().Ptr(),
+				})
+			}
+		}
+	}
+	return diags
+}
+
+// ctyJSON renders a value for a message.
+func ctyJSON(v cty.Value) []byte {
+	b, err := ctyjson.Marshal(v, v.Type())
+	if err != nil {
+		return []byte(v.GoString())
+	}
+	return b
 }
 
 // parseCLIValue reads a -e value: verbatim for strings, as an HCL literal

@@ -38,8 +38,16 @@ type Variable struct {
 	// Sensitive values are redacted from every output.
 	Sensitive bool
 	// Value is the value after defaults, --var-file and -e.
-	Value     cty.Value
-	DeclRange hcl.Range
+	Value cty.Value
+	// Validations must hold for the value, or the playbook is invalid.
+	Validations []Validation
+	DeclRange   hcl.Range
+}
+
+// Validation is a variable's validation block.
+type Validation struct {
+	Condition    hcl.Expression
+	ErrorMessage string
 }
 
 // Play is one play: a list of tasks run on a set of hosts.
