@@ -351,3 +351,18 @@ func TestCopyFindsFilesBesideThePlaybook(t *testing.T) {
 	_, rec = runOn(t, "../testdata/playbooks/e2e/copy.hcl", inv, runner.Options{})
 	assert.Equal(t, modules.StatusOK, rec.results()["upload the answer file"]["node1"].Status, "same checksum: nothing to do")
 }
+
+func TestStartAtAnUnknownTaskIsAnError(t *testing.T) {
+	t.Parallel()
+	l := labtest.Start(t)
+	inv := labtest.Inventory(t, l)
+	plan, diags := runner.Load("../testdata/playbooks/e2e/lockstep.hcl", runner.LoadOptions{})
+	require.False(t, diags.HasErrors())
+	require.False(t, plan.Bind(inv, nil).HasErrors())
+	_, err := runner.Run(context.Background(), plan, inv, runner.Options{Connector: conn.Connector{}, StartAt: "stop the spooer"})
+	require.ErrorIs(t, err, runner.ErrInvalidOptions)
+	assert.Contains(t, err.Error(), `Did you mean "stop the spooler"?`)
+	for _, h := range l.Hosts() {
+		assert.Empty(t, h.Log())
+	}
+}

@@ -133,6 +133,31 @@ type engine struct {
 	stepping bool
 }
 
+// ErrInvalidOptions is returned by Run for options that do not fit the
+// plan; the run has not started and no host was contacted.
+var ErrInvalidOptions = errors.New("invalid options")
+
+func (p *Plan) hasTask(name string) bool {
+	for _, play := range p.Plays {
+		for _, t := range play.Tasks {
+			if t.Name == name {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (p *Plan) taskNames() []string {
+	var names []string
+	for _, play := range p.Plays {
+		for _, t := range play.Tasks {
+			names = append(names, t.Name)
+		}
+	}
+	return names
+}
+
 // Run runs a bound plan. It returns an error only when the run could not
 // proceed at all; task failures are in the Summary.
 func Run(ctx context.Context, plan *Plan, inv *inventory.Inventory, opts Options) (*Summary, error) {
@@ -141,6 +166,11 @@ func Run(ctx context.Context, plan *Plan, inv *inventory.Inventory, opts Options
 	}
 	if opts.Forks <= 0 {
 		opts.Forks = 5
+	}
+	if opts.StartAt != "" && !plan.hasTask(opts.StartAt) {
+		// Ansible refuses too: running nothing and exiting 0 would look
+		// like success.
+		return nil, fmt.Errorf("%w: no task is named %q%s", ErrInvalidOptions, opts.StartAt, suggest(opts.StartAt, plan.taskNames()))
 	}
 	sink := opts.Events
 	if sink == nil {
