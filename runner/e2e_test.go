@@ -366,3 +366,23 @@ func TestStartAtAnUnknownTaskIsAnError(t *testing.T) {
 		assert.Empty(t, h.Log())
 	}
 }
+
+func TestInterruptIsNotAFailure(t *testing.T) {
+	t.Parallel()
+	l := labtest.Start(t)
+	inv := labtest.Inventory(t, l)
+	plan, diags := runner.Load("../testdata/playbooks/e2e/wait.hcl", runner.LoadOptions{})
+	require.False(t, diags.HasErrors())
+	require.False(t, plan.Bind(inv, nil).HasErrors())
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(300*time.Millisecond, cancel)
+	rec := &recorder{}
+	sum, err := runner.Run(ctx, plan, inv, runner.Options{Connector: conn.Connector{}, Events: rec, Timing: labtest.Modules})
+	require.NoError(t, err)
+	assert.True(t, sum.Aborted)
+	ev := rec.results()["wait for the spooler to stop"]["node1"]
+	assert.False(t, ev.Ignored, "ignore_errors hid an interrupt")
+	assert.Contains(t, ev.Error, "interrupted")
+	assert.NotContains(t, rec.results(), "never reached")
+	assert.Zero(t, sum.Stats["node1"].Ignored)
+}

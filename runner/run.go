@@ -273,6 +273,9 @@ func (e *engine) runBatch(ctx context.Context, play *Play, batch []*inventory.Ho
 				fatal = true
 			}
 		}
+		if ctx.Err() != nil {
+			return errAbort{fmt.Sprintf("interrupted during task %q; stopping the run", task.Name)}
+		}
 		if fatal && play.AnyErrorsFatal {
 			return errAbort{fmt.Sprintf("any_errors_fatal: task %q failed on %s; stopping the run", task.Name, strings.Join(failedNames(results), ", "))}
 		}
@@ -444,6 +447,12 @@ func (e *engine) runOn(ctx context.Context, task *Task, h *inventory.Host) (r ho
 	fail := func(err error) hostResult {
 		r.err = err
 		r.status = modules.StatusFailed
+		if ctx.Err() != nil && !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			// The user interrupted the run: not the task's failure, and
+			// not one ignore_errors may hide. Say what it leaves behind.
+			r.err = fmt.Errorf("interrupted while this task ran; its outcome on %s is unknown, check the host before running again (%v)", h.Name, err)
+			return r
+		}
 		if errors.Is(err, modules.ErrUnreachable) {
 			r.status = modules.StatusUnreachable
 		} else {
