@@ -2,6 +2,7 @@ package runner
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
@@ -48,7 +49,7 @@ func (p *Plan) Bind(inv *inventory.Inventory, limit []string) hcl.Diagnostics {
 		if len(play.hosts) == 0 {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagWarning, Summary: "No hosts matched",
-				Detail:  fmt.Sprintf("Play %q matches no host after --limit; it will be skipped.", play.Name),
+				Detail:  fmt.Sprintf("Play %q matches no host%s; it will be skipped.", play.Name, afterLimit(limit)),
 				Subject: play.HostsRange.Ptr(),
 			})
 		}
@@ -174,4 +175,11 @@ func toHostName(val cty.Value) (string, error) {
 		return "", err
 	}
 	return s, nil
+}
+
+func afterLimit(limit []string) string {
+	if len(limit) == 0 {
+		return ""
+	}
+	return " after --limit " + strings.Join(limit, ",")
 }

@@ -542,7 +542,7 @@ func (e *engine) runOn(ctx context.Context, task *Task, h *inventory.Host) (r ho
 		}
 		if done || task.Retries < 0 || r.attempts > task.Retries {
 			if !done && err == nil {
-				err = fmt.Errorf("until condition still false after %d attempts", r.attempts)
+				err = errors.New("until condition still false")
 			}
 			break
 		}
