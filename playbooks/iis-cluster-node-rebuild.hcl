@@ -262,7 +262,10 @@ play "take the rebuilt node out of the cluster" {
 }
 
 # ---------------------------------------------------------------------------
-play "recluster MSDTC" {
+# Everything from here on is driven from the healthy node, which holds the
+# cluster's groups; steps that belong on the rebuilt node go there with
+# `on`. The always block restores "Affect the group" even if a step fails.
+play "recluster IIS from the healthy node" {
   hosts            = [var.healthy]
   any_errors_fatal = true
 
@@ -300,12 +303,6 @@ play "recluster MSDTC" {
       state    = "online"
     }
   }
-}
-
-# ---------------------------------------------------------------------------
-play "synchronize IIS from the healthy node" {
-  hosts            = [var.healthy]
-  any_errors_fatal = true
 
   # IISSYNC replicates the MTS catalog too: the working node's MTS
   # replication must point at the rebuilt node.
@@ -318,21 +315,17 @@ play "synchronize IIS from the healthy node" {
   }
 
   # DO NOT RUN IISSYNC FROM THE NEW INSTALLATION OF IIS YOU JUST INSTALLED.
-  # The module refuses to run on the rebuilt node and requires status 0.
+  # The module runs only here, on the working node, and requires status 0.
   task "IISSYNC from the working node to the rebuilt node" {
     iissync {
       target  = var.rebuilt
       rebuilt = var.rebuilt
     }
   }
-}
 
-# ---------------------------------------------------------------------------
-play "grant the cluster's IIS accounts on the rebuilt node" {
-  hosts            = [var.rebuilt]
-  any_errors_fatal = true
-
+  # The cluster's IUSR and IWAM accounts on the rebuilt node.
   task "Log on locally" {
+    on = var.rebuilt
     user_right {
       name  = "SeInteractiveLogonRight"
       users = [var.iusr, var.iwam]
@@ -340,6 +333,7 @@ play "grant the cluster's IIS accounts on the rebuilt node" {
   }
 
   task "Access this computer from the network" {
+    on = var.rebuilt
     user_right {
       name  = "SeNetworkLogonRight"
       users = [var.iusr, var.iwam]
@@ -347,6 +341,7 @@ play "grant the cluster's IIS accounts on the rebuilt node" {
   }
 
   task "IUSR and IWAM are Guests" {
+    on = var.rebuilt
     group_member {
       name    = "Guests"
       members = [var.iusr, var.iwam]
@@ -354,6 +349,7 @@ play "grant the cluster's IIS accounts on the rebuilt node" {
   }
 
   task "IWAM is a trusted impersonator" {
+    on = var.rebuilt
     group_member {
       name    = "MTS Trusted Impersonators"
       members = [var.iwam]
@@ -361,6 +357,7 @@ play "grant the cluster's IIS accounts on the rebuilt node" {
   }
 
   task "DCOM default access allows IUSR and IWAM" {
+    on = var.rebuilt
     dcom_permission {
       permission = "access"
       accounts   = [var.iusr, var.iwam]
@@ -368,18 +365,14 @@ play "grant the cluster's IIS accounts on the rebuilt node" {
   }
 
   task "DCOM default launch allows IUSR and IWAM" {
+    on = var.rebuilt
     dcom_permission {
       permission = "launch"
       accounts   = [var.iusr, var.iwam]
     }
   }
-}
 
-# ---------------------------------------------------------------------------
-play "test failover and restore Affect the group" {
-  hosts            = [var.healthy]
-  any_errors_fatal = true
-
+  # Fail the web group over to the rebuilt node and back.
   task "move the web group to the rebuilt node" {
     when = !hosts[var.rebuilt].isolated.skipped
     cluster {
@@ -398,11 +391,13 @@ play "test failover and restore Affect the group" {
     }
   }
 
-  task "restore Affect the group" {
-    for_each = var.iis_resources
-    cluster {
-      resource         = each.value
-      affect_the_group = true
+  always {
+    task "restore Affect the group" {
+      for_each = var.iis_resources
+      cluster {
+        resource         = each.value
+        affect_the_group = true
+      }
     }
   }
 }

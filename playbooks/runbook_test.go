@@ -352,3 +352,18 @@ func TestRunbookRejectsAMistypedPath(t *testing.T) {
 	_, diags = runner.Load(runbook, runner.LoadOptions{Vars: []string{"rebuilt=node2", "healthy=node1", `components=["iis_common","iis_www"]`}})
 	assert.False(t, diags.HasErrors(), "a list variable set with -e: %s", diags.Error())
 }
+
+func TestRunbookRestoresAffectTheGroupWhenAStepFails(t *testing.T) {
+	t.Parallel()
+	l := startCluster(t, win.ProfileRebuilt)
+	// A mistyped virtual server name fails the MSDTC step, after Affect
+	// the group was unticked.
+	sum, rec := runRunbook(t, l, false, "dtc_virtual_server=NOSUCHVS")
+	assert.Equal(t, runner.ExitFailed, sum.ExitCode())
+	assert.True(t, sum.Aborted)
+	text := rec.text(runner.EventTaskResult)
+	assert.Contains(t, text, "untick Affect the group (MSDTC) [node1] changed")
+	for name, r := range l.Host("node1").Dump().Cluster.Groups["Web Group"].Resources {
+		assert.Equal(t, 2, r.RestartAction, "Affect the group left unticked on %s:\n%s", name, text)
+	}
+}

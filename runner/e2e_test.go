@@ -386,3 +386,17 @@ func TestInterruptIsNotAFailure(t *testing.T) {
 	assert.NotContains(t, rec.results(), "never reached")
 	assert.Zero(t, sum.Stats["node1"].Ignored)
 }
+
+func TestAlwaysTasksRunAfterAFailure(t *testing.T) {
+	t.Parallel()
+	l := labtest.Start(t)
+	sum, rec := runOn(t, "../testdata/playbooks/e2e/always.hcl", labtest.Inventory(t, l), runner.Options{})
+	assert.Equal(t, runner.ExitFailed, sum.ExitCode())
+	assert.True(t, sum.Aborted)
+	res := rec.results()
+	assert.NotContains(t, res, "never reached")
+	for _, h := range []string{"node1", "node2"} {
+		assert.Equal(t, modules.StatusChanged, res["start the spooler again"][h].Status, "%s: the always task did not run", h)
+		assert.Equal(t, "running", l.Host(h).Dump().Services["Spooler"].State, h)
+	}
+}

@@ -51,6 +51,12 @@ var playSchema = &hcl.BodySchema{
 		{Name: "hosts", Required: true}, {Name: "serial"}, {Name: "order"},
 		{Name: "any_errors_fatal"}, {Name: "max_fail_percentage"}, {Name: "tags"},
 	},
+	Blocks: []hcl.BlockHeaderSchema{{Type: "task", LabelNames: []string{"name"}}, {Type: "always"}},
+}
+
+// alwaysSchema is a play's always block: tasks that run at the end of the
+// play even when a failure stopped it, like Ansible's always section.
+var alwaysSchema = &hcl.BodySchema{
 	Blocks: []hcl.BlockHeaderSchema{{Type: "task", LabelNames: []string{"name"}}},
 }
 
@@ -415,7 +421,35 @@ func (p *Plan) decodePlay(block *hcl.Block) (*Play, hcl.Diagnostics) {
 	}
 
 	names := map[string]hcl.Range{}
-	for _, tb := range content.Blocks {
+	var taskBlocks []*hcl.Block
+	always := map[*hcl.Block]bool{}
+	var alwaysSeen *hcl.Block
+	for _, b := range content.Blocks {
+		if b.Type == "task" {
+			taskBlocks = append(taskBlocks, b)
+		}
+	}
+	for _, b := range content.Blocks {
+		if b.Type != "always" {
+			continue
+		}
+		if alwaysSeen != nil {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError, Summary: "Duplicate always block",
+				Detail:  fmt.Sprintf("Play %q already has an always block at %s.", play.Name, alwaysSeen.DefRange),
+				Subject: &b.DefRange,
+			})
+			continue
+		}
+		alwaysSeen = b
+		ac, d := b.Body.Content(alwaysSchema)
+		diags = append(diags, d...)
+		for _, tb := range ac.Blocks {
+			taskBlocks = append(taskBlocks, tb)
+			always[tb] = true
+		}
+	}
+	for _, tb := range taskBlocks {
 		name := tb.Labels[0]
 		if prev, dup := names[name]; dup {
 			diags = append(diags, &hcl.Diagnostic{
@@ -431,11 +465,12 @@ func (p *Plan) decodePlay(block *hcl.Block) (*Play, hcl.Diagnostics) {
 			task, d := p.decodeTask(play, tb, each)
 			diags = append(diags, d...)
 			if task != nil {
+				task.Always = always[tb]
 				play.Tasks = append(play.Tasks, task)
 			}
 		}
 	}
-	if len(content.Blocks) == 0 {
+	if len(play.Tasks) == 0 && !diags.HasErrors() {
 		diags = append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError, Summary: "Empty play",
 			Detail:  fmt.Sprintf("Play %q has no tasks.", play.Name),

@@ -100,6 +100,9 @@ type Task struct {
 	Tags      []string
 	// Reboot is "", "if_required" or "always".
 	Reboot string
+	// Always tasks come from the play's always block: they run at the end
+	// of the play even when a failure stopped it.
+	Always bool
 	// Each is {key, value} for a task expanded from for_each, else NilVal.
 	Each      cty.Value
 	DeclRange hcl.Range

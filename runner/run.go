@@ -244,16 +244,22 @@ func (e *engine) runPlay(ctx context.Context, play *Play) error {
 
 func (e *engine) runBatch(ctx context.Context, play *Play, batch []*inventory.Host) error {
 	failedInBatch := map[string]bool{}
+	// abort is set when a failure stops the play; the play's always tasks
+	// still run, on every host still reachable, failed ones included.
+	var abort error
 	for _, task := range play.Tasks {
 		if err := ctx.Err(); err != nil {
 			return errAbort{"interrupted: " + err.Error()}
 		}
-		if !e.selected(task) {
+		if abort != nil && !task.Always || !e.selected(task) {
 			continue
 		}
 		active := e.active(batch)
+		if task.Always {
+			active = e.reachable(batch)
+		}
 		if len(active) == 0 {
-			return nil
+			continue
 		}
 		if e.stepping {
 			switch e.opts.Step(task) {
@@ -276,17 +282,32 @@ func (e *engine) runBatch(ctx context.Context, play *Play, batch []*inventory.Ho
 		if ctx.Err() != nil {
 			return errAbort{fmt.Sprintf("interrupted during task %q; stopping the run", task.Name)}
 		}
-		if fatal && play.AnyErrorsFatal {
-			return errAbort{fmt.Sprintf("any_errors_fatal: task %q failed on %s; stopping the run", task.Name, strings.Join(failedNames(results), ", "))}
+		if abort != nil {
+			continue
 		}
-		if play.MaxFailPercentage >= 0 {
+		if fatal && play.AnyErrorsFatal {
+			abort = errAbort{fmt.Sprintf("any_errors_fatal: task %q failed on %s; stopping the run", task.Name, strings.Join(failedNames(results), ", "))}
+		}
+		if play.MaxFailPercentage >= 0 && abort == nil {
 			pct := 100 * float64(len(failedInBatch)) / float64(len(batch))
 			if pct > play.MaxFailPercentage {
-				return errAbort{fmt.Sprintf("max_fail_percentage: %.0f%% of the batch failed (more than %.0f%%); stopping the run", pct, play.MaxFailPercentage)}
+				abort = errAbort{fmt.Sprintf("max_fail_percentage: %.0f%% of the batch failed (more than %.0f%%); stopping the run", pct, play.MaxFailPercentage)}
 			}
 		}
 	}
-	return nil
+	return abort
+}
+
+// reachable returns the hosts that have not been found unreachable; a
+// play's always tasks run on hosts that failed, too.
+func (e *engine) reachable(hosts []*inventory.Host) []*inventory.Host {
+	var out []*inventory.Host
+	for _, h := range hosts {
+		if !e.state(h.Name).unreachable {
+			out = append(out, h)
+		}
+	}
+	return out
 }
 
 func failedNames(results []hostResult) []string {
