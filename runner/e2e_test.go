@@ -2,6 +2,7 @@ package runner_test
 
 import (
 	"context"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -399,4 +400,37 @@ func TestAlwaysTasksRunAfterAFailure(t *testing.T) {
 		assert.Equal(t, modules.StatusChanged, res["start the spooler again"][h].Status, "%s: the always task did not run", h)
 		assert.Equal(t, "running", l.Host(h).Dump().Services["Spooler"].State, h)
 	}
+}
+
+func TestJournalMarksTheTaskThatWasRunning(t *testing.T) {
+	t.Parallel()
+	l := labtest.Start(t)
+	inv := labtest.Inventory(t, l)
+	plan, diags := runner.Load("../testdata/playbooks/e2e/wait.hcl", runner.LoadOptions{})
+	require.False(t, diags.HasErrors())
+	require.False(t, plan.Bind(inv, nil).HasErrors())
+	path := t.TempDir() + "/journal.jsonl"
+	j, err := runner.OpenJournal(path)
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	// Stop reading the journal's end as a crash would: look at it while
+	// the task still runs.
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_, _ = runner.Run(ctx, plan, inv, runner.Options{Connector: conn.Connector{}, Events: j, Timing: labtest.Modules})
+	}()
+	var text string
+	require.Eventually(t, func() bool {
+		b, _ := os.ReadFile(path)
+		text = string(b)
+		return strings.Contains(text, `"task_start"`)
+	}, 5*time.Second, 10*time.Millisecond)
+	cancel()
+	<-done
+	require.NoError(t, j.Close())
+	assert.Contains(t, text, `"event":"run_start"`)
+	assert.Contains(t, text, "wait.hcl", "the journal does not say which playbook ran")
+	assert.Contains(t, text, `"task":"wait for the spooler to stop"`)
+	assert.NotContains(t, text, `"task_result"`, "the task had not finished")
 }

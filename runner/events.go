@@ -395,9 +395,10 @@ func (s *jsonSink) Event(ev Event) {
 	_ = s.enc.Encode(toJSON(ev))
 }
 
-// Journal appends each task result, per host, to a file as it happens,
-// and syncs the file after each, so that after a crash or a power cut the
-// journal says exactly which tasks had finished where.
+// Journal appends the run's start (playbook, check mode), each task's start
+// and each task result per host to a file as they happen, and syncs the
+// file after each, so that after a crash or a power cut the journal says
+// exactly which tasks had finished where, and which one was running.
 type Journal struct {
 	mu  sync.Mutex
 	f   *os.File
@@ -416,7 +417,9 @@ func OpenJournal(path string) (*Journal, error) {
 // Event records run boundaries and task results.
 func (j *Journal) Event(ev Event) {
 	switch ev.Type {
-	case EventRunStart, EventTaskResult, EventAbort, EventRecap:
+	case EventRunStart, EventTaskStart, EventTaskResult, EventAbort, EventRecap:
+		// A task_start without its task_result marks a task that was
+		// running when winplay stopped: its outcome must be checked.
 	default:
 		return
 	}

@@ -89,7 +89,7 @@ func Load(filename string, opts LoadOptions) (*Plan, hcl.Diagnostics) {
 	file, diags := parser.ParseHCLFile(filename)
 	plan := &Plan{Files: parser.Files()}
 	if abs, err := filepath.Abs(filename); err == nil {
-		plan.Dir = filepath.Dir(abs)
+		plan.Source, plan.Dir = abs, filepath.Dir(abs)
 	}
 	if diags.HasErrors() {
 		return plan, diags

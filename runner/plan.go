@@ -21,6 +21,8 @@ import (
 type Plan struct {
 	// Files holds the parsed sources, for printing diagnostics.
 	Files map[string]*hcl.File
+	// Source is the playbook file's absolute path.
+	Source string
 	// Dir is the absolute directory of the playbook file (path.playbook).
 	Dir       string
 	Variables []*Variable

@@ -188,7 +188,7 @@ func Run(ctx context.Context, plan *Plan, inv *inventory.Inventory, opts Options
 		stepping:  opts.Step != nil,
 	}
 	defer e.closeAll()
-	e.emit(Event{Type: EventRunStart, Check: opts.Check})
+	e.emit(Event{Type: EventRunStart, Check: opts.Check, Msg: plan.Source})
 	start := time.Now()
 	for _, play := range plan.Plays {
 		if err := e.runPlay(ctx, play); err != nil {
