@@ -286,6 +286,7 @@ func (r *Reboot) waitReady(ctx context.Context, t *Task, p rebootPlan) error {
 func (r *Reboot) waitStable(ctx context.Context, t *Task, p rebootPlan, fp string) (again bool, err error) {
 	interval := max(p.stable/6, 10*time.Millisecond)
 	deadline := time.Now().Add(p.stable)
+	t.Progressf("back and ready; watching %s for a second reboot before going on", p.stable)
 	for time.Now().Before(deadline) {
 		select {
 		case <-ctx.Done():
