@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/winplay/winplay/modules/cmdline"
@@ -31,6 +33,11 @@ func init() {
 // HKLM\SOFTWARE\Microsoft\MSDTC (Clustered, LogPath, VirtualServerName),
 // so a second run is ok. An MSDTC installed differently (the standalone
 // one an Option Pack install leaves on a rebuilt node) is removed first.
+//
+// Because msdtc -remove comes first, a clustered install or a join checks
+// with read-only commands what msdtc.exe will need before changing
+// anything (see preflight): otherwise a wrong virtual_server would remove
+// the serving node's MSDTC and only then fail.
 type MSDTC struct {
 	// State is removed, installed or joined.
 	State string `hcl:"state"`
@@ -212,6 +219,13 @@ func (m *MSDTC) Run(ctx context.Context, t *Task) (*Result, error) {
 		res.Diff.After = after.lines()
 	}
 
+	// Before the first change, in a dry run too: msdtc -remove comes
+	// first, and an install that then fails leaves the node without MSDTC.
+	warning, err := m.preflight(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+
 	// The steps, in the runbook's order.
 	var steps []string
 	remove := m.State == "removed" || before.Installed || before.KeyPresent
@@ -241,6 +255,9 @@ func (m *MSDTC) Run(ctx context.Context, t *Task) (*Result, error) {
 	if remove && before.Clustered {
 		// Removing a joined MSDTC fails its cluster resource on this node.
 		res.Msg += "; the MSDTC cluster resource fails here meanwhile (the runbook unticks its Affect the group first)"
+	}
+	if warning != "" {
+		res.Msg += "; " + warning
 	}
 	if t.Check {
 		return res, nil
@@ -343,4 +360,215 @@ func (m *MSDTC) install(ctx context.Context, t *Task) error {
 		meaning += "; the cluster service must run on this node"
 	}
 	return Failed(t.Host.Name(), cmd, out, meaning)
+}
+
+// ErrMSDTCRefused is wrapped when a clustered install or a join is refused
+// before any change, because msdtc.exe would fail after msdtc -remove had
+// taken the node's MSDTC away. Nothing was changed; fix the arguments or
+// the cluster and run again.
+var ErrMSDTCRefused = errors.New("msdtc refused")
+
+// Cluster resource types the preflight reads.
+const (
+	clusterTypeNetworkName = "Network Name"
+	clusterTypeDTC         = "Distributed Transaction Coordinator"
+)
+
+// preflight checks with read-only commands what msdtc -install -v and
+// msdtc -join need: the cluster service running here, virtual_server being
+// the Network Name of a group (and of the group the MSDTC resource is in,
+// if there is one), and for a clustered install this node owning that
+// group and seeing the log directory's drive.
+//
+// A wrong argument is an error in a dry run too. The cluster's state now
+// (the cluster service stopped, the group on the other node) is one an
+// earlier task of a real run may change, so a dry run returns it as a
+// warning for the task's message instead.
+func (m *MSDTC) preflight(ctx context.Context, t *Task) (warning string, err error) {
+	clustered := m.State == "installed" && m.Clustered
+	if !clustered && m.State != "joined" {
+		return "", nil
+	}
+	host := t.Host.Name()
+	refuse := func(format string, args ...any) error {
+		return fmt.Errorf("%s: %w: %s; nothing was changed", host, ErrMSDTCRefused, fmt.Sprintf(format, args...))
+	}
+	now := func(format string, args ...any) (string, error) {
+		if t.Check {
+			return fmt.Sprintf(format, args...) + " now; a real run is refused unless an earlier task changes that", nil
+		}
+		return "", refuse(format, args...)
+	}
+
+	clusSvc, err := queryState(ctx, t, "ClusSvc")
+	switch {
+	case errors.Is(err, ErrNoService):
+		return "", refuse("%s has no cluster service (ClusSvc): it is not a cluster node, and clustered MSDTC needs one", host)
+	case err != nil:
+		return "", err
+	case clusSvc != StateRunning:
+		return now("msdtc needs the cluster service (ClusSvc) running, and on %s it is %s", host, stateNames[clusSvc])
+	}
+	if m.VirtualServer == "" {
+		return "", nil
+	}
+
+	resources, err := readClusterResources(ctx, t, clusterTypeNetworkName)
+	if err != nil {
+		return "", err
+	}
+	var names []string
+	var group string
+	networkName := map[string]string{} // group to its network name
+	for _, r := range resources {
+		if !strings.EqualFold(r.Type, clusterTypeNetworkName) {
+			continue
+		}
+		name := r.Private["name"]
+		names = append(names, fmt.Sprintf("%s (%s)", name, r.Group))
+		networkName[strings.ToLower(r.Group)] = name
+		if strings.EqualFold(name, m.VirtualServer) {
+			group = r.Group
+		}
+	}
+	if group == "" {
+		known := "none"
+		if len(names) > 0 {
+			slices.Sort(names)
+			known = strings.Join(names, ", ")
+		}
+		return "", refuse("virtual_server %q is not the Network Name of any cluster group, so msdtc would fail with 5013 (the cluster's network names: %s)", m.VirtualServer, known)
+	}
+	// msdtc -install makes an MSDTC resource only where there is none: an
+	// existing one elsewhere would be left in the other group.
+	for _, r := range resources {
+		if strings.EqualFold(r.Type, clusterTypeDTC) && !strings.EqualFold(r.Group, group) {
+			other := networkName[strings.ToLower(r.Group)]
+			if other == "" {
+				other = "none"
+			}
+			return "", refuse("the cluster's MSDTC resource %q is in %s (network name %s), not in %s, the group of %q; "+
+				"name that group's network name, or delete the resource first as the runbook's step 1 says", r.Name, r.Group, other, group, m.VirtualServer)
+		}
+	}
+	if !clustered {
+		return "", nil
+	}
+
+	// The node that owns the group owns its shared disk, where the log
+	// goes; every row of a group's resources names its owner.
+	me, err := computerName(ctx, t.Host)
+	if err != nil {
+		return "", err
+	}
+	for _, r := range resources {
+		if strings.EqualFold(r.Group, group) && !strings.EqualFold(r.Node, me) {
+			return now("the clustered install runs on the node that owns %s, the group of %s, and its shared disk: that is %s, not %s", group, m.VirtualServer, r.Node, me)
+		}
+	}
+	drive := m.LogDir[:3]
+	visible, err := PathExists(ctx, t, drive)
+	if err != nil {
+		return "", err
+	}
+	if !visible {
+		return now("the log goes on the shared disk of %s, and drive %s of log_dir %s is not visible on %s", group, drive[:2], m.LogDir, me)
+	}
+	return "", nil
+}
+
+// clusterResource is one resource as cluster.exe lists it, with its type
+// and, for some types, its private properties. The iissync module reads
+// the cluster through it too.
+type clusterResource struct {
+	clusterRow // Name, Group, Node (the group's owner), Status
+	Type       string
+	// Private holds /priv's properties by lower-case name, for the types
+	// asked for.
+	Private map[string]string
+}
+
+// readClusterResources lists the cluster's resources through cluster.exe
+// on t's host, read-only: the listing, /prop of each for its type, and
+// /priv of those whose type is in withPrivate.
+func readClusterResources(ctx context.Context, t *Task, withPrivate ...string) ([]clusterResource, error) {
+	cmd := Read(cmdline.New("cluster.exe").Arg("resource"))
+	out, err := t.Run(ctx, cmd)
+	if err != nil {
+		return nil, err
+	}
+	if out.ExitCode != 0 {
+		return nil, clusterFailed(t, cmd, out)
+	}
+	rows, err := parseClusterRows(out.Stdout)
+	if err != nil {
+		return nil, fmt.Errorf("%s: `%s`: %w", t.Host.Name(), cmd.Line, err)
+	}
+	resources := make([]clusterResource, 0, len(rows))
+	for _, row := range rows {
+		common, err := clusterResourceProps(ctx, t, row.Name, "/prop")
+		if err != nil {
+			return nil, err
+		}
+		r := clusterResource{clusterRow: row, Type: common["type"]}
+		if slices.ContainsFunc(withPrivate, func(typ string) bool { return strings.EqualFold(typ, r.Type) }) {
+			if r.Private, err = clusterResourceProps(ctx, t, row.Name, "/priv"); err != nil {
+				return nil, err
+			}
+		}
+		resources = append(resources, r)
+	}
+	return resources, nil
+}
+
+// clusterResourceProps runs cluster resource R /prop or /priv and returns
+// the properties by lower-case name.
+func clusterResourceProps(ctx context.Context, t *Task, resource, verb string) (map[string]string, error) {
+	cmd := Read(cmdline.New("cluster.exe").Arg("resource", resource, verb))
+	out, err := t.Run(ctx, cmd)
+	if err != nil {
+		return nil, err
+	}
+	if out.ExitCode != 0 {
+		return nil, clusterFailed(t, cmd, out)
+	}
+	props, err := ParseClusterProperties(out.Stdout)
+	if err != nil {
+		return nil, fmt.Errorf("%s: `%s`: %w", t.Host.Name(), cmd.Line, err)
+	}
+	return props, nil
+}
+
+// ParseClusterProperties reads the Name and Value columns of a /prop or
+// /priv table into a map keyed by the lower-case name.
+func ParseClusterProperties(out string) (map[string]string, error) {
+	headers, rows, err := ParseClusterTable(out)
+	if err != nil {
+		return nil, err
+	}
+	nameCol, valueCol := slices.Index(headers, "Name"), slices.Index(headers, "Value")
+	if nameCol < 0 || valueCol < 0 {
+		return nil, fmt.Errorf("no Name and Value columns in %q", clip(out))
+	}
+	props := make(map[string]string, len(rows))
+	for _, r := range rows {
+		props[strings.ToLower(r[nameCol])] = r[valueCol]
+	}
+	return props, nil
+}
+
+// clusterErrorCode is the system error of a cluster.exe command that
+// failed (1753: the cluster service does not run there), or 0 when err is
+// not one.
+func clusterErrorCode(err error) int {
+	var ce *CommandError
+	if !errors.As(err, &ce) || ce.Out == nil {
+		return 0
+	}
+	if m := clusterSystemError.FindStringSubmatch(ce.Out.Stderr + ce.Out.Stdout); m != nil {
+		if n, err := strconv.Atoi(m[1]); err == nil {
+			return n
+		}
+	}
+	return ce.Out.ExitCode
 }

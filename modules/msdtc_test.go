@@ -1,6 +1,7 @@
 package modules_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/winplay/winplay/internal/labtest"
 	"github.com/winplay/winplay/lab"
+	"github.com/winplay/winplay/lab/win"
 	"github.com/winplay/winplay/modules"
 )
 
@@ -99,22 +101,113 @@ func TestMSDTCLostReplyReadsTheStateAgain(t *testing.T) {
 	assert.Equal(t, 1, installerRan(l, "node2", "msdtc -join"), "the join was sent again")
 }
 
+// msdtcUntouched asserts that host kept its MSDTC and its cluster
+// resource, and that nothing on it changed since changes log entries.
+func msdtcUntouched(t *testing.T, l *lab.Lab, host string, msdtc win.MSDTCState, changes int) {
+	t.Helper()
+	assert.Equal(t, msdtc, l.Host(host).Dump().MSDTC, "the MSDTC of %s changed", host)
+	assert.Equal(t, "running", l.Host(host).Dump().Services["MSDTC"].State)
+	assert.Len(t, labtest.Changes(l, host), changes, "a changing command ran on %s", host)
+	assert.Equal(t, "Online", l.Host(host).Dump().Cluster.Groups["Web Group"].Resources["MSDTC"].Status)
+}
+
+func TestMSDTCWrongVirtualServerKeepsTheServingNodesMSDTC(t *testing.T) {
+	t.Parallel()
+	l := labtest.Start(t, lab.HostSpec{Name: "node1"}, lab.HostSpec{Name: "node2"})
+	healthy := l.Host("node1").Dump().MSDTC
+	require.True(t, healthy.Clustered)
+
+	cases := []struct {
+		name string
+		m    *modules.MSDTC
+		want []string
+	}{
+		{"no such network name", &modules.MSDTC{State: "installed", Clustered: true, LogDir: `S:\MSDTCLog`, VirtualServer: "NOSUCHVS"},
+			[]string{`virtual_server "NOSUCHVS" is not the Network Name of any cluster group`, "CLUSTER1 (Cluster Group), WEBVS (Web Group)", "nothing was changed"}},
+		{"no such network name, joined", &modules.MSDTC{State: "joined", VirtualServer: "NOSUCHVS"},
+			[]string{`virtual_server "NOSUCHVS" is not the Network Name of any cluster group`, "CLUSTER1 (Cluster Group), WEBVS (Web Group)"}},
+		// A network name, but not of the group the MSDTC resource is in.
+		{"another group's name", &modules.MSDTC{State: "installed", Clustered: true, LogDir: `Q:\MSDTCLog`, VirtualServer: "cluster1"},
+			[]string{`the cluster's MSDTC resource "MSDTC" is in Web Group (network name WEBVS), not in Cluster Group, the group of "cluster1"`}},
+	}
+	for _, tc := range cases {
+		for _, check := range []bool{true, false} {
+			changes := len(labtest.Changes(l, "node1"))
+			_, err := labtest.Run(t, l, "node1", tc.m, check)
+			require.Error(t, err, "%s, check %v", tc.name, check)
+			assert.ErrorIs(t, err, modules.ErrMSDTCRefused)
+			assert.True(t, strings.HasPrefix(err.Error(), "node1: "), err.Error())
+			for _, w := range tc.want {
+				assert.Contains(t, err.Error(), w, "%s, check %v", tc.name, check)
+			}
+			msdtcUntouched(t, l, "node1", healthy, changes)
+			assert.Zero(t, installerRan(l, "node1", "msdtc"), "msdtc.exe ran on node1")
+		}
+	}
+}
+
+func TestMSDTCClusteredInstallNeedsTheGroupsOwner(t *testing.T) {
+	t.Parallel()
+	l := labtest.Start(t, lab.HostSpec{Name: "node1"}, lab.HostSpec{Name: "node2"})
+	joined := l.Host("node2").Dump().MSDTC
+	install := &modules.MSDTC{State: "installed", Clustered: true, LogDir: `S:\MSDTCLog2`, VirtualServer: "WEBVS"}
+
+	// A dry run reads the cluster as it is; an earlier task may move the
+	// group in a real run, so it warns.
+	res, err := labtest.Run(t, l, "node2", install, true)
+	require.NoError(t, err)
+	assert.True(t, res.Changed)
+	assert.Contains(t, res.Msg, "the clustered install runs on the node that owns Web Group, the group of WEBVS, and its shared disk: that is NODE1, not NODE2 now")
+	msdtcUntouched(t, l, "node2", joined, 0)
+
+	_, err = labtest.Run(t, l, "node2", install, false)
+	require.Error(t, err)
+	assert.ErrorIs(t, err, modules.ErrMSDTCRefused)
+	assert.Contains(t, err.Error(), "node2: msdtc refused: the clustered install runs on the node that owns Web Group, the group of WEBVS, and its shared disk: that is NODE1, not NODE2")
+	assert.Contains(t, err.Error(), "nothing was changed")
+	msdtcUntouched(t, l, "node2", joined, 0)
+
+	// The owner must see the log directory's drive.
+	changes, owner := len(labtest.Changes(l, "node1")), l.Host("node1").Dump().MSDTC
+	_, err = labtest.Run(t, l, "node1", &modules.MSDTC{State: "installed", Clustered: true, LogDir: `T:\MSDTCLog`, VirtualServer: "WEBVS"}, false)
+	assert.ErrorIs(t, err, modules.ErrMSDTCRefused)
+	assert.Contains(t, err.Error(), `drive T: of log_dir T:\MSDTCLog is not visible on NODE1`)
+	msdtcUntouched(t, l, "node1", owner, changes)
+
+	// Without the cluster service, msdtc cannot reach the cluster.
+	installerStopCluster(t, l, "node2")
+	changes = len(labtest.Changes(l, "node2"))
+	joined = l.Host("node2").Dump().MSDTC
+	rejoin := &modules.MSDTC{State: "joined", VirtualServer: "NOSUCHVS"}
+	res, err = labtest.Run(t, l, "node2", rejoin, true)
+	require.NoError(t, err)
+	assert.Contains(t, res.Msg, "msdtc needs the cluster service (ClusSvc) running, and on node2 it is STOPPED now")
+	_, err = labtest.Run(t, l, "node2", rejoin, false)
+	assert.ErrorIs(t, err, modules.ErrMSDTCRefused)
+	assert.Contains(t, err.Error(), "node2: msdtc refused: msdtc needs the cluster service (ClusSvc) running, and on node2 it is STOPPED; nothing was changed")
+	assert.Equal(t, joined, l.Host("node2").Dump().MSDTC)
+	assert.Len(t, labtest.Changes(l, "node2"), changes)
+}
+
 func TestMSDTCFailuresNameHostAndCommand(t *testing.T) {
 	t.Parallel()
 	l := labtest.Start(t, lab.HostSpec{Name: "node1"}, lab.HostSpec{Name: "node2", Profile: "rebuilt"})
 
-	// The shared disk belongs to node1's group: node2 cannot create the
-	// log directory, and fails before touching anything.
+	// The shared disk belongs to node1's group: node2 is refused before
+	// touching anything.
 	_, err := labtest.Run(t, l, "node2", &modules.MSDTC{State: "installed", Clustered: true, LogDir: `S:\MSDTCLog2`, VirtualServer: "WEBVS"}, false)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "node2")
-	assert.Contains(t, err.Error(), `mkdir S:\MSDTCLog2`)
-	assert.Len(t, labtest.Changes(l, "node2"), 1, "more than the failed mkdir ran")
+	assert.Contains(t, err.Error(), "that is NODE1, not NODE2")
+	assert.Empty(t, labtest.Changes(l, "node2"))
 
-	_, err = labtest.Run(t, l, "node2", &modules.MSDTC{State: "installed", Clustered: true, LogDir: `C:\MSDTCLog`, VirtualServer: "NOPE"}, false)
+	// What the checks cannot foresee still names host, command and cause:
+	// here a file stands where the log directory's parent would be.
+	l.Host("node1").Machine().ClearLog()
+	_, err = labtest.Run(t, l, "node1", &modules.MSDTC{State: "installed", Clustered: true, LogDir: `S:\wwwroot\default.htm\MSDTCLog`, VirtualServer: "WEBVS"}, false)
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "node2: `msdtc -install -d %windir%\\system32 -l C:\\MSDTCLog -v NOPE` exited 5013")
-	assert.Contains(t, err.Error(), "NOPE is not the Network Name of a cluster group")
+	assert.Contains(t, err.Error(), "node1: `mkdir S:\\wwwroot\\default.htm\\MSDTCLog` exited 1")
+	assert.Len(t, labtest.Changes(l, "node1"), 1, "more than the failed mkdir ran")
 }
 
 func TestMSDTCValidation(t *testing.T) {
@@ -143,4 +236,32 @@ func TestMSDTCValidation(t *testing.T) {
 	}
 	assert.Empty(t, (&modules.MSDTC{State: "installed", Clustered: true, LogDir: `S:\MSDTCLog`, VirtualServer: "WEBVS"}).Validate())
 	assert.Empty(t, (&modules.MSDTC{State: "joined", VirtualServer: "WEBVS"}).Validate())
+}
+
+func TestParseClusterProperties(t *testing.T) {
+	// cluster resource "Web Network Name" /priv, and a /prop whose
+	// Description is empty.
+	priv := "Listing private properties for 'Web Network Name':\r\n\r\n" +
+		"T  Resource             Name                           Value\r\n" +
+		"-- -------------------- ------------------------------ -----------------------\r\n" +
+		"S  Web Network Name     Name                           WEBVS\r\n"
+	props, err := modules.ParseClusterProperties(priv)
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{"name": "WEBVS"}, props)
+
+	prop := "Listing properties for 'MSDTC':\r\n\r\n" +
+		"T  Resource             Name                           Value\r\n" +
+		"-- -------------------- ------------------------------ -----------------------\r\n" +
+		"SR MSDTC                Name                           MSDTC\r\n" +
+		"S  MSDTC                Type                           Distributed Transaction Coordinator\r\n" +
+		"S  MSDTC                Description\r\n" +
+		"D  MSDTC                RestartAction                  2 (0x2)\r\n"
+	props, err = modules.ParseClusterProperties(prop)
+	require.NoError(t, err)
+	assert.Equal(t, "Distributed Transaction Coordinator", props["type"])
+	assert.Equal(t, "", props["description"])
+	assert.Equal(t, "2 (0x2)", props["restartaction"])
+
+	_, err = modules.ParseClusterProperties("Listing status for all available resources:\r\n")
+	assert.Error(t, err)
 }
