@@ -22,6 +22,16 @@ variable "healthy" {
   description = "inventory name of the node that kept serving: the source of truth"
 }
 
+variable "rebuilt_computer_name" {
+  description = "the rebuilt node's computer (NetBIOS) name, when it is not its inventory name"
+  default     = null
+}
+
+variable "healthy_computer_name" {
+  description = "the healthy node's computer (NetBIOS) name, when it is not its inventory name"
+  default     = null
+}
+
 variable "path" {
   description = "rebuilt (fresh OS, no IIS) or corrupted (remove IIS first)"
   default     = "rebuilt"
@@ -125,14 +135,14 @@ play "take the rebuilt node out of the cluster" {
   task "the healthy node is up in the cluster" {
     on = var.healthy
     cluster {
-      node   = upper(var.healthy)
+      node   = upper(coalesce(var.healthy_computer_name, var.healthy))
       status = "up"
     }
   }
 
   task "the healthy node owns the web group" {
     on          = var.healthy
-    failed_when = !strcontains(upper(self.stdout), upper(var.healthy))
+    failed_when = !strcontains(upper(self.stdout), upper(coalesce(var.healthy_computer_name, var.healthy)))
     command {
       argv      = ["cluster", "group", var.web_group]
       read_only = true
@@ -254,7 +264,7 @@ play "take the rebuilt node out of the cluster" {
 
   task "the node has rejoined the cluster" {
     cluster {
-      node    = upper(var.rebuilt)
+      node    = upper(coalesce(var.rebuilt_computer_name, var.rebuilt))
       status  = "up"
       timeout = "5m"
     }
@@ -307,7 +317,7 @@ play "recluster IIS from the healthy node" {
   # IISSYNC replicates the MTS catalog too: the working node's MTS
   # replication must point at the rebuilt node.
   task "MTS replication on the working node targets the rebuilt node" {
-    failed_when = !strcontains(upper(self.stdout), upper(var.rebuilt))
+    failed_when = !strcontains(upper(self.stdout), upper(coalesce(var.rebuilt_computer_name, var.rebuilt)))
     command {
       argv      = ["reg", "query", "HKLM\\SOFTWARE\\Microsoft\\Transaction Server\\Replication", "/v", "RemoteServerName"]
       read_only = true
@@ -377,7 +387,7 @@ play "recluster IIS from the healthy node" {
     when = !hosts[var.rebuilt].isolated.skipped
     cluster {
       group = var.web_group
-      owner = upper(var.rebuilt)
+      owner = upper(coalesce(var.rebuilt_computer_name, var.rebuilt))
       state = "online"
     }
   }
@@ -386,7 +396,7 @@ play "recluster IIS from the healthy node" {
     when = !hosts[var.rebuilt].isolated.skipped
     cluster {
       group = var.web_group
-      owner = upper(var.healthy)
+      owner = upper(coalesce(var.healthy_computer_name, var.healthy))
       state = "online"
     }
   }
