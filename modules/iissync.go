@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -24,6 +25,16 @@ func init() {
 // (Q241573) says in capitals never to run it from the node just rebuilt,
 // so the module refuses to run on Target, and on Rebuilt unless Force.
 //
+// Names alone do not catch swapped variables (Rebuilt defaults to
+// Target), so before IISSYNC runs the module also reads both nodes, and
+// refuses unless Force when the source does not look like the working
+// node: IIS not installed there (no InetStp), or the target serving the
+// cluster's IIS Server Instances while the source serves none. An
+// instance comes online only on a node whose metabase holds it, so this
+// is how cluster.exe tells a node with the cluster's sites from a fresh
+// install that has only W3SVC/1 and MSFTPSVC/1. IISSYNC also needs IIS
+// Admin running on the source; a real run checks that first.
+//
 // It compares the SHA-256 of both nodes' metabase and MTS catalog first
 // (certutil -hashfile, read-only; the target through Task.Peer) and
 // reports ok when they already match. Any IISSYNC status but 0 fails the
@@ -39,8 +50,9 @@ type IISSync struct {
 	// Rebuilt is the inventory name of the node being rebuilt, which must
 	// not be the source; it defaults to Target.
 	Rebuilt string `hcl:"rebuilt,optional"`
-	// Force lets IISSYNC run from Rebuilt, against the runbook's advice.
-	// It never allows a node to sync onto itself.
+	// Force lets IISSYNC run from Rebuilt, or from a node the checks above
+	// say is not the working one, against the runbook's advice. It never
+	// allows a node to sync onto itself.
 	Force bool `hcl:"force,optional"`
 }
 
@@ -49,6 +61,10 @@ const (
 	iisSyncMetabase = `C:\WINNT\system32\inetsrv\MetaBase.bin`
 	iisSyncCatalog  = `C:\WINNT\system32\mts\catalog.mts`
 	iisSyncProgram  = `%windir%\system32\inetsrv\iissync.exe`
+	// iisSyncSetupKey is where Option Pack setup records an installed IIS.
+	iisSyncSetupKey = `HKLM\SOFTWARE\Microsoft\InetStp`
+	// clusterTypeIIS is the resource type of a clustered web or FTP site.
+	clusterTypeIIS = "IIS Server Instance"
 )
 
 // Validate checks the arguments.
@@ -170,6 +186,12 @@ func (s *IISSync) Run(ctx context.Context, t *Task) (*Result, error) {
 		res.Msg = fmt.Sprintf("the metabase and MTS catalog of %s already match %s's", targetName, sourceName)
 		return res, nil
 	}
+	// In a dry run too: a refusal is the answer to the task as written.
+	if !s.Force {
+		if err := s.checkSource(ctx, t, &peer, reachable, sourceName, targetName); err != nil {
+			return nil, err
+		}
+	}
 	res.Changed = true
 	res.Msg = fmt.Sprintf("IISSYNC %s → %s", sourceName, targetName)
 	if noCompare != nil {
@@ -180,6 +202,9 @@ func (s *IISSync) Run(ctx context.Context, t *Task) (*Result, error) {
 			res.Msg += "; " + warn
 		}
 		return res, nil
+	}
+	if why := iisSyncAdmin(ctx, t, sourceName); why != "" {
+		return nil, fmt.Errorf("%s: %s, the source: IISSYNC needs IIS Admin running there to read the metabase; start it first", source, why)
 	}
 
 	cmd := Change(cmdline.NewRaw(iisSyncProgram).Arg(targetName))
@@ -285,4 +310,100 @@ func (s *IISSync) meaning(ctx context.Context, t, peer *Task, status int, source
 		return fmt.Sprintf("IISSYNC status %d: %s", status, Win32Message(status))
 	}
 	return fmt.Sprintf("IISSYNC status %d (%s) means %s", status, win32Messages[status], why)
+}
+
+// checkSource refuses IISSYNC, before anything runs, when the state of the
+// nodes says the source is not the working IIS node: IISSYNC would then
+// overwrite the working node's configuration. It reads, read-only, InetStp
+// on the source and the cluster's IIS Server Instances through cluster.exe
+// (on the source, or on the target when the source's cluster service does
+// not run).
+func (s *IISSync) checkSource(ctx context.Context, t, peer *Task, reachable bool, source, target string) error {
+	refuse := func(working bool, format string, args ...any) error {
+		whose := target
+		if working {
+			whose += ", the working node,"
+		}
+		return fmt.Errorf("%s: %w: %s; IISSYNC would overwrite the configuration of %s with %s's. "+
+			"Run it on the working node aimed at the rebuilt one, or set force = true",
+			t.Host.Name(), ErrIISSyncDirection, fmt.Sprintf(format, args...), whose, source)
+	}
+	if _, installed, err := detectRegQuery(ctx, t, iisSyncSetupKey); err != nil {
+		return err
+	} else if !installed {
+		return refuse(false, "IIS is not installed on %s (no %s), so it is not the working IIS node", source, iisSyncSetupKey)
+	}
+
+	resources, err := readClusterResources(ctx, t, clusterTypeIIS)
+	if clusterErrorCode(err) == 1753 {
+		// The source is out of the cluster; the cluster still answers on
+		// the target, and shows where the sites are served.
+		onTarget := target + " is unreachable"
+		if reachable {
+			resources, err = readClusterResources(ctx, peer, clusterTypeIIS)
+			if !errors.Is(err, ErrUnreachable) {
+				onTarget = "on " + target + " too"
+			}
+		}
+		if clusterErrorCode(err) == 1753 || errors.Is(err, ErrUnreachable) {
+			return refuse(false, "cannot tell which node serves the cluster's IIS sites: cluster.exe fails with 1753 "+
+				"(the cluster service is not running) on %s, and %s", source, onTarget)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	var sites []clusterResource
+	for _, r := range resources {
+		if strings.EqualFold(r.Type, clusterTypeIIS) {
+			sites = append(sites, r)
+		}
+	}
+	on := func(node string, online bool) []clusterResource {
+		var out []clusterResource
+		for _, r := range sites {
+			if strings.EqualFold(r.Node, node) && (!online || r.Status == "Online") {
+				out = append(out, r)
+			}
+		}
+		return out
+	}
+	sourceServes, targetServes := on(source, true), on(target, true)
+	switch {
+	case len(targetServes) > 0 && len(sourceServes) == 0:
+		return refuse(true, "%s serves the cluster's IIS sites (%s Online in %s) and %s serves none of them, "+
+			"so %s's metabase may lack them, as a fresh Option Pack install's does (only W3SVC/1 and MSFTPSVC/1)",
+			target, iisSyncSites(targetServes), iisSyncGroups(targetServes), source, source)
+	case len(targetServes) == 0 && len(sourceServes) == 0:
+		// Neither serves a site: who owns their groups is the evidence left.
+		if owned := on(target, false); len(owned) > 0 && len(on(source, false)) == 0 {
+			return refuse(true, "%s owns %s, the group of the cluster's IIS sites (%s, none Online), and %s owns none of them",
+				target, iisSyncGroups(owned), iisSyncSites(owned), source)
+		}
+	}
+	return nil
+}
+
+// iisSyncSites names IIS Server Instance resources with their instance,
+// "Web Server W3SVC/2".
+func iisSyncSites(rs []clusterResource) string {
+	names := make([]string, len(rs))
+	for i, r := range rs {
+		names[i] = r.Name
+		if svc, id := r.Private["servicename"], r.Private["instanceid"]; svc != "" && id != "" {
+			names[i] += " " + svc + "/" + id
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+// iisSyncGroups names the groups of rs, each once.
+func iisSyncGroups(rs []clusterResource) string {
+	var groups []string
+	for _, r := range rs {
+		if !slices.Contains(groups, r.Group) {
+			groups = append(groups, r.Group)
+		}
+	}
+	return strings.Join(groups, ", ")
 }

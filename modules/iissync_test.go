@@ -109,6 +109,137 @@ func TestIISSyncRefusesTheWrongDirection(t *testing.T) {
 	assert.Equal(t, l.Host("node2").Dump().Metabase, l.Host("node1").Dump().Metabase)
 }
 
+// iisSyncTestFreshIIS gives the rebuilt node a fresh Option Pack install,
+// as the runbook's steps leave it before IISSYNC: installed with the
+// cluster service stopped, restarted, back in the cluster. Its metabase
+// has the default sites only.
+func iisSyncTestFreshIIS(t *testing.T, l *lab.Lab, node string) {
+	t.Helper()
+	installerStopCluster(t, l, node)
+	_, err := labtest.Run(t, l, node, optionPackAsNode1(), false)
+	require.NoError(t, err)
+	booted := l.Host(node).Booted()
+	l.Host(node).Crash()
+	select {
+	case <-booted:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("%s did not come back", node)
+	}
+	_, err = labtest.Run(t, l, node, &modules.Service{Name: "ClusSvc", State: "started", StartMode: "auto"}, false)
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return l.Host(node).Dump().Cluster.Nodes[strings.ToUpper(node)] == "Up" }, 5*time.Second, 10*time.Millisecond)
+	dump := l.Host(node).Dump()
+	require.Equal(t, "running", dump.Services["IISADMIN"].State)
+	require.Contains(t, dump.Metabase.Keys, "/LM/W3SVC/1")
+	require.NotContains(t, dump.Metabase.Keys, "/LM/W3SVC/2")
+}
+
+func TestIISSyncRefusesAFreshInstallAsTheSource(t *testing.T) {
+	t.Parallel()
+	l := startRebuiltPair(t)
+	iisSyncTestFreshIIS(t, l, "node2")
+	working := l.Host("node1").Dump()
+	node2Changes := len(labtest.Changes(l, "node2"))
+
+	// The playbook's variables swapped: the task runs on the rebuilt node,
+	// aimed at the working one, and rebuilt defaults to the target.
+	swapped := &modules.IISSync{Target: "node1"}
+	for _, check := range []bool{true, false} {
+		_, err := iisSyncTestRun(t, l, "node2", "node2", swapped, check)
+		require.Error(t, err, "check %v", check)
+		assert.ErrorIs(t, err, modules.ErrIISSyncDirection)
+		msg := err.Error()
+		assert.Contains(t, msg, "node2: IISSYNC refused: NODE1 serves the cluster's IIS sites (Web Server W3SVC/2, FTP Server MSFTPSVC/2 Online in Web Group) and NODE2 serves none of them")
+		assert.Contains(t, msg, "IISSYNC would overwrite the configuration of NODE1, the working node, with NODE2's")
+		assert.Contains(t, msg, "force = true")
+	}
+	assert.Empty(t, labtest.Changes(l, "node1"), "the refused sync changed node1")
+	assert.Len(t, labtest.Changes(l, "node2"), node2Changes)
+	assert.Zero(t, runbookRan(l, "node2", "iissync.exe"))
+	n1 := l.Host("node1").Dump()
+	assert.Equal(t, working.Metabase, n1.Metabase)
+	assert.Equal(t, working.Files[iisSyncTestMetabase], n1.Files[iisSyncTestMetabase])
+
+	// The runbook's direction still works, and then there is nothing to do.
+	sync := &modules.IISSync{Target: "node2"}
+	res, err := iisSyncTestRun(t, l, "node1", "node1", sync, true)
+	require.NoError(t, err)
+	assert.True(t, res.Changed)
+	assert.Equal(t, "IISSYNC NODE1 → NODE2", res.Msg)
+	res, err = iisSyncTestRun(t, l, "node1", "node1", sync, false)
+	require.NoError(t, err)
+	assert.True(t, res.Changed)
+	assert.Equal(t, 0, res.Facts["status"])
+	assert.Equal(t, working.Metabase, l.Host("node2").Dump().Metabase)
+	res, err = iisSyncTestRun(t, l, "node1", "node1", sync, false)
+	require.NoError(t, err)
+	assert.False(t, res.Changed, res.Msg)
+}
+
+func TestIISSyncSourceMustBeAWorkingIISNode(t *testing.T) {
+	t.Parallel()
+	l := startRebuiltPair(t)
+	swapped := &modules.IISSync{Target: "node1"}
+
+	// No IIS on the source at all.
+	for _, check := range []bool{true, false} {
+		_, err := iisSyncTestRun(t, l, "node2", "node2", swapped, check)
+		require.Error(t, err)
+		assert.ErrorIs(t, err, modules.ErrIISSyncDirection)
+		assert.Contains(t, err.Error(), `node2: IISSYNC refused: IIS is not installed on NODE2 (no HKLM\SOFTWARE\Microsoft\InetStp)`)
+		assert.Contains(t, err.Error(), "force = true")
+	}
+	assert.Empty(t, labtest.Changes(l, "node1"))
+	assert.Empty(t, labtest.Changes(l, "node2"))
+
+	// IIS Admin stopped on the source: IISSYNC could not read the
+	// metabase. A dry run warns, a real run fails before IISSYNC.
+	c := labtest.Connect(t, l, "node1")
+	out, err := c.Run(context.Background(), modules.Command{Line: "net stop IISADMIN /y", Changes: true})
+	require.NoError(t, err)
+	require.Equal(t, 0, out.ExitCode, out.Combined())
+	l.Host("node1").Machine().ClearLog()
+	sync := &modules.IISSync{Target: "node2"}
+	res, err := iisSyncTestRun(t, l, "node1", "node1", sync, true)
+	require.NoError(t, err)
+	assert.Contains(t, res.Msg, "IISADMIN is STOPPED on NODE1 now: IISSYNC would fail")
+	_, err = iisSyncTestRun(t, l, "node1", "node1", sync, false)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "node1: IISADMIN is STOPPED on NODE1, the source: IISSYNC needs IIS Admin running there to read the metabase; start it first")
+	assert.Empty(t, labtest.Changes(l, "node1"))
+}
+
+func TestIISSyncReadsTheClusterWhereItAnswers(t *testing.T) {
+	t.Parallel()
+	l := labtest.Start(t, lab.HostSpec{Name: "node1", Profile: "node"}, lab.HostSpec{Name: "node2", Profile: "node"})
+	iisSyncTestSpoil(t, l, "node2")
+	swapped := &modules.IISSync{Target: "node1"}
+
+	// node2 is out of the cluster: its cluster.exe answers 1753, node1's
+	// shows node1 serving.
+	installerStopCluster(t, l, "node2")
+	_, err := iisSyncTestRun(t, l, "node2", "node2", swapped, false)
+	require.ErrorIs(t, err, modules.ErrIISSyncDirection)
+	assert.Contains(t, err.Error(), "NODE1 serves the cluster's IIS sites")
+
+	// A damaged metabase fails node1's sites, and with node2 down the
+	// group stays: that node1 owns it is the evidence left.
+	iisSyncTestSpoil(t, l, "node1")
+	iisSyncTestSpoil(t, l, "node1")
+	_, err = iisSyncTestRun(t, l, "node2", "node2", swapped, true)
+	require.ErrorIs(t, err, modules.ErrIISSyncDirection)
+	assert.Contains(t, err.Error(), "NODE1 owns Web Group, the group of the cluster's IIS sites (Web Server W3SVC/2, FTP Server MSFTPSVC/2, none Online), and NODE2 owns none of them")
+
+	// With no cluster service anywhere nothing says which node serves.
+	installerStopCluster(t, l, "node1")
+	for _, check := range []bool{true, false} {
+		_, err = iisSyncTestRun(t, l, "node2", "node2", swapped, check)
+		require.ErrorIs(t, err, modules.ErrIISSyncDirection)
+		assert.Contains(t, err.Error(), "node2: IISSYNC refused: cannot tell which node serves the cluster's IIS sites: cluster.exe fails with 1753 (the cluster service is not running) on NODE2, and on NODE1 too; IISSYNC would overwrite the configuration of NODE1 with NODE2's")
+	}
+	assert.Zero(t, runbookRan(l, "node2", "iissync.exe"))
+}
+
 func TestIISSyncToANodeWithoutIISExplainsTheStatus(t *testing.T) {
 	t.Parallel()
 	l := startRebuiltPair(t)
@@ -154,16 +285,44 @@ func TestIISSyncValidate(t *testing.T) {
 }
 
 // iisSyncFakeHost answers as a node whose running IIS holds its metabase
-// open, so certutil cannot hash it (ERROR_SHARING_VIOLATION).
+// open, so certutil cannot hash it (ERROR_SHARING_VIOLATION). NODE1 serves
+// the cluster's web site.
 type iisSyncFakeHost struct {
 	name string
 	sent []string
+}
+
+// iisSyncFakeReads are the read-only answers of a working node.
+var iisSyncFakeReads = map[string]string{
+	`reg query HKLM\SOFTWARE\Microsoft\InetStp`: "\r\nHKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\InetStp\r\n" +
+		"    MajorVersion    REG_DWORD    0x4\r\n    MinorVersion    REG_DWORD    0x0\r\n    InstallType    REG_SZ    Custom\r\n\r\n",
+	"cluster.exe resource": "Listing status for all available resources:\r\n\r\n" +
+		"Resource             Group                Node            Status\r\n" +
+		"-------------------- -------------------- --------------- ------\r\n" +
+		"Web Server           Web Group            NODE1           Online\r\n",
+	`cluster.exe resource "Web Server" /prop`: "Listing properties for 'Web Server':\r\n\r\n" +
+		"T  Resource             Name                           Value\r\n" +
+		"-- -------------------- ------------------------------ -----------------------\r\n" +
+		"SR Web Server           Name                           Web Server\r\n" +
+		"S  Web Server           Type                           IIS Server Instance\r\n",
+	`cluster.exe resource "Web Server" /priv`: "Listing private properties for 'Web Server':\r\n\r\n" +
+		"T  Resource             Name                           Value\r\n" +
+		"-- -------------------- ------------------------------ -----------------------\r\n" +
+		"S  Web Server           ServiceName                    W3SVC\r\n" +
+		"S  Web Server           InstanceId                     2\r\n",
+	"sc.exe query IISADMIN": "\r\nSERVICE_NAME: IISADMIN\r\n        TYPE               : 20  WIN32_SHARE_PROCESS\r\n" +
+		"        STATE              : 4  RUNNING\r\n",
+	"sc.exe qc IISADMIN": "[SC] QueryServiceConfig SUCCESS\r\n\r\nSERVICE_NAME: IISADMIN\r\n" +
+		"        START_TYPE         : 2   AUTO_START\r\n",
 }
 
 func (h *iisSyncFakeHost) Name() string { return h.name }
 func (h *iisSyncFakeHost) Reset()       {}
 func (h *iisSyncFakeHost) Run(_ context.Context, cmd modules.Command) (modules.Output, error) {
 	h.sent = append(h.sent, cmd.Line)
+	if out, ok := iisSyncFakeReads[cmd.Line]; ok && !cmd.Changes {
+		return modules.Output{Stdout: out}, nil
+	}
 	switch {
 	case cmd.Line == "hostname":
 		return modules.Output{Stdout: strings.ToUpper(h.name) + "\r\n"}, nil
