@@ -48,8 +48,8 @@ type Config struct {
 	// User and Password are the local administrator's; defaults
 	// DefaultUser and DefaultPassword.
 	User, Password string
-	// HTTPS serves TLS with a self-signed certificate for 127.0.0.1 and
-	// localhost, generated at start (see CACertPEM).
+	// HTTPS serves TLS with a self-signed certificate for the listening
+	// address, 127.0.0.1 and localhost, generated at start (see CACertPEM).
 	HTTPS bool
 	// Basic and NTLM select the authentication schemes; neither means both.
 	Basic, NTLM bool
@@ -121,7 +121,14 @@ func Start(cfg Config) (*Lab, error) {
 	}
 	l := &Lab{cfg: cfg, network: win.NewNetwork()}
 	if cfg.HTTPS {
-		l.cert, l.caPEM, err = wsman.SelfSigned("127.0.0.1", "localhost")
+		// Clients verify the address they dial against the SANs, so the
+		// certificate names the listening IP too (127.0.0.7 is as good a
+		// loopback address as 127.0.0.1).
+		names := []string{"127.0.0.1", "localhost"}
+		if !ip.Equal(net.IPv4(127, 0, 0, 1)) {
+			names = append(names, ip.String())
+		}
+		l.cert, l.caPEM, err = wsman.SelfSigned(names...)
 		if err != nil {
 			return nil, fmt.Errorf("lab: %w", err)
 		}

@@ -2,6 +2,8 @@ package lab_test
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"net"
 	"strconv"
 	"testing"
@@ -135,6 +137,26 @@ func TestHTTPSInventoryTrustsTheLabCA(t *testing.T) {
 	require.NotEmpty(t, l.CACertPEM())
 	c := labtest.Connect(t, l, "node2")
 	out := run(t, c, "hostname", false)
+	assert.Equal(t, "NODE2\r\n", out.Stdout)
+}
+
+// TestHTTPSOnAnotherLoopbackAddress serves HTTPS on 127.0.0.7: clients
+// verify the address they dial, so the certificate must name it.
+func TestHTTPSOnAnotherLoopbackAddress(t *testing.T) {
+	t.Parallel()
+	l := labtest.StartConfig(t, lab.Config{HTTPS: true, Addr: "127.0.0.7:0"})
+	h := l.Host("node1")
+	require.Equal(t, "127.0.0.7", h.Address())
+	pool := x509.NewCertPool()
+	require.True(t, pool.AppendCertsFromPEM(l.CACertPEM()))
+	tc, err := tls.Dial("tcp", net.JoinHostPort(h.Address(), strconv.Itoa(h.Port())), &tls.Config{RootCAs: pool})
+	require.NoError(t, err, "the certificate does not verify for the address the host listens on")
+	leaf := tc.ConnectionState().PeerCertificates[0]
+	tc.Close()
+	assert.NoError(t, leaf.VerifyHostname("127.0.0.1"))
+	assert.NoError(t, leaf.VerifyHostname("localhost"))
+
+	out := run(t, labtest.Connect(t, l, "node2"), "hostname", false)
 	assert.Equal(t, "NODE2\r\n", out.Stdout)
 }
 
