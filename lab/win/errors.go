@@ -19,6 +19,7 @@ const (
 	errServiceRunning     = 1056
 	errServiceDisabled    = 1058
 	errNoSuchService      = 1060
+	errCannotAcceptCtrl   = 1061
 	errServiceNotActive   = 1062
 	errProcessAborted     = 1067
 	errDependencyFailed   = 1068
@@ -66,6 +67,7 @@ var winMessages = map[int]string{
 	1056: "An instance of the service is already running.",
 	1058: "The service cannot be started, either because it is disabled or because it has no enabled devices associated with it.",
 	1060: "The specified service does not exist as an installed service.",
+	1061: "The service cannot accept control messages at this time.",
 	1062: "The service has not been started.",
 	1067: "The process terminated unexpectedly.",
 	1068: "The dependency service or group failed to start.",

@@ -2,6 +2,7 @@ package win
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -165,4 +166,20 @@ func TestNetLocalgroup(t *testing.T) {
 	st := m.Dump()
 	assert.Equal(t, []string{`CORP\IUSR_CLUSTER`, `CORP\IWAM_CLUSTER`, "Guest"}, st.Groups["Guests"])
 	assert.NotContains(t, st.Groups, "Staff")
+}
+
+// TestSCControlWhilePending sends a second control while the first is
+// still pending: Windows refuses it with 1061 and its own message.
+func TestSCControlWhilePending(t *testing.T) {
+	t.Parallel()
+	_, ms := newTimedHosts(t, Timing{Second: time.Millisecond, Grace: time.Millisecond, Install: time.Millisecond, Pending: time.Hour}, ProfileNode)
+	m := ms[0]
+	r := run(m, `sc stop W3SVC & sc stop W3SVC`)
+	assert.Equal(t, errCannotAcceptCtrl, r.code)
+	assert.Contains(t, r.out, "STATE              : 3  STOP_PENDING")
+	assert.Contains(t, r.out, "[SC] ControlService FAILED 1061:\r\n\r\nThe service cannot accept control messages at this time.\r\n\r\n")
+	r = run(m, `sc start W3SVC`)
+	assert.Equal(t, errCannotAcceptCtrl, r.code)
+	assert.Equal(t, "[SC] StartService FAILED 1061:\r\n\r\nThe service cannot accept control messages at this time.\r\n\r\n", r.out)
+	assert.Equal(t, "\r\nThe service cannot accept control messages at this time.\r\n\r\n", mustRun(t, m, `net helpmsg 1061`).out)
 }

@@ -146,7 +146,7 @@ func (m *Machine) startServiceDepth(s *service, depth int) int {
 	case s.active():
 		return errServiceRunning
 	case s.state == stateStopPending:
-		return 1061 // ERROR_SERVICE_CANNOT_ACCEPT_CTRL
+		return errCannotAcceptCtrl
 	case s.start == startDisabled:
 		return errServiceDisabled
 	case depth > len(m.services):
@@ -184,7 +184,7 @@ func (m *Machine) stopService(s *service) int {
 	case stateStopped:
 		return errServiceNotActive
 	case stateStopPending:
-		return 1061
+		return errCannotAcceptCtrl
 	}
 	if len(m.activeDependents(s)) > 0 {
 		return errDependentServices
