@@ -140,12 +140,21 @@ play "take the rebuilt node out of the cluster" {
     }
   }
 
-  task "the healthy node owns the web group" {
-    on          = var.healthy
-    failed_when = !strcontains(upper(self.stdout), upper(coalesce(var.healthy_computer_name, var.healthy)))
+  task "read the web group's owner on the healthy node" {
+    on       = var.healthy
+    register = "web_group"
     command {
       argv      = ["cluster", "group", var.web_group]
       read_only = true
+    }
+  }
+
+  # cluster.exe pads its columns with spaces: " NODE1 " is the owner
+  # column, where a bare substring would also match NODE10.
+  task "the healthy node owns the web group" {
+    assert {
+      that     = [strcontains(upper(web_group.stdout), " ${upper(coalesce(var.healthy_computer_name, var.healthy))} ")]
+      fail_msg = "the group ${var.web_group} is not on ${upper(coalesce(var.healthy_computer_name, var.healthy))}, so it is not the node that kept serving; move the group there, or swap rebuilt and healthy"
     }
   }
 
@@ -279,17 +288,47 @@ play "recluster IIS from the healthy node" {
   hosts            = [var.healthy]
   any_errors_fatal = true
 
+  # What is left to do decides whether the groups move at all: the node
+  # was just taken out and rebuilt, or a run that stopped part way left
+  # MSDTC or the IIS settings to finish. A second run, with nothing left,
+  # moves nothing.
+  task "does the rebuilt node still need to join the clustered MSDTC?" {
+    on         = var.rebuilt
+    check_mode = true
+    register   = "dtc_needed"
+    msdtc {
+      state          = "joined"
+      virtual_server = var.dtc_virtual_server
+    }
+  }
+
+  task "does the rebuilt node still need the working node's IIS settings?" {
+    check_mode = true
+    register   = "sync_needed"
+    iissync {
+      target  = var.rebuilt
+      rebuilt = var.rebuilt
+    }
+  }
+
   # Before any group moves: a resource that fails on the rebuilt node
   # must not drag its group back and forth.
   task "untick Affect the group" {
     for_each = var.iis_resources
-    when     = !hosts[var.rebuilt].isolated.skipped
+    when     = !hosts[var.rebuilt].isolated.skipped || dtc_needed.changed || sync_needed.changed
     cluster {
       resource         = each.value
       affect_the_group = false
     }
   }
 
+  # The article's manual method removes MSDTC on both nodes, reinstalls it
+  # clustered on the working node and joins the rebuilt one. Here the
+  # working node's MSDTC is removed and reinstalled only when it is not
+  # the clustered install with this log directory and virtual server:
+  # removing a correct one would fail the serving group's MSDTC resource
+  # for nothing. The join removes the rebuilt node's standalone MSDTC
+  # (msdtc -remove) before msdtc -join, as the article's steps 4 and 6 do.
   task "the clustered MSDTC is installed on the healthy node" {
     msdtc {
       state          = "installed"
@@ -316,11 +355,19 @@ play "recluster IIS from the healthy node" {
 
   # IISSYNC replicates the MTS catalog too: the working node's MTS
   # replication must point at the rebuilt node.
-  task "MTS replication on the working node targets the rebuilt node" {
-    failed_when = !strcontains(upper(self.stdout), upper(coalesce(var.rebuilt_computer_name, var.rebuilt)))
+  task "read MTS replication on the working node" {
+    register = "mts_replication"
     command {
       argv      = ["reg", "query", "HKLM\\SOFTWARE\\Microsoft\\Transaction Server\\Replication", "/v", "RemoteServerName"]
       read_only = true
+    }
+  }
+
+  # reg query ends the value's line with the data: "REG_SZ    NODE2".
+  task "MTS replication on the working node targets the rebuilt node" {
+    assert {
+      that     = [endswith(upper(trimspace(mts_replication.stdout)), " ${upper(coalesce(var.rebuilt_computer_name, var.rebuilt))}")]
+      fail_msg = "MTS replication on ${var.healthy} does not name ${upper(coalesce(var.rebuilt_computer_name, var.rebuilt))} as its Remote Server Name; set it in MTS Explorer (My Computer, Properties, Options) before IISSYNC, as the article's \"Configuring IIS after Installation\" says"
     }
   }
 
@@ -384,7 +431,7 @@ play "recluster IIS from the healthy node" {
 
   # Fail the web group over to the rebuilt node and back.
   task "move the web group to the rebuilt node" {
-    when = !hosts[var.rebuilt].isolated.skipped
+    when = !hosts[var.rebuilt].isolated.skipped || dtc_needed.changed || sync_needed.changed
     cluster {
       group = var.web_group
       owner = upper(coalesce(var.rebuilt_computer_name, var.rebuilt))
@@ -393,7 +440,7 @@ play "recluster IIS from the healthy node" {
   }
 
   task "move the web group back to the healthy node" {
-    when = !hosts[var.rebuilt].isolated.skipped
+    when = !hosts[var.rebuilt].isolated.skipped || dtc_needed.changed || sync_needed.changed
     cluster {
       group = var.web_group
       owner = upper(coalesce(var.healthy_computer_name, var.healthy))
