@@ -14,7 +14,9 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -61,6 +63,12 @@ type Config struct {
 	Offline time.Duration
 	// Quotas are every host's WinRM limits; zero fields take Windows'.
 	Quotas wsman.Quotas
+	// Cluster names the two hosts that are the nodes of the lab's cluster
+	// (the first owns its groups); the other hosts are standalone
+	// members. Nil means the first two hosts. A lab of one host is a node
+	// whose partner is away: with Cluster nil, node2 (node1 when the host
+	// is node2, which then comes second), and Cluster may name it.
+	Cluster []string
 }
 
 // Lab is a running set of simulated hosts.
@@ -119,7 +127,11 @@ func Start(cfg Config) (*Lab, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &Lab{cfg: cfg, network: win.NewNetwork()}
+	network, err := clusterNetwork(&cfg)
+	if err != nil {
+		return nil, err
+	}
+	l := &Lab{cfg: cfg, network: network}
 	if cfg.HTTPS {
 		// Clients verify the address they dial against the SANs, so the
 		// certificate names the listening IP too (127.0.0.7 is as good a
@@ -133,18 +145,12 @@ func Start(cfg Config) (*Lab, error) {
 			return nil, fmt.Errorf("lab: %w", err)
 		}
 	}
-	seen := map[string]bool{}
+	machines, err := l.newMachines()
+	if err != nil {
+		return nil, err
+	}
 	for i, spec := range cfg.Hosts {
-		if seen[spec.Name] {
-			l.Close()
-			return nil, fmt.Errorf("lab: host %q given twice", spec.Name)
-		}
-		seen[spec.Name] = true
-		m, err := l.network.NewMachine(win.Config{Name: spec.Name, Profile: spec.Profile, Timing: cfg.Timing, LoginUser: cfg.User})
-		if err != nil {
-			l.Close()
-			return nil, fmt.Errorf("lab: host %q: %w", spec.Name, err)
-		}
+		m := machines[i]
 		h := &Host{lab: l, name: spec.Name, machine: m, bootedCh: make(chan struct{})}
 		h.server = wsman.New(wsman.Config{
 			Machine:          m,
@@ -172,6 +178,68 @@ func Start(cfg Config) (*Lab, error) {
 		l.serve(h, ln)
 	}
 	return l, nil
+}
+
+// newMachines creates the hosts' machines, in the order of cfg.Hosts. The
+// cluster's first node boots first, so that its groups come online there
+// rather than failing over to whichever node was up before it.
+func (l *Lab) newMachines() ([]*win.Machine, error) {
+	order := make([]int, 0, len(l.cfg.Hosts))
+	for i, spec := range l.cfg.Hosts {
+		if strings.EqualFold(spec.Name, l.cfg.Cluster[0]) {
+			order = append([]int{i}, order...)
+		} else {
+			order = append(order, i)
+		}
+	}
+	machines := make([]*win.Machine, len(l.cfg.Hosts))
+	seen := map[string]bool{}
+	for _, i := range order {
+		spec := l.cfg.Hosts[i]
+		if seen[spec.Name] {
+			return nil, fmt.Errorf("lab: host %q given twice", spec.Name)
+		}
+		seen[spec.Name] = true
+		m, err := l.network.NewMachine(win.Config{Name: spec.Name, Profile: spec.Profile, Timing: l.cfg.Timing, LoginUser: l.cfg.User})
+		if err != nil {
+			return nil, fmt.Errorf("lab: host %q: %w", spec.Name, err)
+		}
+		machines[i] = m
+	}
+	return machines, nil
+}
+
+// clusterNetwork fills in cfg.Cluster and makes the network with that
+// cluster.
+func clusterNetwork(cfg *Config) (*win.Network, error) {
+	if cfg.Cluster == nil {
+		switch {
+		case len(cfg.Hosts) >= 2:
+			cfg.Cluster = []string{cfg.Hosts[0].Name, cfg.Hosts[1].Name}
+		case strings.EqualFold(cfg.Hosts[0].Name, "node2"):
+			cfg.Cluster = []string{"node1", cfg.Hosts[0].Name}
+		default:
+			cfg.Cluster = []string{cfg.Hosts[0].Name, "node2"}
+		}
+	}
+	if len(cfg.Cluster) != 2 {
+		return nil, fmt.Errorf("lab: the cluster has two nodes, not %d (%s)", len(cfg.Cluster), strings.Join(cfg.Cluster, ","))
+	}
+	// Outside a one-host lab a node that is no host is a typo, not a
+	// partner that is away.
+	for _, node := range cfg.Cluster {
+		if len(cfg.Hosts) >= 2 && !slices.ContainsFunc(cfg.Hosts, func(h HostSpec) bool { return strings.EqualFold(h.Name, node) }) {
+			return nil, fmt.Errorf("lab: cluster node %q is not among the lab's hosts", node)
+		}
+	}
+	if len(cfg.Hosts) == 1 && !slices.ContainsFunc(cfg.Cluster, func(n string) bool { return strings.EqualFold(n, cfg.Hosts[0].Name) }) {
+		return nil, fmt.Errorf("lab: the cluster %s does not include the lab's only host %q", strings.Join(cfg.Cluster, ","), cfg.Hosts[0].Name)
+	}
+	n, err := win.NewClusterNetwork(cfg.Cluster[0], cfg.Cluster[1])
+	if err != nil {
+		return nil, fmt.Errorf("lab: %w", err)
+	}
+	return n, nil
 }
 
 func parseAddr(addr string) (net.IP, int, error) {

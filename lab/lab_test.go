@@ -172,3 +172,72 @@ func TestDisconnectedHostRefuses(t *testing.T) {
 	_, err := labtest.Connect(t, l, "node2").Run(ctx, modules.Command{Line: "hostname"})
 	assert.ErrorIs(t, err, modules.ErrUnreachable)
 }
+
+// TestClusterNodesAreTheFirstTwoHosts: the cluster is made of the lab's
+// first two hosts whatever they are called; a third is a standalone member.
+func TestClusterNodesAreTheFirstTwoHosts(t *testing.T) {
+	t.Parallel()
+	l := labtest.Start(t, lab.HostSpec{Name: "web-a"}, lab.HostSpec{Name: "web-b"}, lab.HostSpec{Name: "file1"})
+	assert.Equal(t, []string{"web-a", "web-b"}, l.Config().Cluster)
+	for _, name := range []string{"web-a", "web-b"} {
+		st := l.Host(name).Dump()
+		require.Contains(t, st.Services, "ClusSvc", name)
+		assert.Equal(t, "running", st.Services["ClusSvc"].State, name)
+		assert.Equal(t, "running", st.Services["MSDTC"].State, name)
+		require.NotNil(t, st.Cluster, name)
+		assert.Equal(t, map[string]string{"WEB-A": "Up", "WEB-B": "Up"}, st.Cluster.Nodes, name)
+	}
+	assert.Equal(t, "WEB-A", l.Host("web-a").Dump().Cluster.Groups["Web Group"].Owner, "the first node owns the groups")
+
+	c := labtest.Connect(t, l, "web-b")
+	out := run(t, c, "cluster node", false)
+	require.Equal(t, 0, out.ExitCode, out.Combined())
+	assert.Regexp(t, `(?m)^WEB-A +1 Up\r$`, out.Stdout)
+	assert.Regexp(t, `(?m)^WEB-B +2 Up\r$`, out.Stdout)
+	out = run(t, c, "sc query ClusSvc", false)
+	assert.Contains(t, out.Stdout, "4  RUNNING")
+	out = run(t, c, `cluster group "Web Group" /move:WEB-B`, true)
+	require.Equal(t, 0, out.ExitCode, out.Combined())
+	assert.Equal(t, "WEB-B", l.Host("web-a").Dump().Cluster.Groups["Web Group"].Owner)
+
+	st := l.Host("file1").Dump()
+	assert.NotContains(t, st.Services, "ClusSvc", "a third host is a standalone member")
+	assert.Nil(t, st.Cluster)
+	out = run(t, labtest.Connect(t, l, "file1"), "cluster node", false)
+	assert.Equal(t, 1753, out.ExitCode, "cluster.exe on a host that is no node")
+}
+
+func TestClusterNodesChosen(t *testing.T) {
+	t.Parallel()
+	l := labtest.StartConfig(t, lab.Config{
+		Hosts:   []lab.HostSpec{{Name: "dc1"}, {Name: "sql1"}, {Name: "sql2"}},
+		Cluster: []string{"sql2", "sql1"},
+	})
+	assert.NotContains(t, l.Host("dc1").Dump().Services, "ClusSvc")
+	st := l.Host("sql1").Dump()
+	require.NotNil(t, st.Cluster)
+	assert.Equal(t, map[string]string{"SQL1": "Up", "SQL2": "Up"}, st.Cluster.Nodes)
+	assert.Equal(t, "SQL2", st.Cluster.Groups["Cluster Group"].Owner)
+
+	// One host: its partner is away, and may be named.
+	one := labtest.StartConfig(t, lab.Config{Hosts: []lab.HostSpec{{Name: "web-a"}}, Cluster: []string{"web-a", "web-z"}})
+	assert.Equal(t, map[string]string{"WEB-A": "Up", "WEB-Z": "Down"}, one.Host("web-a").Dump().Cluster.Nodes)
+	alone := labtest.Start(t, lab.HostSpec{Name: "node2"})
+	assert.Equal(t, []string{"node1", "node2"}, alone.Config().Cluster)
+
+	for _, tc := range []struct {
+		hosts   []lab.HostSpec
+		cluster []string
+		err     string
+	}{
+		{[]lab.HostSpec{{Name: "a"}, {Name: "b"}}, []string{"a"}, "two nodes, not 1"},
+		{[]lab.HostSpec{{Name: "a"}, {Name: "b"}}, []string{"a", "b", "c"}, "two nodes, not 3"},
+		{[]lab.HostSpec{{Name: "a"}, {Name: "b"}}, []string{"a", "x"}, `cluster node "x" is not among the lab's hosts`},
+		{[]lab.HostSpec{{Name: "a"}, {Name: "b"}}, []string{"a", "A"}, "given twice"},
+		{[]lab.HostSpec{{Name: "a"}}, []string{"x", "y"}, `does not include the lab's only host "a"`},
+		{[]lab.HostSpec{{Name: "a"}}, []string{"a", "bad name"}, "invalid host name"},
+	} {
+		_, err := lab.Start(lab.Config{Hosts: tc.hosts, Cluster: tc.cluster, Timing: labtest.Machine})
+		assert.ErrorContains(t, err, tc.err, tc.cluster)
+	}
+}

@@ -52,6 +52,7 @@ type labFlags struct {
 	hosts    []string
 	profiles []string
 	speed    string
+	cluster  []string // nil: the first two hosts
 }
 
 func (f *labFlags) specs() (lab.Config, error) {
@@ -59,7 +60,7 @@ func (f *labFlags) specs() (lab.Config, error) {
 	if !ok {
 		return lab.Config{}, fmt.Errorf("speed must be fast or real, not %q", f.speed)
 	}
-	cfg := lab.Config{Timing: sp.machine, Offline: sp.offline}
+	cfg := lab.Config{Timing: sp.machine, Offline: sp.offline, Cluster: f.cluster}
 	profiles := map[string]string{}
 	for _, p := range f.profiles {
 		name, profile, ok := strings.Cut(p, "=")
@@ -136,6 +137,7 @@ func labCmd(ctx context.Context, args []string, stdio Stdio) int {
 	)
 	fs.StringSliceVar(&lf.hosts, "hosts", []string{"node1", "node2"}, "the hosts to simulate, on consecutive ports from --addr")
 	fs.StringArrayVar(&lf.profiles, "profile", nil, "start a host from a profile: node2=rebuilt (node, rebuilt, corrupted)")
+	fs.StringSliceVar(&lf.cluster, "cluster", nil, "the two hosts that are the cluster's nodes (default: the first two --hosts); the others are standalone members")
 	fs.StringVar(&lf.speed, "speed", "fast", "fast (reboots in about two seconds) or real (reboots and installs in real time)")
 	fs.StringVar(&addr, "addr", "127.0.0.1:25985", "address of the first host (127.0.0.0/8 only); port 0 lets the OS choose")
 	fs.StringVar(&user, "user", lab.DefaultUser, "the local administrator WinRM accepts")
@@ -192,6 +194,7 @@ func labCmd(ctx context.Context, args []string, stdio Stdio) int {
 	for _, h := range l.Hosts() {
 		fmt.Fprintf(stdio.Out, "%s %s\n", h.Name(), h.Endpoint())
 	}
+	fmt.Fprintf(stdio.Err, "cluster nodes: %s\n", strings.Join(l.Config().Cluster, ", "))
 	if invOut != "" {
 		fmt.Fprintf(stdio.Err, "inventory written to %s; its password comes from $%s:\n  export %s='%s'\n  winplay run PLAYBOOK -i %s\n",
 			invOut, labPasswordEnv, labPasswordEnv, strings.ReplaceAll(password, "'", `'\''`), invOut)

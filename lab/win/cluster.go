@@ -59,11 +59,12 @@ func newResource(name, typ string) *clusterResource {
 	}
 }
 
-// newCluster builds CLUSTER1 as TOOLS.md describes it, with its shared
-// disks and their contents (the DTC log directory, the web content).
-func newCluster() *cluster {
+// newCluster builds CLUSTER1 of the two nodes (NetBIOS names) as TOOLS.md
+// describes it, its groups on the first node, with its shared disks and
+// their contents (the DTC log directory, the web content).
+func newCluster(first, second string) *cluster {
 	now := time.Now()
-	cl := &cluster{name: "CLUSTER1", nodes: []string{"NODE1", "NODE2"}, disks: map[byte]*drive{}}
+	cl := &cluster{name: "CLUSTER1", nodes: []string{first, second}, disks: map[byte]*drive{}}
 	ip, name, q := newResource("Cluster IP Address", resIPAddress), newResource("Cluster Name", resNetworkName), newResource("Disk Q:", resDisk)
 	name.networkName, q.disk, ip.address = "CLUSTER1", 'Q', "10.1.0.10"
 	s, webIP, webName := newResource("Disk S:", resDisk), newResource("Web IP Address", resIPAddress), newResource("Web Network Name", resNetworkName)
@@ -72,8 +73,8 @@ func newCluster() *cluster {
 	web, ftp := newResource("Web Server", resIIS), newResource("FTP Server", resIIS)
 	web.instance, ftp.instance = "W3SVC/2", "MSFTPSVC/2"
 	cl.groups = []*clusterGroup{
-		{name: "Cluster Group", owner: "NODE1", resources: []*clusterResource{ip, name, q}},
-		{name: "Web Group", owner: "NODE1", resources: []*clusterResource{s, webIP, webName, dtc, web, ftp}},
+		{name: "Cluster Group", owner: first, resources: []*clusterResource{ip, name, q}},
+		{name: "Web Group", owner: first, resources: []*clusterResource{s, webIP, webName, dtc, web, ftp}},
 	}
 	qd := newDrive('Q', "QUORUM", "5A1E-0C11", false, now)
 	qd.mkdirAll(`\MSCS`, now)

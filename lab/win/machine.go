@@ -75,10 +75,39 @@ type Network struct {
 // NewNetwork returns an empty lab network with the CORP domain and the
 // default cluster CLUSTER1 of NODE1 and NODE2.
 func NewNetwork() *Network {
-	n := &Network{hosts: map[string]*Machine{}, domain: domainAccounts()}
-	n.cluster = newCluster()
-	n.media = newMedia(n.now())
+	n, _ := NewClusterNetwork("node1", "node2")
 	return n
+}
+
+// NewClusterNetwork is NewNetwork with the cluster's two nodes named first
+// and second (host names, as NewMachine takes them); first owns the
+// cluster's groups. Hosts created with other names are standalone members;
+// a node no host is created for is a node that is down.
+func NewClusterNetwork(first, second string) (*Network, error) {
+	a, err := netbiosName(first)
+	if err != nil {
+		return nil, fmt.Errorf("cluster node: %w", err)
+	}
+	b, err := netbiosName(second)
+	if err != nil {
+		return nil, fmt.Errorf("cluster node: %w", err)
+	}
+	if a == b {
+		return nil, fmt.Errorf("cluster node %q given twice", first)
+	}
+	n := &Network{hosts: map[string]*Machine{}, domain: domainAccounts()}
+	n.cluster = newCluster(a, b)
+	n.media = newMedia(n.now())
+	return n, nil
+}
+
+// netbiosName checks a host name and returns its NetBIOS form.
+func netbiosName(name string) (string, error) {
+	n := strings.TrimSpace(name)
+	if n == "" || len(n) > 15 || strings.ContainsAny(n, ` \/:*?"<>|.,;=&^%`) {
+		return "", fmt.Errorf("invalid host name %q: want a NetBIOS name of 1 to 15 characters", name)
+	}
+	return strings.ToUpper(n), nil
 }
 
 func (n *Network) now() time.Time { return time.Now() }
@@ -157,10 +186,11 @@ var _ wsman.Machine = (*Machine)(nil)
 
 // NewMachine creates a host from cfg, boots it and puts it on the network.
 func (n *Network) NewMachine(cfg Config) (*Machine, error) {
-	name := strings.ToLower(strings.TrimSpace(cfg.Name))
-	if name == "" || len(name) > 15 || strings.ContainsAny(name, ` \/:*?"<>|.,;=&^%`) {
-		return nil, fmt.Errorf("invalid host name %q: want a NetBIOS name of 1 to 15 characters", cfg.Name)
+	netbios, err := netbiosName(cfg.Name)
+	if err != nil {
+		return nil, err
 	}
+	name := strings.ToLower(netbios)
 	profile := cfg.Profile
 	if profile == "" {
 		profile = ProfileNode
@@ -178,7 +208,6 @@ func (n *Network) NewMachine(cfg Config) (*Machine, error) {
 	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	netbios := strings.ToUpper(name)
 	if n.hosts[netbios] != nil {
 		return nil, fmt.Errorf("host %s already exists in this network", name)
 	}
