@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/winplay/winplay/modules/cmdline"
@@ -287,33 +286,21 @@ func writeDCOMDescriptor(ctx context.Context, t *Task, value string, sd *Securit
 	return nil
 }
 
-// dcomRegValueLine matches a value line of reg query: four spaces, the name,
-// four spaces, the type, four spaces, the data.
-var dcomRegValueLine = regexp.MustCompile(`^ {4}(.*?) {4}(REG_[A-Z_]+)(?: {4}(.*))?$`)
-
 // readRegBinary reads a REG_BINARY value with reg query.
 func readRegBinary(ctx context.Context, t *Task, key, value string) ([]byte, error) {
-	cmd := Read(cmdline.New("reg.exe").Arg("query", key, "/v", value))
-	out, err := t.Run(ctx, cmd)
+	v, err := queryRegValue(ctx, t, key, value)
 	if err != nil {
 		return nil, err
 	}
-	if out.ExitCode != 0 {
-		return nil, Failed(t.Host.Name(), cmd, out, fmt.Sprintf("cannot read %s\\%s", key, value))
+	if !v.exists {
+		return nil, fmt.Errorf("%s: cannot read %s\\%s: the value does not exist", t.Host.Name(), key, value)
 	}
-	for _, line := range strings.Split(out.Stdout, "\n") {
-		m := dcomRegValueLine.FindStringSubmatch(strings.TrimRight(line, "\r"))
-		if m == nil || !strings.EqualFold(m[1], value) {
-			continue
-		}
-		if m[2] != "REG_BINARY" {
-			return nil, fmt.Errorf("%s: %s\\%s is %s, not REG_BINARY", t.Host.Name(), key, value, m[2])
-		}
-		b, err := hex.DecodeString(strings.TrimSpace(m[3]))
-		if err != nil {
-			return nil, fmt.Errorf("%s: `%s`: the data is not hex: %w", t.Host.Name(), cmd.Line, err)
-		}
-		return b, nil
+	if v.typ != "REG_BINARY" {
+		return nil, fmt.Errorf("%s: %s\\%s is %s, not REG_BINARY", t.Host.Name(), key, value, v.typ)
 	}
-	return nil, fmt.Errorf("%s: `%s` printed no line for %s: %q", t.Host.Name(), cmd.Line, value, clip(out.Stdout))
+	b, err := hex.DecodeString(strings.TrimSpace(v.data))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %s\\%s: the data is not hex: %w", t.Host.Name(), key, value, err)
+	}
+	return b, nil
 }
