@@ -92,6 +92,11 @@ variable "dtc_virtual_server" {
   default     = "WEBVS"
 }
 
+variable "mts_replication_share" {
+  description = "administrative share of the drive MTS is installed on, on the rebuilt node"
+  default     = "C$"
+}
+
 variable "iusr" {
   description = "the cluster's anonymous IIS account"
   default     = "CORP\\IUSR_CLUSTER"
@@ -354,20 +359,21 @@ play "recluster IIS from the healthy node" {
   }
 
   # IISSYNC replicates the MTS catalog too: the working node's MTS
-  # replication must point at the rebuilt node.
-  task "read MTS replication on the working node" {
-    register = "mts_replication"
-    command {
-      argv      = ["reg", "query", "HKLM\\SOFTWARE\\Microsoft\\Transaction Server\\Replication", "/v", "RemoteServerName"]
-      read_only = true
+  # replication must point at the rebuilt node ("Configuring IIS after
+  # Installation": the Replication Share and Remote Server Name boxes).
+  task "MTS replication share on the working node" {
+    registry {
+      key  = "HKLM\\SOFTWARE\\Microsoft\\Transaction Server\\Replication"
+      name = "ReplicationShare"
+      data = var.mts_replication_share
     }
   }
 
-  # reg query ends the value's line with the data: "REG_SZ    NODE2".
   task "MTS replication on the working node targets the rebuilt node" {
-    assert {
-      that     = [endswith(upper(trimspace(mts_replication.stdout)), " ${upper(coalesce(var.rebuilt_computer_name, var.rebuilt))}")]
-      fail_msg = "MTS replication on ${var.healthy} does not name ${upper(coalesce(var.rebuilt_computer_name, var.rebuilt))} as its Remote Server Name; set it in MTS Explorer (My Computer, Properties, Options) before IISSYNC, as the article's \"Configuring IIS after Installation\" says"
+    registry {
+      key  = "HKLM\\SOFTWARE\\Microsoft\\Transaction Server\\Replication"
+      name = "RemoteServerName"
+      data = upper(coalesce(var.rebuilt_computer_name, var.rebuilt))
     }
   }
 

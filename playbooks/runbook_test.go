@@ -15,6 +15,7 @@ import (
 	"github.com/winplay/winplay/internal/labtest"
 	"github.com/winplay/winplay/lab"
 	"github.com/winplay/winplay/lab/win"
+	"github.com/winplay/winplay/lab/wsman"
 	"github.com/winplay/winplay/modules"
 	"github.com/winplay/winplay/runner"
 	"github.com/winplay/winplay/runner/conn"
@@ -363,16 +364,35 @@ func TestRunbookRejectsAMistypedPath(t *testing.T) {
 func TestRunbookRestoresAffectTheGroupWhenAStepFails(t *testing.T) {
 	t.Parallel()
 	l := startCluster(t, win.ProfileRebuilt)
-	// A mistyped virtual server name fails the MSDTC step, after Affect
-	// the group was unticked.
-	sum, rec := runRunbook(t, l, false, "dtc_virtual_server=NOSUCHVS")
+	// msdtc -join on node2 keeps failing, after Affect the group was
+	// unticked.
+	l.Host("node2").Inject(wsman.InjectorFunc(func(r wsman.Request) wsman.Injection {
+		if r.Action == "Command" && strings.Contains(r.CommandLine, "-join") {
+			return wsman.Injection{Kind: wsman.Fault500}
+		}
+		return wsman.Injection{}
+	}))
+	sum, rec := runRunbook(t, l, false)
 	assert.Equal(t, runner.ExitFailed, sum.ExitCode())
 	assert.True(t, sum.Aborted)
 	text := rec.text(runner.EventTaskResult)
 	assert.Contains(t, text, "untick Affect the group (MSDTC) [node1] changed")
+	assert.Contains(t, text, "the rebuilt node joins the clustered MSDTC [node1] failed")
+	assert.Contains(t, text, "restore Affect the group (MSDTC) [node1] changed")
 	for name, r := range l.Host("node1").Dump().Cluster.Groups["Web Group"].Resources {
 		assert.Equal(t, 2, r.RestartAction, "Affect the group left unticked on %s:\n%s", name, text)
 	}
+}
+
+func TestRunbookMistypedVirtualServerChangesNothingOnTheHealthyNode(t *testing.T) {
+	t.Parallel()
+	l := startCluster(t, win.ProfileRebuilt)
+	sum, rec := runRunbook(t, l, false, "dtc_virtual_server=NOSUCHVS")
+	assert.Equal(t, runner.ExitFailed, sum.ExitCode())
+	assert.True(t, sum.Aborted)
+	text := rec.text(runner.EventTaskResult)
+	assert.Contains(t, text, `"NOSUCHVS" is not the Network Name of any cluster group`)
+	assert.Empty(t, labtest.ChangesOf(l.Host("node1")), "node1 was changed before the MSDTC step was known to fail:\n%s", text)
 }
 
 func TestRunbookResumedAfterALimitedRunFinishesTheRecluster(t *testing.T) {
