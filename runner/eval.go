@@ -268,7 +268,8 @@ func decodeModule(t *Task, ctx *hcl.EvalContext) (m modules.Module, deferred boo
 			}
 		}
 	}
-	for _, attr := range content.Attributes {
+	vals := make(map[string]cty.Value, len(content.Attributes))
+	for name, attr := range content.Attributes {
 		val, d := attr.Expr.Value(ctx)
 		if d.HasErrors() {
 			diags = append(diags, d...)
@@ -277,6 +278,7 @@ func decodeModule(t *Task, ctx *hcl.EvalContext) (m modules.Module, deferred boo
 		if !val.IsWhollyKnown() {
 			deferred = true
 		}
+		vals[name], _ = val.UnmarkDeep()
 	}
 	if diags.HasErrors() {
 		return nil, false, diags
@@ -284,7 +286,7 @@ func decodeModule(t *Task, ctx *hcl.EvalContext) (m modules.Module, deferred boo
 	if deferred {
 		return m, true, nil
 	}
-	diags = append(diags, gohcl.DecodeBody(t.Body, ctx, m)...)
+	diags = append(diags, gohcl.DecodeBody(evaluatedBody{t.Body, vals}, nil, m)...)
 	if diags.HasErrors() {
 		return nil, false, diags
 	}
@@ -303,6 +305,32 @@ func decodeModule(t *Task, ctx *hcl.EvalContext) (m modules.Module, deferred boo
 		return nil, false, diags
 	}
 	return m, false, nil
+}
+
+// evaluatedBody is a module block's body whose attributes were evaluated
+// already, in the marked context. gohcl decodes their unmarked values:
+// gocty cannot decode marked ones, and HCL's own diagnostics about an
+// expression then came from the marked evaluation, which hides secrets.
+type evaluatedBody struct {
+	hcl.Body
+	vals map[string]cty.Value
+}
+
+func (b evaluatedBody) Content(schema *hcl.BodySchema) (*hcl.BodyContent, hcl.Diagnostics) {
+	content, diags := b.Body.Content(schema)
+	if content == nil {
+		return content, diags
+	}
+	out := *content
+	out.Attributes = make(hcl.Attributes, len(content.Attributes))
+	for name, attr := range content.Attributes {
+		a := *attr
+		if val, ok := b.vals[name]; ok {
+			a.Expr = hcl.StaticExpr(val, attr.Expr.Range())
+		}
+		out.Attributes[name] = &a
+	}
+	return &out, diags
 }
 
 func evalStatic(expr hcl.Expression, ctx *hcl.EvalContext) (cty.Value, hcl.Diagnostics) {
@@ -335,7 +363,11 @@ func decodeStaticWith(attr *hcl.Attribute, ctx *hcl.EvalContext, target any) hcl
 	return diags
 }
 
+// decodeValue decodes val into target. It drops val's marks: gocty
+// cannot decode marked values, and the Go value is never printed as such
+// (output is redacted by text).
 func decodeValue(val cty.Value, target any) error {
+	val, _ = val.UnmarkDeep()
 	if val.IsNull() {
 		return fmt.Errorf("a value is required, not null")
 	}
@@ -352,7 +384,8 @@ func decodeValue(val cty.Value, target any) error {
 
 // stringList accepts a string or a list of strings.
 func stringList(val cty.Value) ([]string, error) {
-	if val.Type() == cty.String {
+	val, _ = val.UnmarkDeep()
+	if val.Type() == cty.String && !val.IsNull() {
 		return []string{val.AsString()}, nil
 	}
 	var out []string

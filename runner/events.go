@@ -78,37 +78,6 @@ func (m multi) Event(ev Event) {
 	}
 }
 
-// redactor replaces secrets in every text of an event before any sink
-// sees it: passwords and sensitive variables never reach output or the
-// journal, whatever a module or an error message put in.
-type redactor struct {
-	next    Sink
-	replace *strings.Replacer
-}
-
-func newRedactor(next Sink, secrets []string) Sink {
-	var pairs []string
-	for _, s := range secrets {
-		if s != "" {
-			pairs = append(pairs, s, "********")
-		}
-	}
-	if len(pairs) == 0 {
-		return next
-	}
-	return &redactor{next: next, replace: strings.NewReplacer(pairs...)}
-}
-
-func (r *redactor) Event(ev Event) {
-	for _, s := range []*string{&ev.Msg, &ev.Error, &ev.Stdout, &ev.Stderr, &ev.Line} {
-		*s = r.replace.Replace(*s)
-	}
-	if ev.Diff != nil {
-		ev.Diff = &modules.Diff{Before: r.replace.Replace(ev.Diff.Before), After: r.replace.Replace(ev.Diff.After)}
-	}
-	r.next.Event(ev)
-}
-
 // TextOptions shape human output.
 type TextOptions struct {
 	Color bool

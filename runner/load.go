@@ -102,7 +102,7 @@ func Load(filename string, opts LoadOptions) (*Plan, hcl.Diagnostics) {
 	for _, block := range content.Blocks {
 		switch block.Type {
 		case "variable":
-			v, d := decodeVariable(block)
+			v, d := decodeVariable(block, file.Bytes)
 			diags = append(diags, d...)
 			if v == nil {
 				continue
@@ -153,7 +153,7 @@ func Load(filename string, opts LoadOptions) (*Plan, hcl.Diagnostics) {
 	return plan, diags
 }
 
-func decodeVariable(block *hcl.Block) (*Variable, hcl.Diagnostics) {
+func decodeVariable(block *hcl.Block, src []byte) (*Variable, hcl.Diagnostics) {
 	content, diags := block.Body.Content(variableSchema)
 	v := &Variable{
 		Name: block.Labels[0], Type: cty.DynamicPseudoType, Default: cty.NilVal,
@@ -191,6 +191,9 @@ func decodeVariable(block *hcl.Block) (*Variable, hcl.Diagnostics) {
 		v.Validations = append(v.Validations, rule)
 	}
 	if attr, ok := content.Attributes["default"]; ok {
+		if v.Sensitive {
+			v.given = append(v.given, sourceText(attr.Expr, src)...)
+		}
 		val, d := attr.Expr.Value(nil)
 		diags = append(diags, d...)
 		if !d.HasErrors() {
@@ -237,10 +240,16 @@ func (p *Plan) resolveVariables(parser *hclparse.Parser, opts LoadOptions) hcl.D
 				})
 				continue
 			}
+			if v.Sensitive {
+				v.given = append(v.given, sourceText(attr.Expr, f.Bytes)...)
+			}
 			val, d := attr.Expr.Value(nil)
 			diags = append(diags, d...)
 			if d.HasErrors() {
 				continue
+			}
+			if v.Sensitive {
+				v.given = append(v.given, leafTexts(val)...)
 			}
 			conv, err := convert.Convert(val, v.Type)
 			if err != nil {
@@ -271,7 +280,10 @@ func (p *Plan) resolveVariables(parser *hclparse.Parser, opts LoadOptions) hcl.D
 			})
 			continue
 		}
-		val, err := parseCLIValue(raw, v.Type)
+		if v.Sensitive {
+			v.given = append(v.given, raw)
+		}
+		val, err := parseCLIValue(raw, v.Type, v.Sensitive)
 		if err != nil {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError, Summary: "Invalid value for variable",
@@ -293,6 +305,12 @@ func (p *Plan) resolveVariables(parser *hclparse.Parser, opts LoadOptions) hcl.D
 			continue
 		}
 		p.vars[v.Name] = v.Value
+		if v.Sensitive {
+			// Marked, as Terraform marks them, so that HCL leaves the
+			// value out of the diagnostics it writes; every value derived
+			// from it carries the mark too.
+			p.vars[v.Name] = v.Value.Mark(sensitive)
+		}
 	}
 	if !diags.HasErrors() {
 		diags = append(diags, p.validateVariables()...)
@@ -345,23 +363,41 @@ func ctyJSON(v cty.Value) []byte {
 	return b
 }
 
+// sourceText is a sensitive value as written in a file, with and without
+// its quotes: a diagnostic about a value HCL cannot read or convert shows
+// its source line.
+func sourceText(expr hcl.Expression, src []byte) []string {
+	text := strings.TrimSpace(string(expr.Range().SliceBytes(src)))
+	return []string{text, strings.Trim(text, `"`)}
+}
+
+// sensitive marks the values of sensitive variables.
+const sensitive = "sensitive"
+
 // parseCLIValue reads a -e value: verbatim for strings, as an HCL literal
-// for other types (numbers, bools, lists).
-func parseCLIValue(raw string, ty cty.Type) (cty.Value, error) {
+// for other types (numbers, bools, lists). The error of a sensitive one
+// neither quotes the value nor passes on the parser's words about it.
+func parseCLIValue(raw string, ty cty.Type, secret bool) (cty.Value, error) {
 	if ty == cty.String || ty == cty.DynamicPseudoType {
 		return cty.StringVal(raw), nil
 	}
+	invalid := func(why string) error {
+		if secret {
+			return fmt.Errorf("the value given is not a valid %s value (it is sensitive, so it is not shown)", ty.FriendlyName())
+		}
+		return fmt.Errorf("%q is not a valid %s value: %s", raw, ty.FriendlyName(), why)
+	}
 	expr, diags := hclsyntax.ParseExpression([]byte(raw), "-e", hcl.InitialPos)
 	if diags.HasErrors() {
-		return cty.NilVal, fmt.Errorf("%q is not a valid %s value: %s", raw, ty.FriendlyName(), diags[0].Detail)
+		return cty.NilVal, invalid(diags[0].Detail)
 	}
 	val, diags := expr.Value(nil)
 	if diags.HasErrors() {
-		return cty.NilVal, fmt.Errorf("%q is not a valid %s value: %s", raw, ty.FriendlyName(), diags[0].Detail)
+		return cty.NilVal, invalid(diags[0].Detail)
 	}
 	conv, err := convert.Convert(val, ty)
 	if err != nil {
-		return cty.NilVal, fmt.Errorf("%q is not a valid %s value: %s", raw, ty.FriendlyName(), err)
+		return cty.NilVal, invalid(err.Error())
 	}
 	return conv, nil
 }
@@ -492,6 +528,7 @@ func decodeSerial(expr hcl.Expression, ctx *hcl.EvalContext) ([]Batch, hcl.Diagn
 			Subject: expr.Range().Ptr(),
 		})
 	}
+	val, _ = val.UnmarkDeep()
 	var items []cty.Value
 	if val.Type().IsListType() || val.Type().IsTupleType() {
 		items = val.AsValueSlice()
@@ -561,10 +598,16 @@ func (p *Plan) forEach(block *hcl.Block, ctx *hcl.EvalContext) ([]cty.Value, hcl
 	if val.IsNull() || !val.IsWhollyKnown() {
 		return nil, invalid("for_each is null.")
 	}
+	if val.IsMarked() {
+		return nil, sensitiveForEach(attr)
+	}
 	ty := val.Type()
 	var items []cty.Value
 	seen := map[string]bool{}
 	add := func(key, value cty.Value) hcl.Diagnostics {
+		if key.ContainsMarked() {
+			return sensitiveForEach(attr)
+		}
 		k, err := convert.Convert(key, cty.String)
 		if err != nil || k.IsNull() {
 			return invalid(fmt.Sprintf("Its elements must be strings, not %s.", key.Type().FriendlyName()))
@@ -598,6 +641,19 @@ func (p *Plan) forEach(block *hcl.Block, ctx *hcl.EvalContext) ([]cty.Value, hcl
 		return nil, invalid("It is empty, so the task would silently run nowhere.")
 	}
 	return items, nil
+}
+
+// sensitiveForEach refuses a for_each whose keys are sensitive, as
+// Terraform does: each key becomes part of a task name, which output, the
+// journal and --start-at-task show.
+func sensitiveForEach(attr *hcl.Attribute) hcl.Diagnostics {
+	return hcl.Diagnostics{{
+		Severity: hcl.DiagError, Summary: "Invalid for_each",
+		Detail: "for_each cannot take its keys from a sensitive value: each key becomes part of a task name, " +
+			"which output and the journal show. Key a map by names that are not secret, such as " +
+			"for_each = { alice = var.alice_password }; each.value may be sensitive.",
+		Subject: attr.Expr.Range().Ptr(),
+	}}
 }
 
 func (p *Plan) decodeTask(play *Play, block *hcl.Block, each cty.Value) (*Task, hcl.Diagnostics) {
@@ -745,6 +801,7 @@ func decodeDuration(attr *hcl.Attribute, ctx *hcl.EvalContext, target *time.Dura
 	if diags.HasErrors() {
 		return diags
 	}
+	val, _ = val.UnmarkDeep()
 	if val.Type() == cty.Number {
 		f, _ := val.AsBigFloat().Float64()
 		*target = time.Duration(f * float64(time.Second))

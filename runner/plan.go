@@ -44,6 +44,11 @@ type Variable struct {
 	// Validations must hold for the value, or the playbook is invalid.
 	Validations []Validation
 	DeclRange   hcl.Range
+
+	// given holds the text of each value given for a sensitive variable
+	// (-e, --var-file), kept even when it was rejected, so that no
+	// message can show it.
+	given []string
 }
 
 // Validation is a variable's validation block.

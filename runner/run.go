@@ -56,8 +56,9 @@ type Options struct {
 	Connector Connector
 	Events    Sink
 	Timing    modules.Timing
-	// Secrets are strings (passwords, sensitive variables) replaced by
-	// ******** in every event.
+	// Secrets are strings replaced by ******** in every event, besides
+	// the ones Run finds itself: every password of the inventory and every
+	// sensitive variable's value (see Secrets).
 	Secrets []string
 }
 
@@ -179,7 +180,7 @@ func Run(ctx context.Context, plan *Plan, inv *inventory.Inventory, opts Options
 	e := &engine{
 		plan: plan, inv: inv, opts: opts,
 		scope:     newScope(plan, inv, opts.Check, opts.Diff),
-		sink:      newRedactor(sink, opts.Secrets),
+		sink:      NewRedactor(append(Secrets(plan, inv), opts.Secrets...)).Sink(sink),
 		conns:     map[string]Connection{},
 		predicted: map[string]string{},
 		hosts:     map[string]*hostState{},

@@ -201,3 +201,180 @@ func TestInvalidInputContactsNoHost(t *testing.T) {
 func regexpQuote(s string) string {
 	return strings.NewReplacer(".", `\.`, "-", `\-`).Replace(s)
 }
+
+// writePlaybook writes src as a playbook in a temporary directory.
+func writePlaybook(t *testing.T, src string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "playbook.hcl")
+	require.NoError(t, os.WriteFile(path, []byte(src), 0o600))
+	return path
+}
+
+// TestSensitiveValuesAppearNowhere runs the CLI with sensitive variables
+// along every path that used to print them, in text and JSON output with a
+// journal, and looks for the secret in everything written.
+func TestSensitiveValuesAppearNowhere(t *testing.T) {
+	t.Parallel()
+	l := labtest.Start(t)
+	inv := writeInventory(t, l)
+	const secret = "Hunter2Secret"
+	varFile := filepath.Join(t.TempDir(), "vars.hcl")
+	require.NoError(t, os.WriteFile(varFile, []byte(`pin = "`+secret+`"`+"\n"), 0o600))
+	tests := []struct {
+		name     string
+		playbook string
+		args     []string
+		secret   string
+		code     int
+	}{
+		{
+			name: "a wrong type in -e",
+			playbook: `
+variable "pin" {
+  type      = number
+  sensitive = true
+}
+play "p" {
+  hosts = "node1"
+  task "t" {
+    command { argv = ["hostname", var.pin] }
+  }
+}`,
+			args: []string{"-e", "pin=" + secret}, secret: secret, code: runner.ExitInvalid,
+		},
+		{
+			name: "a wrong type in a var file",
+			playbook: `
+variable "pin" {
+  type      = number
+  sensitive = true
+}
+play "p" {
+  hosts = "node1"
+  task "t" {
+    command { argv = ["hostname", var.pin] }
+  }
+}`,
+			args: []string{"--var-file", varFile}, secret: secret, code: runner.ExitInvalid,
+		},
+		{
+			name: "an argv value that cannot be passed safely",
+			playbook: `
+variable "pw" { sensitive = true }
+play "p" {
+  hosts = "node1"
+  task "t" {
+    command { argv = ["hostname", var.pw] }
+  }
+}`,
+			args: []string{"-e", "pw=Hunter2%Secret"}, secret: "Hunter2%Secret", code: runner.ExitInvalid,
+		},
+		{
+			name: "HCL's own diagnostic about an expression",
+			playbook: `
+variable "pw" { sensitive = true }
+play "p" {
+  hosts = "node1"
+  task "t" {
+    when = var.pw > 1
+    command { argv = ["hostname"] }
+  }
+}`,
+			args: []string{"-e", "pw=" + secret}, secret: secret, code: runner.ExitInvalid,
+		},
+		{
+			name: "for_each keys, which name tasks",
+			playbook: `
+variable "pw" { sensitive = true }
+play "p" {
+  hosts = "node1"
+  task "t" {
+    for_each = [var.pw]
+    command { argv = ["hostname"] }
+  }
+}`,
+			args: []string{"-e", "pw=" + secret}, secret: secret, code: runner.ExitInvalid,
+		},
+		{
+			name: "a sensitive number in command output",
+			playbook: `
+variable "pin" {
+  type      = number
+  sensitive = true
+}
+play "p" {
+  hosts = "node1"
+  task "t" {
+    command {
+      argv      = ["echo", var.pin]
+      read_only = true
+    }
+  }
+}`,
+			args: []string{"-e", "pin=8675309123"}, secret: "8675309123", code: runner.ExitOK,
+		},
+		{
+			name: "a sensitive string in command lines, output and errors",
+			playbook: `
+variable "pw" { sensitive = true }
+play "p" {
+  hosts = "node1"
+  task "echo it" {
+    command { argv = ["echo", var.pw] }
+  }
+  task "fail with it" {
+    wait_for {
+      service = var.pw
+      state   = "running"
+    }
+  }
+}`,
+			args: []string{"-e", "pw=" + secret}, secret: secret, code: runner.ExitFailed,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pb := writePlaybook(t, tt.playbook)
+			for _, output := range []string{"text", "json"} {
+				journal := filepath.Join(t.TempDir(), "journal.jsonl")
+				args := append([]string{"run", pb, "-i", inv, "-vv", "--output", output, "--journal", journal}, tt.args...)
+				r := winplay(t, labEnv, args...)
+				assert.Equal(t, tt.code, r.code, "%s:\n%s%s", output, r.out, r.err)
+				j, _ := os.ReadFile(journal)
+				all := r.out + r.err + string(j)
+				assert.NotContains(t, all, tt.secret, "%s output:\n%s", output, all)
+				assert.NotContains(t, all, lab.DefaultPassword)
+				if tt.code == runner.ExitInvalid {
+					assert.Contains(t, r.err, "Error: ", output)
+				} else {
+					assert.Contains(t, all, runner.Mask, "%s: the secret was not even used", output)
+				}
+			}
+		})
+	}
+}
+
+// TestSensitiveValueHiddenInSourceSnippet: a diagnostic whose source line
+// holds a sensitive default shows the line with the value masked.
+func TestSensitiveValueHiddenInSourceSnippet(t *testing.T) {
+	t.Parallel()
+	pb := writePlaybook(t, `
+variable "pin" {
+  type      = number
+  default   = "Hunter2Secret"
+  sensitive = true
+}
+play "p" {
+  hosts = "node1"
+  task "t" {
+    command { argv = ["hostname", var.pin] }
+  }
+}`)
+	l := labtest.Start(t)
+	r := winplay(t, labEnv, "run", pb, "-i", writeInventory(t, l))
+	require.Equal(t, runner.ExitInvalid, r.code, r.err)
+	assert.Contains(t, r.err, "Invalid default value for variable")
+	assert.Contains(t, r.err, `default   = `+runner.Mask, "the source line is shown, the value masked")
+	assert.NotContains(t, r.err, "Hunter2Secret")
+	assert.False(t, strings.ContainsRune(r.err, 0), "the mask's placeholder leaked")
+}

@@ -93,8 +93,9 @@ func runCmd(ctx context.Context, args []string, stdio Stdio) int {
 	}
 
 	plan, diags := runner.Load(fs.Arg(0), runner.LoadOptions{Vars: f.vars, VarFiles: f.varFiles})
+	redact := runner.NewRedactor(plan.Secrets())
 	if diags.HasErrors() {
-		printDiags(stdio, plan.Files, diags)
+		printDiags(stdio, redact, plan.Files, diags)
 		return runner.ExitInvalid
 	}
 
@@ -103,24 +104,25 @@ func runCmd(ctx context.Context, args []string, stdio Stdio) int {
 	if f.labMode {
 		l, labInv, t, err := startLab(f, stdio)
 		if err != nil {
-			fmt.Fprintf(stdio.Err, "winplay: %v\n", err)
+			fmt.Fprintf(stdio.Err, "winplay: %s\n", redact.String(err.Error()))
 			return runner.ExitInvalid
 		}
 		defer l.Close()
 		inv, timing = labInv, t
 	} else {
 		var code int
-		inv, code = loadInventory(f.inventory, stdio, false)
+		inv, code = loadInventory(f.inventory, stdio, redact, false)
 		if inv == nil {
 			return code
 		}
 	}
+	redact = runner.NewRedactor(runner.Secrets(plan, inv))
 	var limit []string
 	if f.limit != "" {
 		limit = []string{f.limit}
 	}
 	bindDiags := plan.Bind(inv, limit)
-	printDiags(stdio, plan.Files, append(diags, bindDiags...))
+	printDiags(stdio, redact, plan.Files, append(diags, bindDiags...))
 	if bindDiags.HasErrors() {
 		return runner.ExitInvalid
 	}
@@ -136,12 +138,12 @@ func runCmd(ctx context.Context, args []string, stdio Stdio) int {
 	if f.journal != "" {
 		j, err := runner.OpenJournal(f.journal)
 		if err != nil {
-			fmt.Fprintf(stdio.Err, "winplay: %v\n", err)
+			fmt.Fprintf(stdio.Err, "winplay: %s\n", redact.String(err.Error()))
 			return runner.ExitInvalid
 		}
 		defer func() {
 			if err := j.Close(); err != nil {
-				fmt.Fprintf(stdio.Err, "winplay: %v\n", err)
+				fmt.Fprintf(stdio.Err, "winplay: %s\n", redact.String(err.Error()))
 			}
 		}()
 		sinks = append(sinks, j)
@@ -149,14 +151,14 @@ func runCmd(ctx context.Context, args []string, stdio Stdio) int {
 	opts := runner.Options{
 		Check: f.check, Diff: f.diff, Forks: f.forks, Tags: f.tags, SkipTags: f.skipTags,
 		StartAt: f.startAt, Connector: conn.Connector{}, Events: runner.Multi(sinks...),
-		Timing: timing, Secrets: secrets(inv, plan),
+		Timing: timing,
 	}
 	if f.step {
-		opts.Step = stepPrompt(stdio)
+		opts.Step = stepPrompt(stdio, redact)
 	}
 	summary, err := runner.Run(ctx, plan, inv, opts)
 	if err != nil {
-		fmt.Fprintf(stdio.Err, "winplay: %v\n", err)
+		fmt.Fprintf(stdio.Err, "winplay: %s\n", redact.String(err.Error()))
 		return runner.ExitError
 	}
 	if ctx.Err() != nil {
@@ -165,26 +167,9 @@ func runCmd(ctx context.Context, args []string, stdio Stdio) int {
 	return summary.ExitCode()
 }
 
-// secrets lists the strings no output may show: every password and the
-// values of sensitive variables.
-func secrets(inv *inventory.Inventory, plan *runner.Plan) []string {
-	var out []string
-	for _, h := range inv.Hosts() {
-		if p := h.Conn.Password(); p != "" {
-			out = append(out, p)
-		}
-	}
-	for _, v := range plan.Variables {
-		if v.Sensitive && v.Value.Type().FriendlyName() == "string" && v.Value.IsKnown() && !v.Value.IsNull() {
-			out = append(out, v.Value.AsString())
-		}
-	}
-	return out
-}
-
 // loadInventory loads an inventory file, asking for passwords on a
 // terminal. It returns nil and an exit code on failure.
-func loadInventory(path string, stdio Stdio, skipPasswords bool) (*inventory.Inventory, int) {
+func loadInventory(path string, stdio Stdio, redact *runner.Redactor, skipPasswords bool) (*inventory.Inventory, int) {
 	parser := hclparse.NewParser()
 	opts := inventory.LoadOptions{Getenv: stdio.getenv, Parser: parser, SkipPasswords: skipPasswords}
 	if f, ok := stdio.In.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
@@ -196,19 +181,16 @@ func loadInventory(path string, stdio Stdio, skipPasswords bool) (*inventory.Inv
 		}
 	}
 	inv, diags := inventory.Load(path, opts)
-	printDiags(stdio, parser.Files(), diags)
+	printDiags(stdio, redact, parser.Files(), diags)
 	if diags.HasErrors() {
 		return nil, runner.ExitInvalid
 	}
 	return inv, runner.ExitOK
 }
 
-func printDiags(stdio Stdio, files map[string]*hcl.File, diags hcl.Diagnostics) {
-	if len(diags) == 0 {
-		return
-	}
-	w := hcl.NewDiagnosticTextWriter(stdio.Err, files, 100, useColor(Stdio{Out: stdio.Err, Getenv: stdio.Getenv}))
-	_ = w.WriteDiagnostics(diags)
+// printDiags prints diagnostics with their source lines, secrets masked.
+func printDiags(stdio Stdio, redact *runner.Redactor, files map[string]*hcl.File, diags hcl.Diagnostics) {
+	_ = redact.WriteDiagnostics(stdio.Err, files, diags, 100, useColor(Stdio{Out: stdio.Err, Getenv: stdio.Getenv}))
 }
 
 // useColor is true on a terminal unless NO_COLOR is set or TERM=dumb.
@@ -221,11 +203,11 @@ func useColor(stdio Stdio) bool {
 }
 
 // stepPrompt asks before each task, as ansible-playbook --step does.
-func stepPrompt(stdio Stdio) func(*runner.Task) runner.StepAnswer {
+func stepPrompt(stdio Stdio, redact *runner.Redactor) func(*runner.Task) runner.StepAnswer {
 	in := bufio.NewReader(stdio.In)
 	return func(t *runner.Task) runner.StepAnswer {
 		for {
-			fmt.Fprintf(stdio.Out, "\nPerform task: TASK [%s] (N)o/(y)es/(c)ontinue: ", t.Name)
+			fmt.Fprintf(stdio.Out, "\nPerform task: TASK [%s] (N)o/(y)es/(c)ontinue: ", redact.String(t.Name))
 			line, err := in.ReadString('\n')
 			switch strings.ToLower(strings.TrimSpace(line)) {
 			case "y", "yes":

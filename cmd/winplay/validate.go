@@ -37,11 +37,12 @@ func validateCmd(args []string, stdio Stdio) int {
 		return runner.ExitInvalid
 	}
 	plan, diags := runner.Load(fs.Arg(0), runner.LoadOptions{Vars: f.vars, VarFiles: f.varFiles})
+	redact := runner.NewRedactor(plan.Secrets())
 	if diags.HasErrors() {
-		printDiags(stdio, plan.Files, diags)
+		printDiags(stdio, redact, plan.Files, diags)
 		return runner.ExitInvalid
 	}
-	inv, code := loadInventory(f.inventory, stdio, true)
+	inv, code := loadInventory(f.inventory, stdio, redact, true)
 	if inv == nil {
 		return code
 	}
@@ -50,7 +51,7 @@ func validateCmd(args []string, stdio Stdio) int {
 		limit = []string{f.limit}
 	}
 	diags = append(diags, plan.Bind(inv, limit)...)
-	printDiags(stdio, plan.Files, diags)
+	printDiags(stdio, redact, plan.Files, diags)
 	if diags.HasErrors() {
 		return runner.ExitInvalid
 	}
@@ -76,7 +77,7 @@ func hostsCmd(args []string, stdio Stdio) int {
 		fmt.Fprintln(stdio.Err, "Usage: winplay hosts -i INVENTORY [PATTERN]")
 		return runner.ExitInvalid
 	}
-	inv, code := loadInventory(*path, stdio, true)
+	inv, code := loadInventory(*path, stdio, nil, true)
 	if inv == nil {
 		return code
 	}
@@ -168,7 +169,7 @@ func fmtCmd(args []string, stdio Stdio) int {
 		}
 		_, diags := hclwrite.ParseConfig(src, path, hcl.InitialPos)
 		if diags.HasErrors() {
-			printDiags(stdio, nil, diags)
+			printDiags(stdio, nil, nil, diags)
 			code = runner.ExitInvalid
 			continue
 		}

@@ -1,0 +1,240 @@
+package runner
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclwrite"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/winplay/winplay/inventory"
+	"github.com/winplay/winplay/modules"
+)
+
+// Mask replaces a secret in every output.
+const Mask = "********"
+
+// Redactor hides secrets (passwords, sensitive variables) in everything
+// winplay prints or records: events, diagnostics with their source
+// snippets, and error messages. It is the one place output is redacted; a
+// nil or empty Redactor passes everything through.
+type Redactor struct {
+	// forms are every way a secret may be written (as is, and escaped as
+	// Go, JSON and HCL quote it), longest first so that a secret holding
+	// another is hidden whole.
+	forms   []string
+	replace *strings.Replacer
+}
+
+// NewRedactor returns a Redactor for these secrets; empty ones are ignored.
+func NewRedactor(secrets []string) *Redactor {
+	seen := map[string]bool{}
+	var forms []string
+	for _, s := range secrets {
+		for _, f := range secretForms(s) {
+			if f != "" && !seen[f] {
+				seen[f] = true
+				forms = append(forms, f)
+			}
+		}
+	}
+	r := &Redactor{forms: forms}
+	if len(forms) == 0 {
+		return r
+	}
+	sort.SliceStable(forms, func(i, j int) bool { return len(forms[i]) > len(forms[j]) })
+	pairs := make([]string, 0, 2*len(forms))
+	for _, f := range forms {
+		pairs = append(pairs, f, Mask)
+	}
+	r.replace = strings.NewReplacer(pairs...)
+	return r
+}
+
+// secretForms are the texts a secret may appear as: an error message may
+// have quoted it with %q, a JSON message escaped it, and a source file
+// holds it as an HCL string literal.
+func secretForms(s string) []string {
+	if s == "" {
+		return nil
+	}
+	forms := []string{s, strings.Trim(strconv.Quote(s), `"`)}
+	if b, err := json.Marshal(s); err == nil {
+		forms = append(forms, strings.Trim(string(b), `"`))
+	}
+	lit := string(hclwrite.TokensForValue(cty.StringVal(s)).Bytes())
+	return append(forms, strings.TrimSuffix(strings.TrimPrefix(lit, `"`), `"`))
+}
+
+// String returns s with every secret masked.
+func (r *Redactor) String(s string) string {
+	if r == nil || r.replace == nil {
+		return s
+	}
+	return r.replace.Replace(s)
+}
+
+// Event returns ev with every secret masked in every text it holds.
+func (r *Redactor) Event(ev Event) Event {
+	if r == nil || r.replace == nil {
+		return ev
+	}
+	for _, s := range []*string{&ev.Play, &ev.Task, &ev.Module, &ev.Host, &ev.Delegate, &ev.Msg,
+		&ev.Error, &ev.Stdout, &ev.Stderr, &ev.Line} {
+		*s = r.String(*s)
+	}
+	if ev.Hosts != nil {
+		hosts := make([]string, len(ev.Hosts))
+		for i, h := range ev.Hosts {
+			hosts[i] = r.String(h)
+		}
+		ev.Hosts = hosts
+	}
+	if ev.Diff != nil {
+		ev.Diff = &modules.Diff{Before: r.String(ev.Diff.Before), After: r.String(ev.Diff.After)}
+	}
+	if ev.Phases != nil {
+		phases := make([]modules.Phase, len(ev.Phases))
+		for i, p := range ev.Phases {
+			phases[i] = modules.Phase{Name: r.String(p.Name), Elapsed: p.Elapsed}
+		}
+		ev.Phases = phases
+	}
+	if ev.Recap != nil {
+		recap := make(map[string]*Stats, len(ev.Recap))
+		for h, s := range ev.Recap {
+			recap[r.String(h)] = s
+		}
+		ev.Recap = recap
+	}
+	return ev
+}
+
+// Sink returns a sink that masks secrets in each event before next sees
+// it.
+func (r *Redactor) Sink(next Sink) Sink {
+	if r == nil || r.replace == nil {
+		return next
+	}
+	return redactingSink{r, next}
+}
+
+type redactingSink struct {
+	r    *Redactor
+	next Sink
+}
+
+func (s redactingSink) Event(ev Event) { s.next.Event(s.r.Event(ev)) }
+
+// sentinel stands for each byte of a secret in a source file while the
+// diagnostic printer runs: it keeps every byte offset of the file (which
+// the diagnostics' ranges count in) and is collapsed into Mask afterwards.
+const sentinel = 0
+
+var sentinelRun = regexp.MustCompile("\x00+")
+
+// WriteDiagnostics prints diags as HCL's text writer does, with the
+// source lines they point at, and every secret masked: in the summary, the
+// detail, the source snippet and the values HCL shows beside it.
+func (r *Redactor) WriteDiagnostics(w io.Writer, files map[string]*hcl.File, diags hcl.Diagnostics, width uint, color bool) error {
+	if len(diags) == 0 {
+		return nil
+	}
+	if r == nil || r.replace == nil {
+		return hcl.NewDiagnosticTextWriter(w, files, width, color).WriteDiagnostics(diags)
+	}
+	masked := make(map[string]*hcl.File, len(files))
+	for name, f := range files {
+		if f == nil {
+			continue
+		}
+		src := f.Bytes
+		for _, form := range r.forms {
+			if bytes.Contains(src, []byte(form)) {
+				src = bytes.ReplaceAll(src, []byte(form), bytes.Repeat([]byte{sentinel}, len(form)))
+			}
+		}
+		masked[name] = &hcl.File{Body: f.Body, Bytes: src, Nav: f.Nav}
+	}
+	clean := make(hcl.Diagnostics, len(diags))
+	for i, d := range diags {
+		c := *d
+		c.Summary, c.Detail = r.String(d.Summary), r.String(d.Detail)
+		clean[i] = &c
+	}
+	var buf bytes.Buffer
+	if err := hcl.NewDiagnosticTextWriter(&buf, masked, width, color).WriteDiagnostics(clean); err != nil {
+		return err
+	}
+	out := sentinelRun.ReplaceAllLiteralString(buf.String(), Mask)
+	_, err := io.WriteString(w, r.String(out))
+	return err
+}
+
+// Secrets lists what no output of running plan on inv may show: every
+// host's password and every form of every sensitive variable's value.
+func Secrets(plan *Plan, inv *inventory.Inventory) []string {
+	var out []string
+	if inv != nil {
+		for _, h := range inv.Hosts() {
+			if p := h.Conn.Password(); p != "" {
+				out = append(out, p)
+			}
+		}
+	}
+	if plan != nil {
+		out = append(out, plan.Secrets()...)
+	}
+	return out
+}
+
+// Secrets returns the text of every sensitive variable's value: the
+// default, each value given with -e or in a --var-file (even one that was
+// rejected), and the resolved value, each leaf of a collection on its own.
+func (p *Plan) Secrets() []string {
+	var out []string
+	for _, v := range p.Variables {
+		if !v.Sensitive {
+			continue
+		}
+		out = append(out, v.given...)
+		out = append(out, leafTexts(v.Default)...)
+		out = append(out, leafTexts(v.Value)...)
+	}
+	return out
+}
+
+// leafTexts returns the strings and numbers in v as text. Bools are left
+// out: masking every "true" would hide nothing and garble the output.
+func leafTexts(v cty.Value) []string {
+	if v == cty.NilVal {
+		return nil
+	}
+	v, _ = v.UnmarkDeep()
+	var out []string
+	_ = cty.Walk(v, func(_ cty.Path, v cty.Value) (bool, error) {
+		if v.IsNull() || !v.IsKnown() {
+			return false, nil
+		}
+		switch ty := v.Type(); {
+		case ty == cty.String:
+			out = append(out, v.AsString())
+		case ty == cty.Number:
+			out = append(out, v.AsBigFloat().Text('f', -1))
+		case ty.IsMapType() || ty.IsObjectType():
+			// The keys of a sensitive map are as secret as its values.
+			for it := v.ElementIterator(); it.Next(); {
+				k, _ := it.Element()
+				out = append(out, k.AsString())
+			}
+		}
+		return true, nil
+	})
+	return out
+}

@@ -1,0 +1,215 @@
+package runner
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// plainString is string; named string types (EventType, Status) are
+// fixed vocabularies, not text.
+var plainString = reflect.TypeOf("")
+
+// fillStrings sets every string reachable from v (fields, slices,
+// pointers, map keys and values) to s, so that a new field of Event cannot
+// escape redaction unnoticed.
+func fillStrings(v reflect.Value, s string) {
+	switch v.Kind() {
+	case reflect.String:
+		if v.Type() == plainString {
+			v.SetString(s)
+		}
+	case reflect.Pointer:
+		if v.IsNil() {
+			v.Set(reflect.New(v.Type().Elem()))
+		}
+		fillStrings(v.Elem(), s)
+	case reflect.Struct:
+		if v.Type() == reflect.TypeOf(time.Time{}) {
+			return
+		}
+		for i := 0; i < v.NumField(); i++ {
+			if v.Type().Field(i).IsExported() {
+				fillStrings(v.Field(i), s)
+			}
+		}
+	case reflect.Slice:
+		v.Set(reflect.MakeSlice(v.Type(), 2, 2))
+		for i := 0; i < 2; i++ {
+			fillStrings(v.Index(i), s)
+		}
+	case reflect.Map:
+		m := reflect.MakeMap(v.Type())
+		k := reflect.New(v.Type().Key()).Elem()
+		e := reflect.New(v.Type().Elem()).Elem()
+		fillStrings(k, s)
+		fillStrings(e, s)
+		m.SetMapIndex(k, e)
+		v.Set(m)
+	}
+}
+
+// collectStrings returns every string reachable from v.
+func collectStrings(v reflect.Value) []string {
+	var out []string
+	switch v.Kind() {
+	case reflect.String:
+		if v.Type() == plainString {
+			out = append(out, v.String())
+		}
+	case reflect.Pointer:
+		if !v.IsNil() {
+			out = append(out, collectStrings(v.Elem())...)
+		}
+	case reflect.Struct:
+		for i := 0; i < v.NumField(); i++ {
+			if v.Type().Field(i).IsExported() {
+				out = append(out, collectStrings(v.Field(i))...)
+			}
+		}
+	case reflect.Slice:
+		for i := 0; i < v.Len(); i++ {
+			out = append(out, collectStrings(v.Index(i))...)
+		}
+	case reflect.Map:
+		for _, k := range v.MapKeys() {
+			out = append(out, collectStrings(k)...)
+			out = append(out, collectStrings(v.MapIndex(k))...)
+		}
+	}
+	return out
+}
+
+func TestRedactorMasksEveryStringOfAnEvent(t *testing.T) {
+	const secret = "Hunter2Secret"
+	var ev Event
+	fillStrings(reflect.ValueOf(&ev).Elem(), "before "+secret+" after")
+	require.NotNil(t, ev.Diff)
+	require.NotEmpty(t, ev.Phases)
+
+	var got Event
+	NewRedactor([]string{secret}).Sink(sinkFunc(func(e Event) { got = e })).Event(ev)
+	strs := collectStrings(reflect.ValueOf(got))
+	require.NotEmpty(t, strs)
+	for _, s := range strs {
+		assert.Equal(t, "before "+Mask+" after", s)
+	}
+	// The original event, which other sinks may still hold, is untouched.
+	assert.Contains(t, ev.Diff.Before, secret)
+	assert.Contains(t, ev.Phases[0].Name, secret)
+}
+
+type sinkFunc func(Event)
+
+func (f sinkFunc) Event(ev Event) { f(ev) }
+
+func TestRedactorMasksQuotedForms(t *testing.T) {
+	r := NewRedactor([]string{`C:\pw"x`, "", "pw"})
+	assert.Equal(t, "a "+Mask+" b", r.String(`a C:\pw"x b`))
+	assert.Equal(t, `"`+Mask+`"`, r.String(`"C:\\pw\"x"`), "as %%q or HCL writes it")
+	assert.Equal(t, "x"+Mask+"y", r.String("xpwy"))
+	var nilRedactor *Redactor
+	assert.Equal(t, "pw", nilRedactor.String("pw"))
+}
+
+func TestRedactorDiagnosticsMaskDetailAndSnippet(t *testing.T) {
+	const secret = "Sup3r Secret with spaces"
+	src := []byte("a = \"" + secret + "\"\nb = 1\n")
+	file := &hcl.File{Bytes: src}
+	rng := hcl.Range{Filename: "f.hcl", Start: hcl.Pos{Line: 1, Column: 5, Byte: 4}, End: hcl.Pos{Line: 1, Column: 31, Byte: 30}}
+	diags := hcl.Diagnostics{{
+		Severity: hcl.DiagError, Summary: "Bad " + secret,
+		Detail:  strings.Repeat("word ", 18) + secret + strings.Repeat(" word", 18),
+		Subject: &rng,
+	}}
+	var out bytes.Buffer
+	require.NoError(t, NewRedactor([]string{secret}).WriteDiagnostics(&out, map[string]*hcl.File{"f.hcl": file}, diags, 100, false))
+	assert.NotContains(t, out.String(), "Secret", out.String())
+	assert.Contains(t, out.String(), `1: a = "`+Mask+`"`, "the source line, masked")
+	assert.Contains(t, out.String(), "Error: Bad "+Mask)
+	assert.Equal(t, string(src), string(file.Bytes), "the parsed file is left as it was")
+}
+
+// TestSensitiveValuesAreMarked: HCL's diagnostics leave marked values out,
+// so even without the redactor the value is not shown beside an
+// expression.
+func TestSensitiveValuesAreMarked(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "p.hcl")
+	require.NoError(t, os.WriteFile(path, []byte(`
+variable "pw" { sensitive = true }
+variable "name" { default = "visible" }
+play "p" {
+  hosts = "node1"
+  task "t" {
+    when = var.pw > 1 || var.name > 1
+    command { argv = ["hostname", var.pw] }
+  }
+}`), 0o600))
+	plan, diags := Load(path, LoadOptions{Vars: []string{"pw=Hunter2Secret"}})
+	require.False(t, diags.HasErrors(), diags.Error())
+	diags = plan.Bind(testInventory(t), nil)
+	require.True(t, diags.HasErrors())
+	var out bytes.Buffer
+	require.NoError(t, hcl.NewDiagnosticTextWriter(&out, plan.Files, 0, false).WriteDiagnostics(diags))
+	assert.NotContains(t, out.String(), "Hunter2Secret")
+	assert.Contains(t, plan.Secrets(), "Hunter2Secret")
+}
+
+func TestSecretsIncludeNumbersAndRejectedValues(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "p.hcl")
+	require.NoError(t, os.WriteFile(path, []byte(`
+variable "pin" {
+  type      = number
+  sensitive = true
+}
+variable "keys" {
+  type      = map(string)
+  sensitive = true
+  default   = { alice = "k1-secret" }
+}
+variable "open" { default = "not secret" }
+play "p" {
+  hosts = "node1"
+  task "t" {
+    command { argv = ["hostname"] }
+  }
+}`), 0o600))
+	plan, diags := Load(path, LoadOptions{Vars: []string{"pin=4711"}})
+	require.False(t, diags.HasErrors(), diags.Error())
+	assert.Subset(t, plan.Secrets(), []string{"4711", "alice", "k1-secret"})
+	assert.NotContains(t, plan.Secrets(), "not secret")
+
+	plan, diags = Load(path, LoadOptions{Vars: []string{"pin=not-a-number"}})
+	require.True(t, diags.HasErrors())
+	assert.NotContains(t, diags.Error(), "not-a-number")
+	assert.Contains(t, diags.Error(), "it is sensitive, so it is not shown")
+	assert.Contains(t, plan.Secrets(), "not-a-number")
+}
+
+func TestSecretsOfAPlanAndAnInventory(t *testing.T) {
+	// Run finds the inventory's passwords and the plan's sensitive values
+	// itself; Options.Secrets only adds to them.
+	path := filepath.Join(t.TempDir(), "p.hcl")
+	require.NoError(t, os.WriteFile(path, []byte(`
+variable "pw" {
+  sensitive = true
+  default   = "Hunter2Secret"
+}
+play "p" {
+  hosts = "node1"
+  task "t" {
+    command { argv = ["hostname"] }
+  }
+}`), 0o600))
+	plan, diags := Load(path, LoadOptions{})
+	require.False(t, diags.HasErrors(), diags.Error())
+	assert.Subset(t, Secrets(plan, testInventory(t)), []string{"Lab-Pass1", "Hunter2Secret"})
+}
