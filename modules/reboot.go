@@ -46,7 +46,9 @@ type Reboot struct {
 	ReadyTimeout string `hcl:"ready_timeout,optional"`
 	// StableFor is how long the host must stay up; default 30s.
 	StableFor string `hcl:"stable_for,optional"`
-	// ConnectTimeout bounds each probe; default 5s.
+	// ConnectTimeout bounds each probe while the host is away or coming
+	// back (connecting, opening a shell and running one command); a probe
+	// that takes longer counts as failed and is retried; default 5s.
 	ConnectTimeout string `hcl:"connect_timeout,optional"`
 	// WaitServices must be in these states (running, stopped) before the
 	// host counts as ready, e.g. { ClusSvc = "stopped" }.
@@ -83,7 +85,13 @@ func (r *Reboot) Validate() []FieldError {
 
 type rebootPlan struct {
 	down, ready, stable, probe time.Duration
+	// poll is the first interval between probes, backoff their ceiling.
+	poll, backoff time.Duration
 }
+
+// maxExtraReboots is how many unmanaged reboots (or outages) the stability
+// window sits through before it gives up on the host.
+const maxExtraReboots = 3
 
 func (r *Reboot) plan(t *Task) rebootPlan {
 	p := rebootPlan{}
@@ -98,8 +106,15 @@ func (r *Reboot) plan(t *Task) rebootPlan {
 		stable = t.Timing.Stable
 	}
 	p.stable, _ = durationOr(r.StableFor, stable)
-	connect, _ := durationOr(r.ConnectTimeout, 5*time.Second)
-	p.probe = 2 * connect
+	p.probe, _ = durationOr(r.ConnectTimeout, 5*time.Second)
+	p.poll = t.Timing.Poll
+	if p.poll <= 0 {
+		p.poll = time.Second
+	}
+	p.backoff = t.Timing.MaxBackoff
+	if p.backoff <= 0 {
+		p.backoff = 12 * time.Second
+	}
 	return p
 }
 
@@ -179,30 +194,35 @@ func (r *Reboot) send(ctx context.Context, t *Task) (inProgress bool, err error)
 }
 
 // await runs the waiting phases: boot time changed, ready, stable. A
-// second reboot caught in the stability window sends it back to waiting.
+// second reboot caught in the stability window sends it back to waiting
+// for ready and stable again.
 func (r *Reboot) await(ctx context.Context, t *Task, p rebootPlan, before string, start time.Time) (*Result, error) {
 	var phases []Phase
 	var caught []string
-	current := before
-	for round := 0; ; round++ {
-		phaseStart := time.Now()
-		after, err := r.waitBootChange(ctx, t, p, current)
-		if err != nil {
-			return nil, err
+	phaseStart := time.Now()
+	after, err := r.waitBoot(ctx, t, p, "down and back", func(fp string) error {
+		if fp == before {
+			return notYet("the boot time is still " + fp + ", from before the reboot")
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for round := 0; ; round++ {
 		phases = append(phases, Phase{roundName("down and back", round), time.Since(phaseStart)})
 		phaseStart = time.Now()
-		if err := r.waitReady(ctx, t, p); err != nil {
+		if err := r.waitReady(ctx, t, p, roundName("ready", round)); err != nil {
 			return nil, err
 		}
 		phases = append(phases, Phase{roundName("ready", round), time.Since(phaseStart)})
 		phaseStart = time.Now()
-		again, err := r.waitStable(ctx, t, p, after)
+		again, downAt, err := r.waitStable(ctx, t, p, round, after)
 		if err != nil {
 			return nil, err
 		}
-		phases = append(phases, Phase{roundName("stable", round), time.Since(phaseStart)})
-		if !again {
+		if again == "" {
+			phases = append(phases, Phase{roundName("stable", round), time.Since(phaseStart)})
 			res := &Result{
 				Changed: true, Rebooted: true, Phases: phases,
 				Msg: fmt.Sprintf("rebooted in %s", time.Since(start).Round(100*time.Millisecond)),
@@ -215,12 +235,13 @@ func (r *Reboot) await(ctx context.Context, t *Task, p rebootPlan, before string
 			}
 			return res, nil
 		}
-		if round >= 3 {
-			return nil, fmt.Errorf("%s: stability window: the host rebooted %d more times on its own; giving up", t.Host.Name(), round+1)
+		phases = append(phases, Phase{roundName("stable", round), downAt.Sub(phaseStart)})
+		caught = append(caught, again)
+		if len(caught) > maxExtraReboots {
+			return nil, fmt.Errorf("%s: stability window: the host rebooted %d more times on its own; giving up", t.Host.Name(), len(caught))
 		}
-		caught = append(caught, after)
-		current = after
-		t.Progressf("went down again within the stability window: a second, unmanaged reboot; waiting for it")
+		t.Progressf("rebooted again within the stability window (boot time %s, was %s): a second, unmanaged reboot; waiting until it is ready and stable", again, after)
+		after, phaseStart = again, downAt
 	}
 }
 
@@ -231,127 +252,224 @@ func roundName(name string, round int) string {
 	return fmt.Sprintf("%s (reboot %d)", name, round+1)
 }
 
-// waitBootChange polls the boot time until it differs from before.
-func (r *Reboot) waitBootChange(ctx context.Context, t *Task, p rebootPlan, before string) (string, error) {
-	var after string
-	err := r.poll(ctx, t, p, p.down, "down and back", func(ctx context.Context) (bool, error) {
-		fp, err := BootFingerprint(ctx, t)
-		if err != nil {
-			return false, err
+// waitBoot polls the boot time until it can be read and accept takes it.
+func (r *Reboot) waitBoot(ctx context.Context, t *Task, p rebootPlan, phase string, accept func(fp string) error) (string, error) {
+	var fp string
+	err := r.poll(ctx, t, p, p.down, phase, func(ctx context.Context) error {
+		var err error
+		if fp, err = BootFingerprint(ctx, t); err != nil {
+			return err
 		}
-		after = fp
-		return fp != before, nil
+		return accept(fp)
 	})
-	return after, err
+	return fp, err
 }
 
 // waitReady polls the readiness probe: a sentinel echo (a shell that
 // starts and runs a command, not just a port that answers) and the
 // services the task waits for.
-func (r *Reboot) waitReady(ctx context.Context, t *Task, p rebootPlan) error {
+func (r *Reboot) waitReady(ctx context.Context, t *Task, p rebootPlan, phase string) error {
 	sentinel := "winplay-ready-" + randomHex(8)
 	names := make([]string, 0, len(r.WaitServices))
 	for n := range r.WaitServices {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	return r.poll(ctx, t, p, p.ready, "ready", func(ctx context.Context) (bool, error) {
+	reported := ""
+	return r.poll(ctx, t, p, p.ready, phase, func(ctx context.Context) error {
 		out, err := t.Run(ctx, Read(cmdline.NewRaw("echo").Raw(sentinel)))
 		if err != nil {
-			return false, err
+			return err
 		}
 		if out.ExitCode != 0 || !strings.Contains(out.Stdout, sentinel) {
-			return false, nil
+			return notYet("the shell did not echo the readiness sentinel")
 		}
 		for _, n := range names {
 			st, err := queryState(ctx, t, n)
 			if err != nil {
-				return false, err
+				return err
 			}
 			want := StateRunning
 			if r.WaitServices[n] == "stopped" {
 				want = StateStopped
 			}
 			if st != want {
-				t.Progressf("waiting for %s to be %s (it is %s)", n, stateNames[want], stateNames[st])
-				return false, nil
+				why := fmt.Sprintf("%s is %s, waiting for %s", n, stateNames[st], stateNames[want])
+				if why != reported {
+					reported = why
+					t.Progressf("%s", why)
+				}
+				return notYet(why)
 			}
 		}
-		return true, nil
+		return nil
 	})
 }
 
-// waitStable watches the boot time for the stability window. It reports
-// again when the host went away or came back with another boot time.
-func (r *Reboot) waitStable(ctx context.Context, t *Task, p rebootPlan, fp string) (again bool, err error) {
+// waitStable watches the boot time for the stability window. It returns
+// the new boot time when the host rebooted again, and when it went down.
+//
+// Only a validated boot time other than fp counts as a second reboot. A
+// probe that fails (a 500 fault, a reset connection) cannot tell, so the
+// watch goes on, past the window if need be, until the boot time can be
+// read. A host unreachable for longer than a glitch (two probe timeouts)
+// went down: it is waited for, with the phase budget for coming back, and
+// its boot time then says whether it rebooted or was only away.
+func (r *Reboot) waitStable(ctx context.Context, t *Task, p rebootPlan, round int, fp string) (again string, downAt time.Time, err error) {
+	host := t.Host.Name()
+	phase := roundName("stable", round)
 	interval := max(p.stable/6, 10*time.Millisecond)
-	deadline := time.Now().Add(p.stable)
+	grace := 2 * p.probe
+	windowEnd := time.Now().Add(p.stable)
 	t.Progressf("back and ready; watching %s for a second reboot before going on", p.stable)
-	for time.Now().Before(deadline) {
-		select {
-		case <-ctx.Done():
-			return false, fmt.Errorf("%s: stability window: %w", t.Host.Name(), ctx.Err())
-		case <-time.After(min(interval, time.Until(deadline))):
+	var failingSince time.Time // first probe of the current run of failures
+	var lastErr error
+	fails, outages := 0, 0
+	for {
+		wait := min(interval, time.Until(windowEnd))
+		if fails > 0 {
+			wait = min(interval, Backoff(p.poll, p.backoff, fails))
 		}
+		if err := sleep(ctx, wait); err != nil {
+			return "", time.Time{}, fmt.Errorf("%s: phase %q: %w", host, phase, err)
+		}
+		probeStart := time.Now()
 		pctx, cancel := context.WithTimeout(ctx, p.probe)
 		now, err := BootFingerprint(pctx, t)
 		cancel()
-		if err != nil || now != fp {
-			t.Host.Reset()
-			return true, nil
+		if ctx.Err() != nil {
+			return "", time.Time{}, fmt.Errorf("%s: phase %q: %w", host, phase, ctx.Err())
+		}
+		if err == nil {
+			if now != fp {
+				if failingSince.IsZero() {
+					failingSince = probeStart
+				}
+				return now, failingSince, nil
+			}
+			if fails > 0 {
+				t.Progressf("read the boot time again after %d failed probe(s): unchanged, so no reboot", fails)
+			}
+			failingSince, fails, lastErr = time.Time{}, 0, nil
+			if !time.Now().Before(windowEnd) {
+				return "", time.Time{}, nil
+			}
+			continue
+		}
+		t.Host.Reset()
+		if fails == 0 {
+			failingSince = probeStart
+			t.Progressf("could not read the boot time (%v); a failed probe is not a reboot, probing again", err)
+		}
+		fails++
+		lastErr = err
+		if hostAway(err) && time.Since(failingSince) >= grace {
+			t.Progressf("unreachable for %s within the stability window; waiting for it to come back", time.Since(failingSince).Round(100*time.Millisecond))
+			back, err := r.waitBoot(ctx, t, p, roundName("down and back", round+1), func(string) error { return nil })
+			if err != nil {
+				return "", time.Time{}, err
+			}
+			if back != fp {
+				return back, failingSince, nil
+			}
+			if outages++; outages > maxExtraReboots {
+				return "", time.Time{}, fmt.Errorf("%s: stability window: the host went away %d times without rebooting; giving up", host, outages)
+			}
+			t.Progressf("back with the same boot time: it was unreachable for %s, not rebooted; watching %s again",
+				time.Since(failingSince).Round(100*time.Millisecond), p.stable)
+			windowEnd = time.Now().Add(p.stable)
+			failingSince, fails, lastErr = time.Time{}, 0, nil
+			continue
+		}
+		if time.Now().After(windowEnd.Add(p.ready)) {
+			return "", time.Time{}, fmt.Errorf("%s: timed out in phase %q: the boot time could not be read for %s after the %s window (last error: %v)",
+				host, phase, p.ready, p.stable, lastErr)
 		}
 	}
-	return false, nil
 }
+
+// hostAway reports whether a failed probe means the host is off the
+// network (refused, not answering in time) rather than answering badly.
+func hostAway(err error) bool {
+	return errors.Is(err, ErrUnreachable) || errors.Is(err, context.DeadlineExceeded)
+}
+
+// notYet is a probe's answer that the host is not there yet: it answered,
+// but not as wanted. It is not a failure and needs no new connection.
+type notYet string
+
+func (n notYet) Error() string { return string(n) }
 
 // poll retries check with a short probe deadline and capped exponential
 // backoff with jitter, resetting the connection after each failure, and
-// reports progress while it waits.
-func (r *Reboot) poll(ctx context.Context, t *Task, p rebootPlan, budget time.Duration, phase string, check func(context.Context) (bool, error)) error {
+// reports progress while it waits. The timeout names the phase and why
+// the last probe was not good enough.
+func (r *Reboot) poll(ctx context.Context, t *Task, p rebootPlan, budget time.Duration, phase string, check func(context.Context) error) error {
 	start := time.Now()
 	deadline := start.Add(budget)
-	base := t.Timing.Poll
-	if base <= 0 {
-		base = time.Second
-	}
-	maxWait := t.Timing.MaxBackoff
-	if maxWait <= 0 {
-		maxWait = 12 * time.Second
-	}
 	lastReport := start
-	var lastErr error
+	var last error
 	for fails := 0; ; {
 		pctx, cancel := context.WithTimeout(ctx, p.probe)
-		done, err := check(pctx)
+		err := check(pctx)
 		cancel()
-		if done {
+		if err == nil {
 			return nil
 		}
-		if err != nil {
+		last = err
+		var ny notYet
+		if !errors.As(err, &ny) {
 			// While a host reboots every error is expected: drop the dead
 			// connection and try again until the phase's budget is spent.
-			lastErr = err
 			fails++
 			t.Host.Reset()
 		}
-		if time.Since(lastReport) >= 5*base {
+		if time.Since(lastReport) >= 5*p.poll {
 			lastReport = time.Now()
 			t.Progressf("%s: still waiting after %s", phase, time.Since(start).Round(100*time.Millisecond))
 		}
-		wait := min(base<<min(fails, 10), maxWait)
-		wait += time.Duration(rand.Int64N(int64(wait)/4 + 1))
+		wait := Backoff(p.poll, p.backoff, fails)
 		if time.Now().Add(wait).After(deadline) {
 			msg := fmt.Sprintf("%s: timed out in phase %q after %s", t.Host.Name(), phase, budget)
-			if lastErr != nil {
-				return fmt.Errorf("%s (last error: %v)", msg, lastErr)
+			if errors.As(last, &ny) {
+				return fmt.Errorf("%s (%s)", msg, ny)
 			}
-			return errors.New(msg)
+			// %v, not %w: the reboot failed in a phase; a wrapped
+			// ErrUnreachable would have the runner call the host unreachable.
+			return fmt.Errorf("%s (last error: %v)", msg, last)
 		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("%s: phase %q: %w", t.Host.Name(), phase, ctx.Err())
-		case <-time.After(wait):
+		if err := sleep(ctx, wait); err != nil {
+			return fmt.Errorf("%s: phase %q: %w", t.Host.Name(), phase, err)
 		}
+	}
+}
+
+// Backoff is the wait before the next probe after fails failures in a
+// row: base doubled per failure up to ceiling, less up to a quarter at
+// random, so that hosts rebooted together are not probed in step.
+func Backoff(base, ceiling time.Duration, fails int) time.Duration {
+	if base <= 0 {
+		return 0
+	}
+	w := base
+	for i := 0; i < fails && w < ceiling; i++ {
+		w *= 2
+	}
+	w = min(w, max(ceiling, base))
+	return w - time.Duration(rand.Int64N(int64(w)/4+1))
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-timer.C:
+		return nil
 	}
 }
 
@@ -371,6 +489,9 @@ func BootFingerprint(ctx context.Context, t *Task) (string, error) {
 	m := cimDatetime.FindStringSubmatch(out.Stdout)
 	if m == nil {
 		return "", fmt.Errorf("%s: `%s` printed no LastBootUpTime: %q", t.Host.Name(), cmd.Line, clip(out.Stdout))
+	}
+	if _, err := time.Parse("20060102150405.000000", m[1][:21]); err != nil {
+		return "", fmt.Errorf("%s: `%s` printed a LastBootUpTime that is no date: %q", t.Host.Name(), cmd.Line, m[1])
 	}
 	return m[1], nil
 }
