@@ -12,9 +12,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/agext/levenshtein"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/gohcl"
 	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 	"github.com/zclconf/go-cty/cty/gocty"
@@ -40,15 +42,12 @@ type LoadOptions struct {
 // The file's schema, decoded with gohcl so that HCL itself reports unknown
 // arguments and blocks with its "Did you mean" suggestions. Every argument
 // is taken as an *hcl.Attribute and decoded by hand, to check each value
-// against its own source range.
-
-// A password argument is in each schema only to refuse it with an
-// explanation (see refusePassword) rather than HCL's "Unsupported argument".
+// against its own source range. Arguments that look like a password are
+// refused before gohcl sees them (see refusePasswords).
 
 type fileBody struct {
 	Connection *connectionBody `hcl:"connection,block"`
 	Vars       *hcl.Attribute  `hcl:"vars,optional"`
-	Password   *hcl.Attribute  `hcl:"password,optional"`
 	Hosts      []*hostBody     `hcl:"host,block"`
 	Groups     []*groupBody    `hcl:"group,block"`
 }
@@ -59,7 +58,6 @@ type hostBody struct {
 	DefRange   hcl.Range       `hcl:",def_range"`
 	Address    *hcl.Attribute  `hcl:"address,optional"`
 	Vars       *hcl.Attribute  `hcl:"vars,optional"`
-	Password   *hcl.Attribute  `hcl:"password,optional"`
 	Connection *connectionBody `hcl:"connection,block"`
 }
 
@@ -70,7 +68,6 @@ type groupBody struct {
 	Hosts      *hcl.Attribute  `hcl:"hosts,optional"`
 	Children   *hcl.Attribute  `hcl:"children,optional"`
 	Vars       *hcl.Attribute  `hcl:"vars,optional"`
-	Password   *hcl.Attribute  `hcl:"password,optional"`
 	Connection *connectionBody `hcl:"connection,block"`
 }
 
@@ -80,7 +77,6 @@ type connectionBody struct {
 	Port             *hcl.Attribute `hcl:"port,optional"`
 	User             *hcl.Attribute `hcl:"user,optional"`
 	PasswordEnv      *hcl.Attribute `hcl:"password_env,optional"`
-	Password         *hcl.Attribute `hcl:"password,optional"`
 	CAFile           *hcl.Attribute `hcl:"ca_file,optional"`
 	Insecure         *hcl.Attribute `hcl:"insecure,optional"`
 	ConnectTimeout   *hcl.Attribute `hcl:"connect_timeout,optional"`
@@ -98,11 +94,15 @@ func Load(filename string, opts LoadOptions) (*Inventory, hcl.Diagnostics) {
 		parser = hclparse.NewParser()
 	}
 	f, diags := parser.ParseHCLFile(filename)
+	var src []byte
+	if f != nil {
+		src = f.Bytes
+	}
 	if diags.HasErrors() {
-		return nil, diags
+		return nil, hideSecretLines(src, diags)
 	}
 	inv, moreDiags := loadFile(f, filepath.Dir(filename), opts)
-	return inv, append(diags, moreDiags...)
+	return inv, hideSecretLines(src, append(diags, moreDiags...))
 }
 
 // loadFile is Load after parsing; dir is where relative paths start.
@@ -128,24 +128,26 @@ func loadFile(f *hcl.File, dir string, opts LoadOptions) (*Inventory, hcl.Diagno
 }
 
 func decodeFile(body hcl.Body, dir string) (*decls, hcl.Diagnostics) {
+	refused, diags := refusePasswords(body)
 	var fb fileBody
-	diags := gohcl.DecodeBody(body, nil, &fb)
+	for _, d := range gohcl.DecodeBody(body, nil, &fb) {
+		// HCL's "Unsupported argument" for a refused password would show
+		// its line; the refusal says it better.
+		if d.Subject == nil || !refused[*d.Subject] {
+			diags = append(diags, d)
+		}
+	}
 	if diags.HasErrors() {
 		return nil, diags
 	}
 	d := &decls{}
 	var ds hcl.Diagnostics
-	// A file-level password has no block to point at; the file's first
-	// line stands for the file.
-	fileStart := hcl.Range{Filename: body.MissingItemRange().Filename, Start: hcl.InitialPos, End: hcl.InitialPos}
-	diags = append(diags, refusePassword(fb.Password, fileStart)...)
 	d.vars, ds = decodeVars(fb.Vars)
 	diags = append(diags, ds...)
 	d.conn, ds = decodeConnection(fb.Connection, dir)
 	diags = append(diags, ds...)
 	for _, hb := range fb.Hosts {
 		hd := &hostDecl{name: hb.Name, nameRange: hb.NameRange, defRange: hb.DefRange}
-		diags = append(diags, refusePassword(hb.Password, hb.DefRange)...)
 		hd.address, ds = decodeValue[string](hb.Address)
 		diags = append(diags, ds...)
 		hd.vars, ds = decodeVars(hb.Vars)
@@ -156,7 +158,6 @@ func decodeFile(body hcl.Body, dir string) (*decls, hcl.Diagnostics) {
 	}
 	for _, gb := range fb.Groups {
 		gd := &groupDecl{name: gb.Name, nameRange: gb.NameRange, defRange: gb.DefRange}
-		diags = append(diags, refusePassword(gb.Password, gb.DefRange)...)
 		gd.hosts, ds = decodeNames(gb.Hosts, "hosts")
 		diags = append(diags, ds...)
 		gd.children, ds = decodeNames(gb.Children, "children")
@@ -177,8 +178,7 @@ func decodeConnection(cb *connectionBody, dir string) (connLayer, hcl.Diagnostic
 	if cb == nil {
 		return l, nil
 	}
-	var ds hcl.Diagnostics
-	diags := refusePassword(cb.Password, cb.DefRange)
+	var ds, diags hcl.Diagnostics
 	l.transport, ds = decodeValue[string](cb.Transport)
 	diags = append(diags, ds...)
 	l.https, ds = decodeValue[bool](cb.HTTPS)
@@ -193,8 +193,8 @@ func decodeConnection(cb *connectionBody, dir string) (connLayer, hcl.Diagnostic
 	diags = append(diags, ds...)
 	if l.passwordEnv.set && !envName.MatchString(l.passwordEnv.val) {
 		// The value may be the password itself, put in the wrong place:
-		// it is not echoed, and the diagnostic points at the block so that
-		// printers do not show its line.
+		// it is not echoed, and the diagnostic points at the block, whose
+		// line hideSecretLines keeps out of the output if it holds it.
 		diags = append(diags, errorAt("Invalid password_env", fmt.Sprintf(
 			"The password_env on line %d must name the environment variable that holds the password, such as \"WINPLAY_PASSWORD\": "+
 				"letters, digits and underscores, not starting with a digit. The value given is not a variable name; "+
@@ -215,19 +215,112 @@ func decodeConnection(cb *connectionBody, dir string) (connLayer, hcl.Diagnostic
 	return l, diags
 }
 
-// refusePassword reports a password argument. The diagnostic points at the
-// enclosing block, not at the
-// argument, because diagnostic printers show the source line of the
-// subject, and that line holds the password.
-func refusePassword(attr *hcl.Attribute, where hcl.Range) hcl.Diagnostics {
-	if attr == nil {
-		return nil
+// refusePasswords reports every argument, at any level of the file, whose
+// name looks like a password (password, pasword, passwd, pwd, secret, …):
+// secrets never live in the inventory file. Each diagnostic points at the
+// enclosing block rather than the argument, because diagnostic printers
+// show the subject's source line, and the argument's line holds the
+// value. It returns the name ranges of the refused arguments.
+func refusePasswords(body hcl.Body) (map[hcl.Range]bool, hcl.Diagnostics) {
+	refused := map[hcl.Range]bool{}
+	sb, ok := body.(*hclsyntax.Body)
+	if !ok {
+		return refused, nil
 	}
-	return hcl.Diagnostics{errorAt("Password in inventory file", fmt.Sprintf(
-		"The password argument on line %d is refused: secrets never live in the inventory file, which is shared, committed and printed. "+
-			"Name an environment variable that holds the password instead, such as password_env = \"WINPLAY_PASSWORD\" in a connection block; "+
-			"when it is not set, winplay asks for the password on a terminal.", attr.NameRange.Start.Line),
-		where)}
+	var diags hcl.Diagnostics
+	var walk func(b *hclsyntax.Body, where hcl.Range)
+	walk = func(b *hclsyntax.Body, where hcl.Range) {
+		for _, attr := range b.Attributes {
+			if !passwordLike(attr.Name) {
+				continue
+			}
+			refused[attr.NameRange] = true
+			hint := ""
+			if attr.Name != "password" {
+				hint = fmt.Sprintf(" (%q looks like a password argument)", attr.Name)
+				if levenshtein.Distance(attr.Name, "password_env", nil) <= 2 {
+					hint = fmt.Sprintf(" (if %q is a misspelt password_env, spell it password_env)", attr.Name)
+				}
+			}
+			diags = append(diags, errorAt("Password in inventory file", fmt.Sprintf(
+				"The %s argument on line %d is refused%s: secrets never live in the inventory file, which is shared, committed and printed. "+
+					"Name an environment variable that holds the password instead, such as password_env = \"WINPLAY_PASSWORD\" in a connection block; "+
+					"when it is not set, winplay asks for the password on a terminal.", attr.Name, attr.NameRange.Start.Line, hint),
+				where))
+		}
+		for _, blk := range b.Blocks {
+			walk(blk.Body, blk.DefRange())
+		}
+	}
+	// A file-level password has no block to point at; the file's first
+	// line stands for the file.
+	walk(sb, hcl.Range{Filename: sb.SrcRange.Filename, Start: hcl.InitialPos, End: hcl.InitialPos})
+	return refused, diags
+}
+
+// passwordLike reports whether an argument name looks like a password
+// or a misspelling of one.
+func passwordLike(name string) bool {
+	n := strings.NewReplacer("_", "", "-", "").Replace(strings.ToLower(name))
+	if n == "passwordenv" {
+		return false
+	}
+	for _, part := range []string{"pass", "pwd", "secret", "token", "credential"} {
+		if strings.Contains(n, part) {
+			return true
+		}
+	}
+	return n == "pw" || n == "psw" || n == "pswd" || levenshtein.Distance(n, "password", nil) <= 2
+}
+
+// secretLine matches an argument or object key whose name may announce a
+// password, and password_env, whose value may be the password put in the
+// wrong place; its value is checked apart.
+var secretLine = regexp.MustCompile(`"?([A-Za-z_][A-Za-z0-9_-]*)"?\s*=\s*("[^"\n]*"?)?`)
+
+// hideSecretLines takes the source snippet away from every diagnostic
+// that points at a line which may hold a password: a block written on one
+// line, such as host "n" { password = "…" }, has its password on the line
+// of the block's header, and HCL's printer shows the whole line. Such a
+// diagnostic says where it is in its text instead.
+func hideSecretLines(src []byte, diags hcl.Diagnostics) hcl.Diagnostics {
+	secret := map[int]bool{}
+	for i, line := range strings.Split(string(src), "\n") {
+		for _, m := range secretLine.FindAllStringSubmatch(line, -1) {
+			name, value := m[1], strings.Trim(m[2], `"`)
+			if passwordLike(name) || name == "password_env" && !envName.MatchString(value) {
+				secret[i+1] = true
+			}
+		}
+	}
+	if len(secret) == 0 {
+		return diags
+	}
+	touches := func(r *hcl.Range) bool {
+		if r == nil {
+			return false
+		}
+		for l := r.Start.Line; l <= r.End.Line; l++ {
+			if secret[l] {
+				return true
+			}
+		}
+		return false
+	}
+	for _, d := range diags {
+		if !touches(d.Subject) && !touches(d.Context) {
+			continue
+		}
+		at := d.Subject
+		if at == nil {
+			at = d.Context
+		}
+		d.Detail = strings.TrimSpace(fmt.Sprintf("%s (At %s:%d:%d; the line is not shown, as it may hold a password.)",
+			d.Detail, at.Filename, at.Start.Line, at.Start.Column))
+		d.Subject, d.Context = nil, nil
+		d.Expression, d.EvalContext = nil, nil
+	}
+	return diags
 }
 
 // decodeValue decodes an optional attribute into a Go value; an absent

@@ -263,6 +263,12 @@ func TestLoadInvalid(t *testing.T) {
 		{"password_attribute.hcl", "Password in inventory file", 2, 1, "on line 4"},
 		{"password_in_host.hcl", "Password in inventory file", 7, 1, "on line 8"},
 		{"password_env_value.hcl", "Invalid password_env", 2, 1, "on line 4"},
+		{"password_typo.hcl", "Password in inventory file", 2, 1, `"pasword" looks like a password argument`},
+		// On these lines a password shares the line the diagnostic points
+		// at: no source range, the position in the text.
+		{"password_one_line.hcl", "Password in inventory file", 0, 0, "password_one_line.hcl:7:1"},
+		{"password_env_one_line.hcl", "Invalid password_env", 0, 0, "password_env_one_line.hcl:7:3"},
+		{"password_first_line.hcl", "Password in inventory file", 0, 0, "password_first_line.hcl:1:1"},
 		{"reserved_group.hcl", "Reserved name", 9, 7, "implicit group of every host"},
 		{"bad_host_name.hcl", "Invalid host name", 7, 6, `"web*" is not a valid host name`},
 		{"bad_glob_name.hcl", "Invalid group name", 9, 7, `"web[1]" is not a valid group name`},
@@ -296,6 +302,11 @@ func TestLoadInvalid(t *testing.T) {
 			d := diags[0]
 			assert.Equal(t, tt.summary, d.Summary)
 			assert.Contains(t, d.Detail, tt.detail)
+			if tt.line == 0 {
+				assert.Nil(t, d.Subject, "a printer would show the line with the password")
+				assert.Nil(t, d.Context)
+				return
+			}
 			require.NotNil(t, d.Subject, "a diagnostic from a file has a source range")
 			assert.Equal(t, path, d.Subject.Filename)
 			assert.Equal(t, tt.line, d.Subject.Start.Line, "line")
@@ -308,13 +319,30 @@ func TestLoadPasswordNotShownInSnippet(t *testing.T) {
 	// Diagnostic printers show the subject's source lines; the line that
 	// holds a password must not be among them.
 	parser := hclparse.NewParser()
-	for _, name := range []string{"password_attribute.hcl", "password_in_host.hcl", "password_env_value.hcl"} {
-		_, diags := Load(filepath.Join(fixtures, "invalid", name), LoadOptions{Getenv: testEnv, Parser: parser})
-		require.True(t, diags.HasErrors())
+	paths := []string{}
+	for _, name := range []string{"password_attribute.hcl", "password_in_host.hcl", "password_env_value.hcl",
+		"password_one_line.hcl", "password_env_one_line.hcl", "password_first_line.hcl", "password_typo.hcl"} {
+		paths = append(paths, filepath.Join(fixtures, "invalid", name))
+	}
+	for _, src := range []string{
+		// A misspelling on one line, and other mistakes on a password's line.
+		"connection { passwd = \"Sup3rSecret!\" }\nhost \"node1\" {}\n",
+		"connection {\n  user = \"lab\"\n}\nhost \"node1\" { password = \"Sup3rSecret!\" }\nhost \"node1\" { password = \"Sup3rSecret!\" }\n",
+		"connection {\n  user = \"lab\"\n  password = \"Sup3rSecret!\n}\n",
+		"host \"bad name\" { secret = \"Sup3rSecret!\" }\n",
+	} {
+		paths = append(paths, writeFile(t, src))
+	}
+	for _, path := range paths {
+		_, diags := Load(path, LoadOptions{Getenv: testEnv, Parser: parser})
+		require.True(t, diags.HasErrors(), path)
 		var out bytes.Buffer
 		require.NoError(t, hcl.NewDiagnosticTextWriter(&out, parser.Files(), 100, false).WriteDiagnostics(diags))
-		assert.NotContains(t, out.String(), "Passw0rd!", name)
-		assert.Contains(t, out.String(), "Error: ", name)
+		for _, secret := range []string{"Passw0rd!", "Sup3rSecret!", "Sup3r Secret!"} {
+			assert.NotContains(t, out.String(), secret, path)
+		}
+		assert.Contains(t, out.String(), "Error: ", path)
+		assert.NotContains(t, out.String(), "Unsupported argument", path)
 	}
 }
 
