@@ -2,6 +2,8 @@ package win
 
 import (
 	"encoding/base64"
+	"errors"
+	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf16"
@@ -10,9 +12,10 @@ import (
 // powershell.exe with -EncodedCommand (or -Command): a small subset run
 // statement by statement, enough for Ansible's raw module and its
 // wrappers: native commands and cmd-style built-ins, Write-Output,
-// Write-Host, echo, Write-Error, exit, $LASTEXITCODE, $?, assignments
-// (ignored), Set-StrictMode, and if (…) { … } else { … } on $?,
-// $LASTEXITCODE and Get-Variable LASTEXITCODE.
+// Write-Host, echo, Write-Error, Remove-Item, exit, $LASTEXITCODE, $?,
+// assignments (ignored), Set-StrictMode, and if (…) { … } else { … } on
+// $?, $LASTEXITCODE and Get-Variable LASTEXITCODE. winrmcp's restore
+// script is recognised whole (see restoreUpload).
 
 // psExit carries an exit statement out of nested blocks.
 type psExit struct{ code int }
@@ -37,6 +40,12 @@ func runPowerShell(c *call) int {
 		return 1
 	}
 	ps := &psRunner{c: c, ok: true}
+	if m := winrmcpRestore.FindStringSubmatch(script); m != nil {
+		return ps.restoreUpload(m[1], m[2])
+	}
+	if m := winrmcpCleanup.FindStringSubmatch(script); m != nil {
+		return ps.cleanupUpload(m[1])
+	}
 	ps.runBlock(script)
 	if ps.exit != nil {
 		return ps.exit.code
@@ -206,6 +215,9 @@ func (ps *psRunner) statement(stmt string) {
 	case "write-error":
 		ps.c.errorf("%s\r\n", strings.Join(words[1:], " "))
 		ps.ok = false
+		return
+	case "remove-item":
+		ps.removeItem(stmt, words[1:])
 		return
 	}
 	ps.command(stmt, words)
@@ -452,4 +464,144 @@ func (ps *psRunner) expand(s string) string {
 
 func isWordByte(b byte) bool {
 	return b == '_' || (b >= '0' && b <= '9') || (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z')
+}
+
+// winrmcpRestore matches the script winrmcp (Debian's build) runs after it
+// appended the file's base64 lines to a temp file with `echo … >> FILE`:
+// it decodes them into the destination through .NET calls the subset
+// does not interpret, so the lab recognises the script as a whole, as the
+// protocol reference (§2.2) advises. The groups are the temp file and the
+// destination as written in the script.
+var winrmcpRestore = regexp.MustCompile(`(?s)\$tmp_file_path = \[System\.IO\.Path\]::GetFullPath\("([^"]*)"\)\s+` +
+	`\$dest_file_path = \[System\.IO\.Path\]::GetFullPath\("([^"]*)"(?:\.Trim\("'"\))?\).*` +
+	`\[System\.Convert\]::FromBase64String\(\$\w+\).*\$writer\.write\(`)
+
+// restoreUpload does what winrmcp's restore script does: a destination
+// that is a directory exits 1; an existing file is replaced; a missing
+// directory is created; each line of the temp file is base64-decoded and
+// appended (.NET ignores the blank echo leaves before CRLF); no temp file
+// makes an empty destination.
+func (ps *psRunner) restoreUpload(tmpName, destName string) int {
+	c := ps.c
+	tmp, okTmp := c.path(ps.expand(tmpName))
+	dest, okDest := c.path(strings.Trim(ps.expand(destName), "'"))
+	if !okTmp || !okDest {
+		ps.fail(`$dest_file_path = [System.IO.Path]::GetFullPath("`+destName+`")`,
+			`Exception calling "GetFullPath" with "1" argument(s): "The given path's format is not supported."`)
+		return 1
+	}
+	if c.entry != nil && !dest.isScratch() {
+		c.entry.Changes = true
+	}
+	d := c.m.drive(dest.drive)
+	if d == nil {
+		ps.fail("$writer = [System.IO.File]::OpenWrite($dest_file_path)",
+			`Exception calling "OpenWrite" with "1" argument(s): "Could not find a part of the path '`+dest.String()+`'."`)
+		return 1
+	}
+	now := c.m.net.now()
+	if f := d.get(dest.path); f != nil {
+		if f.dir {
+			return 1
+		}
+		if err := d.remove(dest.path); err != nil {
+			ps.fail("rm $dest_file_path", "rm : "+err.Error())
+			return 1
+		}
+	} else {
+		_ = d.mkdirAll(parentOf(dest.path), now) // New-Item -ErrorAction SilentlyContinue
+	}
+	var data []byte
+	var bad error
+	if src := c.m.fileAt(tmp); src != nil && !src.dir {
+		for _, line := range strings.Split(string(src.data), "\n") {
+			b, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(line), ""))
+			if err != nil {
+				bad = err
+				break
+			}
+			data = append(data, b...)
+		}
+	}
+	if _, err := d.write(dest.path, data, false, now); err != nil {
+		ps.fail("$writer = [System.IO.File]::OpenWrite($dest_file_path)",
+			`Exception calling "OpenWrite" with "1" argument(s): "`+err.Error()+`"`)
+		return 1
+	}
+	if bad != nil {
+		ps.fail("$bytes = [System.Convert]::FromBase64String($base64_line)",
+			`Exception calling "FromBase64String" with "1" argument(s): "The input is not a valid Base-64 string as it contains a non-base 64 character, more than two padding characters, or an illegal character among the padding characters. "`)
+		return 1
+	}
+	return 0
+}
+
+// winrmcpCleanup matches winrmcp's last script, which deletes the temp
+// file if it is still there; the group is the temp file.
+var winrmcpCleanup = regexp.MustCompile(`(?s)^\s*\$tmp_file_path = \[System\.IO\.Path\]::GetFullPath\("([^"]*)"\)\s+` +
+	`if \(Test-Path \$tmp_file_path\) \{\s*Remove-Item \$tmp_file_path -ErrorAction SilentlyContinue\s*\}\s*$`)
+
+// cleanupUpload runs winrmcp's cleanup script: Remove-Item of the temp
+// file when it exists. It always exits 0, as the script does.
+func (ps *psRunner) cleanupUpload(tmpName string) int {
+	path := ps.expand(tmpName)
+	if p, ok := ps.c.path(path); ok && ps.c.m.fileAt(p) != nil {
+		ps.removeItem("Remove-Item $tmp_file_path -ErrorAction SilentlyContinue", []string{path, "-ErrorAction", "SilentlyContinue"})
+	}
+	return 0
+}
+
+// removeItem is Remove-Item [-Path|-LiteralPath] PATH… [-Force] [-Recurse]
+// [-ErrorAction X]. A missing path is an
+// error ($? false) that -ErrorAction SilentlyContinue keeps quiet.
+func (ps *psRunner) removeItem(stmt string, args []string) {
+	var paths []string
+	recurse, quiet := false, false
+	for i := 0; i < len(args); i++ {
+		a := strings.ToLower(args[i])
+		switch {
+		case a == "-recurse" || a == "-r":
+			recurse = true
+		case a == "-force":
+		case a == "-path" || a == "-literalpath":
+		case a == "-erroraction" || a == "-ea":
+			if i+1 < len(args) {
+				i++
+				quiet = strings.EqualFold(args[i], "SilentlyContinue") || strings.EqualFold(args[i], "Ignore")
+			}
+		case strings.HasPrefix(a, "-"):
+			ps.fail(stmt, "Remove-Item : A parameter cannot be found that matches parameter name '"+args[i][1:]+"'.")
+			return
+		default:
+			paths = append(paths, args[i])
+		}
+	}
+	ps.ok = true
+	for _, name := range paths {
+		p, ok := ps.c.path(name)
+		d := ps.c.m.drive(p.drive)
+		var f *file
+		if ok && d != nil {
+			f = d.get(p.path)
+		}
+		var err error
+		switch {
+		case f == nil:
+			err = errors.New("Cannot find path '" + name + "' because it does not exist.")
+		case f.dir && recurse:
+			d.removeTree(p.path)
+		default:
+			err = d.remove(p.path)
+		}
+		if err == nil {
+			if ps.c.entry != nil && !p.isScratch() {
+				ps.c.entry.Changes = true
+			}
+			continue
+		}
+		ps.ok = false
+		if !quiet {
+			ps.c.errorf("Remove-Item : %s\r\nAt line:1 char:1\r\n+ %s\r\n", err.Error(), stmt)
+		}
+	}
 }
