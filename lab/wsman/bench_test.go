@@ -40,8 +40,8 @@ func BenchmarkReusedShell(b *testing.B) {
 				start := time.Now()
 				r, err := execIn(ctx, sh, nil, "echo", "bench")
 				took = append(took, time.Since(start))
-				if err != nil || r.stdout != "bench\r\n" {
-					b.Fatalf("echo bench: %q, %v", r.stdout, err)
+				if err != nil || r.Stdout != "bench\r\n" {
+					b.Fatalf("echo bench: %q, %v", r.Stdout, err)
 				}
 			}
 			slices.Sort(took)

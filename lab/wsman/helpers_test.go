@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/xml"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -17,6 +16,8 @@ import (
 	"github.com/masterzen/winrm"
 	"github.com/masterzen/winrm/soap"
 	"github.com/stretchr/testify/require"
+
+	"github.com/winplay/winplay/lab/internal/realclient"
 )
 
 const (
@@ -94,67 +95,16 @@ func (l *lab) listen(t testing.TB) {
 // ("basic", "ntlm" or "encryption") and OperationTimeout.
 func (l *lab) client(t testing.TB, transport, user, password, opTimeout string) *winrm.Client {
 	t.Helper()
-	ep := winrm.NewEndpoint(l.host, l.port, l.https, false, l.caPEM, nil, nil, 10*time.Second)
-	params := winrm.NewParameters(opTimeout, "en-US", 153600)
-	switch transport {
-	case "basic":
-	case "ntlm":
-		params.TransportDecorator = func() winrm.Transporter { return &winrm.ClientNTLM{} }
-	case "encryption":
-		params.TransportDecorator = func() winrm.Transporter {
-			e, err := winrm.NewEncryption("ntlm")
-			if err != nil {
-				panic(err)
-			}
-			return e
-		}
-	default:
-		t.Fatalf("unknown transport %q", transport)
-	}
-	c, err := winrm.NewClientWithParameters(ep, user, password, params)
+	c, err := realclient.Masterzen(l.host, l.port, l.https, l.caPEM, transport, user, password, opTimeout)
 	require.NoError(t, err)
 	return c
 }
 
 // result is what one command produced.
-type result struct {
-	stdout, stderr string
-	code           int
-}
+type result = realclient.Result
 
-// execIn runs one command in a reused masterzen shell, draining stdout and
-// stderr concurrently as masterzen requires, and sends Signal terminate.
-func execIn(ctx context.Context, sh *winrm.Shell, stdin []byte, command string, args ...string) (result, error) {
-	cmd, err := sh.ExecuteWithContext(ctx, command, args...)
-	if err != nil {
-		return result{}, fmt.Errorf("execute %q: %w", command, err)
-	}
-	var stdout, stderr bytes.Buffer
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); _, _ = io.Copy(&stdout, cmd.Stdout) }()
-	go func() { defer wg.Done(); _, _ = io.Copy(&stderr, cmd.Stderr) }()
-	if stdin != nil {
-		if _, err := cmd.Stdin.Write(stdin); err != nil {
-			return result{}, fmt.Errorf("stdin of %q: %w", command, err)
-		}
-		if err := cmd.Stdin.Close(); err != nil {
-			return result{}, fmt.Errorf("close stdin of %q: %w", command, err)
-		}
-	}
-	waited := make(chan struct{})
-	go func() { cmd.Wait(); wg.Wait(); close(waited) }()
-	select {
-	case <-waited:
-	case <-time.After(30 * time.Second):
-		return result{}, fmt.Errorf("command %q did not finish in 30s", command)
-	}
-	res := result{stdout: stdout.String(), stderr: stderr.String(), code: cmd.ExitCode()}
-	if err := cmd.Close(); err != nil {
-		return res, fmt.Errorf("signal %q: %w", command, err)
-	}
-	return res, cmd.Error()
-}
+// execIn runs one command in a reused masterzen shell.
+var execIn = realclient.Exec
 
 // run is RunWithContext bounded by a timeout, for clients that can spin.
 func run(t testing.TB, c *winrm.Client, command string) result {
@@ -174,7 +124,7 @@ func run(t testing.TB, c *winrm.Client, command string) result {
 	select {
 	case r := <-done:
 		require.NoError(t, r.err, "run %q", command)
-		return result{stdout: stdout.String(), stderr: stderr.String(), code: r.code}
+		return result{Stdout: stdout.String(), Stderr: stderr.String(), Code: r.code}
 	case <-time.After(35 * time.Second):
 		t.Fatalf("run %q did not return", command)
 		return result{}
@@ -252,7 +202,7 @@ func (c *rawClient) output(shellID, commandID string) result {
 		done, code, err := winrm.ParseSlurpOutputErrResponse(body, &stdout, &stderr)
 		require.NoError(c.t, err)
 		if done {
-			return result{stdout: stdout.String(), stderr: stderr.String(), code: code}
+			return result{Stdout: stdout.String(), Stderr: stderr.String(), Code: code}
 		}
 	}
 	c.t.Fatalf("command %s never finished", commandID)

@@ -40,29 +40,29 @@ func TestMasterzenRunsCommands(t *testing.T) {
 			c := l.client(t, tc.transport, testUser, testPassword, "PT20S")
 
 			r := run(t, c, "echo hello world")
-			assert.Equal(t, "hello world\r\n", r.stdout)
-			assert.Empty(t, r.stderr)
-			assert.Equal(t, 0, r.code)
+			assert.Equal(t, "hello world\r\n", r.Stdout)
+			assert.Empty(t, r.Stderr)
+			assert.Equal(t, 0, r.Code)
 
 			r = run(t, c, "exit 3")
-			assert.Equal(t, 3, r.code)
+			assert.Equal(t, 3, r.Code)
 
 			r = run(t, c, "echoerr broken")
-			assert.Equal(t, "broken\r\n", r.stderr)
-			assert.Empty(t, r.stdout)
+			assert.Equal(t, "broken\r\n", r.Stderr)
+			assert.Empty(t, r.Stdout)
 
 			r = run(t, c, "nosuchtool /x")
-			assert.Equal(t, 9009, r.code)
-			assert.Contains(t, r.stderr, "'nosuchtool' is not recognized")
+			assert.Equal(t, 9009, r.Code)
+			assert.Contains(t, r.Stderr, "'nosuchtool' is not recognized")
 
 			r = run(t, c, "whoami")
-			assert.Equal(t, testUser+"\r\n", r.stdout)
+			assert.Equal(t, testUser+"\r\n", r.Stdout)
 
 			// 1 MB crosses many Receive responses; each is cut under the
 			// client's MaxEnvelopeSize.
 			r = run(t, c, "bigout 1000000")
-			require.Len(t, r.stdout, 1000000)
-			assert.Equal(t, string(pattern(0, 1000000)), r.stdout)
+			require.Len(t, r.Stdout, 1000000)
+			assert.Equal(t, string(pattern(0, 1000000)), r.Stdout)
 
 			assert.Equal(t, 0, l.srv.Shells(), "RunWithContext deletes its shell")
 		})
@@ -85,10 +85,10 @@ func TestMasterzenReusedShell(t *testing.T) {
 			for i := range 40 {
 				r, err := execIn(ctx, sh, nil, "echo", fmt.Sprintf("cmd %d", i))
 				require.NoError(t, err)
-				require.Equal(t, fmt.Sprintf("cmd %d\r\n", i), r.stdout)
+				require.Equal(t, fmt.Sprintf("cmd %d\r\n", i), r.Stdout)
 				r, err = execIn(ctx, sh, nil, "exit", fmt.Sprint(i%7))
 				require.NoError(t, err)
-				require.Equal(t, i%7, r.code)
+				require.Equal(t, i%7, r.Code)
 			}
 			assert.Equal(t, 1, l.srv.Shells())
 
@@ -96,15 +96,15 @@ func TestMasterzenReusedShell(t *testing.T) {
 			in := []byte(strings.Repeat("stdin line of the lab\r\n", 26000))
 			r, err := execIn(ctx, sh, in, "stdinsum")
 			require.NoError(t, err)
-			assert.Equal(t, fmt.Sprintf("%d %x\r\n", len(in), sha256.Sum256(in)), r.stdout)
+			assert.Equal(t, fmt.Sprintf("%d %x\r\n", len(in), sha256.Sum256(in)), r.Stdout)
 
 			r, err = execIn(ctx, sh, []byte("piped\r\n"), "more")
 			require.NoError(t, err)
-			assert.Equal(t, "piped\r\n", r.stdout)
+			assert.Equal(t, "piped\r\n", r.Stdout)
 
 			r, err = execIn(ctx, sh, nil, "line", "a&b", `"quoted arg"`)
 			require.NoError(t, err)
-			assert.Equal(t, "line a&b \"quoted arg\"\r\n", r.stdout, "Command and each Arguments joined by single spaces")
+			assert.Equal(t, "line a&b \"quoted arg\"\r\n", r.Stdout, "Command and each Arguments joined by single spaces")
 
 			require.NoError(t, sh.Close())
 			assert.Equal(t, 0, l.srv.Shells())
@@ -123,7 +123,7 @@ func TestMasterzenOperationTimeoutRetry(t *testing.T) {
 	start := time.Now()
 	r := run(t, c, "sleep 2600")
 	elapsed := time.Since(start)
-	assert.Equal(t, 0, r.code)
+	assert.Equal(t, 0, r.Code)
 	assert.GreaterOrEqual(t, elapsed, 2600*time.Millisecond)
 	assert.Less(t, elapsed, 5*time.Second)
 	times := receives.times()

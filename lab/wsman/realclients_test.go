@@ -9,77 +9,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/winplay/winplay/lab/internal/realclient"
 )
-
-// debianPython is Debian's interpreter, which has python3-winrm; the python3
-// on PATH may be a pyenv without it.
-const debianPython = "/usr/bin/python3"
-
-const installHint = "apt-get install python3-winrm ansible"
-
-// requireRealClient stops the test when a client program or module is
-// missing. In CI (CI or WINPLAY_REQUIRE_REAL_CLIENTS set, as .ci/run does)
-// that is a failure: the lab is only proven against real clients. On a
-// developer's machine with only Go it is a loud skip, so that the README's
-// test command works there.
-func requireRealClient(t *testing.T, what string, check func() error) {
-	t.Helper()
-	err := check()
-	if err == nil {
-		return
-	}
-	if os.Getenv("CI") == "" && os.Getenv("WINPLAY_REQUIRE_REAL_CLIENTS") == "" {
-		t.Skipf("SKIPPING REAL-CLIENT TEST: %s is not usable (%v); the lab is NOT proven against %s on this machine "+
-			"(install it with: %s; CI fails instead of skipping)", what, err, what, installHint)
-	}
-	t.Fatalf("%s is not usable: %v\ninstall it with: %s", what, err, installHint)
-}
-
-func requirePywinrm(t *testing.T) {
-	requireRealClient(t, "pywinrm ("+debianPython+" with python3-winrm)", func() error {
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-		defer cancel()
-		out, err := exec.CommandContext(ctx, debianPython, "-c", "import winrm, requests_ntlm").CombinedOutput()
-		if err != nil {
-			return fmt.Errorf("%w: %s", err, out)
-		}
-		return nil
-	})
-}
-
-// openSSLLegacyConf writes an OpenSSL config that enables the legacy
-// provider: ntlm-auth computes MD4 with hashlib, which OpenSSL 3 keeps there.
-func openSSLLegacyConf(t *testing.T) string {
-	path := filepath.Join(t.TempDir(), "openssl-legacy.cnf")
-	conf := "openssl_conf = openssl_init\n[openssl_init]\nproviders = provider_sect\n" +
-		"[provider_sect]\ndefault = default_sect\nlegacy = legacy_sect\n" +
-		"[default_sect]\nactivate = 1\n[legacy_sect]\nactivate = 1\n"
-	require.NoError(t, os.WriteFile(path, []byte(conf), 0o600))
-	return path
-}
-
-// clientEnv is the environment for Python clients: the lab's OpenSSL config,
-// no proxies for loopback, and no CA bundle variables, which make pywinrm
-// 0.3.0 ignore its own certificate settings.
-func clientEnv(t *testing.T, extra ...string) []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		name, _, _ := strings.Cut(kv, "=")
-		switch strings.ToUpper(name) {
-		case "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "OPENSSL_CONF", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY":
-			continue
-		}
-		env = append(env, kv)
-	}
-	env = append(env, "OPENSSL_CONF="+openSSLLegacyConf(t), "NO_PROXY=127.0.0.1,localhost", "no_proxy=127.0.0.1,localhost")
-	return append(env, extra...)
-}
 
 // pywinrmReport is what testdata/pywinrm_check.py prints.
 type pywinrmReport struct {
@@ -108,7 +45,7 @@ func unb64(t *testing.T, s string) string {
 }
 
 func TestPywinrm(t *testing.T) {
-	requirePywinrm(t)
+	python := realclient.Pywinrm(t)
 	script, err := filepath.Abs("testdata/pywinrm_check.py")
 	require.NoError(t, err)
 	cases := []struct {
@@ -150,8 +87,8 @@ func TestPywinrm(t *testing.T) {
 			require.NoError(t, err)
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 			defer cancel()
-			cmd := exec.CommandContext(ctx, debianPython, script, string(arg))
-			cmd.Env = clientEnv(t)
+			cmd := exec.CommandContext(ctx, python, script, string(arg))
+			cmd.Env = realclient.Env(t)
 			var stdout, stderr bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &stdout, &stderr
 			require.NoError(t, cmd.Run(), "pywinrm failed:\n%s", stderr.String())
@@ -183,13 +120,8 @@ func TestPywinrm(t *testing.T) {
 // two lab hosts in one run (Ansible starts slowly): one with Basic, one with
 // NTLM and message encryption, plaintext refused.
 func TestAnsibleRaw(t *testing.T) {
-	requirePywinrm(t)
-	var ansible string
-	requireRealClient(t, "ansible", func() error {
-		var err error
-		ansible, err = exec.LookPath("ansible")
-		return err
-	})
+	python := realclient.Pywinrm(t)
+	ansible := realclient.Program(t, "ansible")
 	t.Parallel()
 	basic := startLab(t, Config{Basic: true, AllowUnencrypted: true}, false)
 	sealed := startLab(t, Config{NTLM: true}, false)
@@ -208,10 +140,10 @@ func TestAnsibleRaw(t *testing.T) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, ansible, "-i", inventory, "lab", "-m", "raw", "-a", "echo hi", "--forks", "2")
 	cmd.Dir = dir
-	cmd.Env = clientEnv(t,
+	cmd.Env = realclient.Env(t,
 		"HOME="+dir, "ANSIBLE_CONFIG="+ansibleCfg, "ANSIBLE_LOCAL_TEMP="+filepath.Join(dir, "tmp"),
 		"ANSIBLE_HOST_KEY_CHECKING=False", "ANSIBLE_NOCOLOR=1", "ANSIBLE_FORCE_COLOR=0",
-		"ANSIBLE_PYTHON_INTERPRETER="+debianPython, "ANSIBLE_DEPRECATION_WARNINGS=False")
+		"ANSIBLE_PYTHON_INTERPRETER="+python, "ANSIBLE_DEPRECATION_WARNINGS=False")
 	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, "ansible failed:\n%s", out)
 	text := string(out)

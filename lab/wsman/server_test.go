@@ -146,7 +146,7 @@ func TestQuotaOperationsNotReleasedByTerminate(t *testing.T) {
 	sh := c.createShell()
 	for i := range 3 {
 		id := c.startCommand(sh, "echo", fmt.Sprint(i))
-		assert.Equal(t, fmt.Sprintf("%d\r\n", i), c.output(sh, id).stdout)
+		assert.Equal(t, fmt.Sprintf("%d\r\n", i), c.output(sh, id).Stdout)
 		c.ok(winrm.NewSignalRequest(c.url, sh, id, c.params))
 	}
 	status, body := c.send(winrm.NewExecuteCommandRequest(c.url, sh, "echo", []string{"4"}, c.params))
@@ -162,7 +162,7 @@ func TestQuotaOperationsNotReleasedByTerminate(t *testing.T) {
 	// ...but deleting the used shell gives its operations back.
 	c.ok(winrm.NewDeleteShellRequest(c.url, sh, c.params))
 	id := c.startCommand(other, "echo", "6")
-	assert.Equal(t, "6\r\n", c.output(other, id).stdout)
+	assert.Equal(t, "6\r\n", c.output(other, id).Stdout)
 }
 
 func TestOperationTimeoutHeader(t *testing.T) {
@@ -189,7 +189,7 @@ func TestCommandLineLimit(t *testing.T) {
 	sh := c.createShell()
 	fits := "echo " + strings.Repeat("x", maxCmdLine-len("echo "))
 	id := c.startCommand(sh, fits)
-	assert.Len(t, c.output(sh, id).stdout, maxCmdLine-len("echo ")+2)
+	assert.Len(t, c.output(sh, id).Stdout, maxCmdLine-len("echo ")+2)
 
 	tooLong := fits + "x"
 	msg, _ := envelopeOf(actionCommand, sh, "PT20S", nil, commandBody(tooLong))
@@ -207,7 +207,7 @@ func TestCommandLineLimit(t *testing.T) {
 	require.Equal(t, http.StatusOK, status, body)
 	id, err := winrm.ParseExecuteCommandResponse(body)
 	require.NoError(t, err)
-	assert.Len(t, c.output(sh, id).stdout, maxCmdLine-len("echo ")+3)
+	assert.Len(t, c.output(sh, id).Stdout, maxCmdLine-len("echo ")+3)
 }
 
 func TestMalformedRequestsGetFaults(t *testing.T) {
@@ -372,7 +372,7 @@ func TestReceiveStreamsAndChunks(t *testing.T) {
 	assert.False(t, done)
 	assert.Contains(t, body, stateRunning)
 	assert.Less(t, time.Since(start), 250*time.Millisecond)
-	assert.Equal(t, "tick 2\r\ntick 3\r\n", c.output(sh, id).stdout)
+	assert.Equal(t, "tick 2\r\ntick 3\r\n", c.output(sh, id).Stdout)
 }
 
 func TestSignalEndsPendingReceive(t *testing.T) {
@@ -500,7 +500,7 @@ func TestCloseTakesHostDown(t *testing.T) {
 	status, _ := c.send(winrm.NewExecuteCommandRequest(c.url, sh, "echo", nil, c.params))
 	assert.Equal(t, http.StatusInternalServerError, status, "shells do not survive a reboot")
 	sh = c.createShell()
-	assert.Equal(t, "back\r\n", c.output(sh, c.startCommand(sh, "echo", "back")).stdout)
+	assert.Equal(t, "back\r\n", c.output(sh, c.startCommand(sh, "echo", "back")).Stdout)
 }
 
 // scripted is an Injector that applies one Injection to the nth request of
@@ -609,19 +609,19 @@ func TestShellEnvironmentAndCodepage(t *testing.T) {
 	assert.Contains(t, body, "<rsp:Owner>lab</rsp:Owner>")
 	assert.Contains(t, body, "<rsp:ClientIP>127.0.0.1</rsp:ClientIP>")
 	assert.Contains(t, body, `<w:Selector Name="ShellId">`+sh+`</w:Selector>`)
-	assert.Equal(t, "bar baz\r\n", c.output(sh, c.startCommand(sh, "env", "FOO")).stdout)
-	assert.Equal(t, "1\r\n", c.output(sh, c.startCommand(sh, "env", "X")).stdout)
-	assert.Equal(t, `C:\Temp`+"\r\n", c.output(sh, c.startCommand(sh, "pwd")).stdout)
+	assert.Equal(t, "bar baz\r\n", c.output(sh, c.startCommand(sh, "env", "FOO")).Stdout)
+	assert.Equal(t, "1\r\n", c.output(sh, c.startCommand(sh, "env", "X")).Stdout)
+	assert.Equal(t, `C:\Temp`+"\r\n", c.output(sh, c.startCommand(sh, "pwd")).Stdout)
 	// é is 0x82 in CP437; ✓ has no CP437 form.
-	assert.Equal(t, "caf\x82 ?\r\n", c.output(sh, c.startCommand(sh, "unicode")).stdout)
+	assert.Equal(t, "caf\x82 ?\r\n", c.output(sh, c.startCommand(sh, "unicode")).Stdout)
 
 	utf8Shell, _ := c.createWith(map[string]string{"WINRS_CODEPAGE": "65001"}, "")
-	assert.Equal(t, "café ✓\r\n", c.output(utf8Shell, c.startCommand(utf8Shell, "unicode")).stdout)
+	assert.Equal(t, "café ✓\r\n", c.output(utf8Shell, c.startCommand(utf8Shell, "unicode")).Stdout)
 
 	// Old clients wrap the whole command in quotes; the line reaches the
 	// machine as sent, for its cmd /c to unwrap.
 	id := c.startCommand(utf8Shell, `"echo quoted"`)
-	assert.Equal(t, "quoted\r\n", c.output(utf8Shell, id).stdout)
+	assert.Equal(t, "quoted\r\n", c.output(utf8Shell, id).Stdout)
 	assert.Contains(t, l.machine.ran(), `"echo quoted"`)
 }
 
@@ -712,7 +712,7 @@ func TestOneHostTwoListeners(t *testing.T) {
 	}
 	c := secure.raw(t)
 	c.hc.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}}
-	assert.Equal(t, "both\r\n", c.output(sh, c.startCommand(sh, "echo", "both")).stdout)
+	assert.Equal(t, "both\r\n", c.output(sh, c.startCommand(sh, "echo", "both")).Stdout)
 	assert.Equal(t, 1, l.srv.Shells())
 }
 
@@ -763,5 +763,5 @@ func TestOutputBackpressure(t *testing.T) {
 	time.Sleep(100 * time.Millisecond)
 	assert.LessOrEqual(t, queued(), maxQueued+4096, "the writer waits once the queue is full")
 	out := c.output(sh, id)
-	assert.Equal(t, string(pattern(0, size)), out.stdout)
+	assert.Equal(t, string(pattern(0, size)), out.Stdout)
 }
