@@ -55,6 +55,11 @@ type Config struct {
 	HTTPS bool
 	// Basic and NTLM select the authentication schemes; neither means both.
 	Basic, NTLM bool
+	// RefuseUnencrypted answers plaintext SOAP over HTTP with 401, as
+	// Windows' default AllowUnencrypted=false does: only NTLM-sealed
+	// messages (and HTTPS) get in, so a test can prove a client encrypts.
+	// Basic over HTTP is refused with it. False accepts plaintext.
+	RefuseUnencrypted bool
 	// Timing scales the machines' simulated durations; zero means
 	// win.DefaultTiming.
 	Timing win.Timing
@@ -158,7 +163,7 @@ func Start(cfg Config) (*Lab, error) {
 			Users:            map[string]string{cfg.User: cfg.Password},
 			Basic:            cfg.Basic,
 			NTLM:             cfg.NTLM,
-			AllowUnencrypted: true,
+			AllowUnencrypted: !cfg.RefuseUnencrypted,
 			Quotas:           cfg.Quotas,
 			Faults:           wsman.InjectorFunc(h.inject),
 		})
