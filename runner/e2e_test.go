@@ -15,6 +15,7 @@ import (
 	"github.com/winplay/winplay/inventory"
 	"github.com/winplay/winplay/lab"
 	"github.com/winplay/winplay/lab/win"
+	"github.com/winplay/winplay/lab/wsman"
 	"github.com/winplay/winplay/modules"
 	"github.com/winplay/winplay/runner"
 	"github.com/winplay/winplay/runner/conn"
@@ -433,4 +434,43 @@ func TestJournalMarksTheTaskThatWasRunning(t *testing.T) {
 	assert.Contains(t, text, "wait.hcl", "the journal does not say which playbook ran")
 	assert.Contains(t, text, `"task":"wait for the spooler to stop"`)
 	assert.NotContains(t, text, `"task_result"`, "the task had not finished")
+}
+
+// labExec runs a command line on a lab host directly, to set up a test,
+// and clears its command log.
+func labExec(t *testing.T, h *lab.Host, line string) {
+	t.Helper()
+	var out, errs strings.Builder
+	code := h.Machine().Exec(context.Background(), &wsman.Process{Line: line, Stdout: &out, Stderr: &errs, Stdin: strings.NewReader("")})
+	require.Zero(t, code, "%s: %s%s", line, out.String(), errs.String())
+	h.Machine().ClearLog()
+}
+
+func TestSerialStopsWhenAWholeBatchFails(t *testing.T) {
+	t.Parallel()
+	l := labtest.Start(t)
+	labExec(t, l.Host("node1"), "sc stop W3SVC")
+	sum, rec := runOn(t, "../testdata/playbooks/e2e/serial-gate.hcl", labtest.Inventory(t, l), runner.Options{})
+	assert.Equal(t, runner.ExitFailed, sum.ExitCode())
+	assert.True(t, sum.Aborted)
+	res := rec.results()
+	assert.Equal(t, modules.StatusFailed, res["health gate: the web service runs"]["node1"].Status)
+	assert.NotContains(t, res["take the spooler down"], "node2", "node2 was taken down after node1's batch failed")
+	assert.NotContains(t, res, "never reached", "a later play ran")
+	assert.Len(t, changing(l.Host("node1")), 1, "node1: sc stop Spooler only")
+	assert.Empty(t, changing(l.Host("node2")), "node2 got a changing command")
+	assert.Equal(t, "running", l.Host("node2").Dump().Services["Spooler"].State)
+	var abort string
+	for _, ev := range rec.events {
+		if ev.Type == runner.EventAbort {
+			abort = ev.Msg
+		}
+	}
+	assert.Contains(t, abort, "every host of the batch failed or is unreachable (node1)")
+
+	// The same playbook with a healthy node1 goes through node by node.
+	l = labtest.Start(t)
+	sum, _ = runOn(t, "../testdata/playbooks/e2e/serial-gate.hcl", labtest.Inventory(t, l), runner.Options{})
+	assert.Equal(t, runner.ExitOK, sum.ExitCode())
+	assert.Len(t, changing(l.Host("node2")), 2)
 }
