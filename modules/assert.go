@@ -3,6 +3,7 @@ package modules
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/winplay/winplay/modules/cmdline"
@@ -62,7 +63,7 @@ func (a *Assert) Run(ctx context.Context, t *Task) (*Result, error) {
 			failed = append(failed, fmt.Sprintf("that[%d] is false", i))
 		}
 	}
-	var service []string
+	var service, by []string
 	if a.Service != "" {
 		st, err := QueryService(ctx, t, a.Service)
 		if err != nil {
@@ -70,16 +71,20 @@ func (a *Assert) Run(ctx context.Context, t *Task) (*Result, error) {
 		}
 		if a.State != "" && st.State != stateByWord[a.State] {
 			service = append(service, fmt.Sprintf("%s is %s, not %s", a.Service, st.StateName(), strings.ToUpper(a.State)))
+			by = append(by, t.PredictedBy(ServiceKey(a.Service, "state")))
 		}
 		if a.StartMode != "" && st.StartMode != a.StartMode {
 			service = append(service, fmt.Sprintf("%s start mode is %s, not %s", a.Service, st.StartMode, a.StartMode))
+			by = append(by, t.PredictedBy(ServiceKey(a.Service, "start_mode")))
 		}
 	}
-	if t.Check && len(failed) == 0 && len(service) > 0 {
-		// Earlier tasks of a dry run only predicted their changes, so a
-		// service they would have changed is still as it was: say so
-		// rather than fail the rehearsal.
-		return &Result{Msg: "cannot hold yet in a dry run: " + strings.Join(service, "; ") + " now"}, nil
+	if t.Check && len(failed) == 0 && len(service) > 0 && !slices.Contains(by, "") {
+		// Earlier tasks of this dry run only predicted that they would
+		// change the service, so it is still as it was: say so rather
+		// than fail the rehearsal. A service nothing would change fails
+		// here as it will in the real run.
+		return &Result{Msg: fmt.Sprintf("cannot hold yet in a dry run: %s now; task %q would change it first",
+			strings.Join(service, "; "), by[0])}, nil
 	}
 	failed = append(failed, service...)
 	if len(failed) > 0 {

@@ -110,6 +110,25 @@ type Task struct {
 	// Timing scales the waits of modules that wait; zero values mean the
 	// defaults of each module.
 	Timing Timing
+	// Predicted, in a dry run, returns the name of an earlier task of the
+	// run that would change the property key (as Keyer names them, see
+	// ServiceKey) on this task's host, or "". A check that fails now may
+	// then hold in the real run; one no earlier task touches will not.
+	Predicted func(key string) string
+}
+
+// PredictedBy is Predicted, or "" outside a dry run.
+func (t *Task) PredictedBy(key string) string {
+	if t.Predicted == nil {
+		return ""
+	}
+	return t.Predicted(key)
+}
+
+// ServiceKey names a property (state, start_mode) of a service the way
+// Service.Keys does, for modules that check what a service task changes.
+func ServiceKey(service, property string) string {
+	return "service:" + strings.ToLower(service) + ":" + property
 }
 
 // Timing holds the budgets of waits that modules perform. The lab scales

@@ -52,15 +52,18 @@ func (w *WaitFor) Validate() []FieldError {
 func (w *WaitFor) Run(ctx context.Context, t *Task) (*Result, error) {
 	timeout, _ := durationOr(w.Timeout, 5*time.Minute)
 	start := time.Now()
-	if t.Check {
-		// Earlier tasks of a dry run only predicted their changes, so the
-		// state may never come: read it once and say what would happen.
+	if by := t.PredictedBy(ServiceKey(w.Service, "state")); by != "" {
+		// An earlier task of this dry run only predicted that it would
+		// change the state, so it may never come: read it once and say
+		// what would happen. Otherwise wait as the real run would (it only
+		// reads), and fail as it would.
 		now, err := queryState(ctx, t, w.Service)
 		if err != nil {
 			return nil, err
 		}
 		if now != stateByWord[w.State] {
-			return &Result{Msg: fmt.Sprintf("would wait up to %s for %s to be %s (it is %s)", timeout, w.Service, strings.ToUpper(w.State), stateNames[now])}, nil
+			return &Result{Msg: fmt.Sprintf("would wait up to %s for %s to be %s (it is %s now; task %q would change it first)",
+				timeout, w.Service, strings.ToUpper(w.State), stateNames[now], by)}, nil
 		}
 	}
 	if err := WaitService(ctx, t, w.Service, stateByWord[w.State], timeout); err != nil {

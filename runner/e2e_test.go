@@ -474,3 +474,32 @@ func TestSerialStopsWhenAWholeBatchFails(t *testing.T) {
 	assert.Equal(t, runner.ExitOK, sum.ExitCode())
 	assert.Len(t, changing(l.Host("node2")), 2)
 }
+
+func TestCheckModeFailsAGateNoTaskWouldOpen(t *testing.T) {
+	t.Parallel()
+	l := labtest.Start(t)
+	inv := labtest.Inventory(t, l)
+	labExec(t, l.Host("node1"), "sc stop W3SVC")
+	require.Eventually(t, func() bool { return l.Host("node1").Dump().Services["W3SVC"].State == "stopped" }, 10*time.Second, 5*time.Millisecond)
+
+	sum, rec := runOn(t, "../testdata/playbooks/e2e/check-gates.hcl", inv, runner.Options{Check: true})
+	assert.Equal(t, runner.ExitFailed, sum.ExitCode(), "--check passed a gate the real run fails")
+	res := rec.results()
+	for _, h := range []string{"node1", "node2"} {
+		assert.Equal(t, modules.StatusChanged, res["stop the spooler"][h].Status, h)
+		ev := res["the spooler is stopped"][h]
+		assert.Equal(t, modules.StatusOK, ev.Status, h)
+		assert.Contains(t, ev.Msg, `task "stop the spooler" would change it first`, h)
+		assert.Equal(t, modules.StatusOK, res["wait for the spooler to stop"][h].Status, h)
+		assert.Empty(t, changing(l.Host(h)), h)
+	}
+	ev := res["the web service runs"]["node1"]
+	assert.Equal(t, modules.StatusFailed, ev.Status)
+	assert.Contains(t, ev.Error, "W3SVC is STOPPED, not RUNNING")
+	assert.Equal(t, modules.StatusOK, res["the web service runs"]["node2"].Status)
+
+	// The real run fails where the dry run said it would.
+	real, rec := runOn(t, "../testdata/playbooks/e2e/check-gates.hcl", inv, runner.Options{})
+	assert.Equal(t, runner.ExitFailed, real.ExitCode())
+	assert.Equal(t, modules.StatusFailed, rec.results()["the web service runs"]["node1"].Status)
+}

@@ -546,6 +546,9 @@ func (e *engine) runOn(ctx context.Context, task *Task, h *inventory.Host) (r ho
 			e.emit(Event{Type: EventProgress, Play: task.Play.Name, Task: task.Name, Host: h.Name, Delegate: r.delegate, Msg: fmt.Sprintf(format, args...)})
 		},
 	}
+	if check {
+		mt.Predicted = func(key string) string { return e.predictedBy(execHost.Name, key) }
+	}
 	runCtx := ctx
 	if task.Timeout > 0 {
 		var cancel context.CancelFunc
@@ -623,9 +626,7 @@ func (e *engine) carryPrediction(m modules.Module, host string, task *Task, res 
 	}
 	keys := k.Keys()
 	for i, key := range keys {
-		if !strings.HasPrefix(key, "cluster:") {
-			keys[i] = host + "/" + key
-		}
+		keys[i] = predictionKey(host, key)
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -643,6 +644,23 @@ func (e *engine) carryPrediction(m modules.Module, host string, task *Task, res 
 			e.predicted[key] = task.Name
 		}
 	}
+}
+
+// predictionKey is a Keyer key as e.predicted holds it: per host, unless
+// it names a property of the cluster every node shares.
+func predictionKey(host, key string) string {
+	if strings.HasPrefix(key, "cluster:") {
+		return key
+	}
+	return host + "/" + key
+}
+
+// predictedBy returns the task of this dry run predicted to change key on
+// host, or "".
+func (e *engine) predictedBy(host, key string) string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.predicted[predictionKey(host, key)]
 }
 
 func withTimeout(err error, ctx context.Context, task *Task) error {
