@@ -30,6 +30,7 @@ func (p *Plan) Bind(inv *inventory.Inventory, limit []string) hcl.Diagnostics {
 			limited[h.Name] = true
 		}
 	}
+	var empty hcl.Diagnostics
 	for _, play := range p.Plays {
 		hosts, err := inv.Select(play.Hosts...)
 		if err != nil {
@@ -47,7 +48,7 @@ func (p *Plan) Bind(inv *inventory.Inventory, limit []string) hcl.Diagnostics {
 			}
 		}
 		if len(play.hosts) == 0 {
-			diags = append(diags, &hcl.Diagnostic{
+			empty = append(empty, &hcl.Diagnostic{
 				Severity: hcl.DiagWarning, Summary: "No hosts matched",
 				Detail:  fmt.Sprintf("Play %q matches no host%s; it will be skipped.", play.Name, afterLimit(limit)),
 				Subject: play.HostsRange.Ptr(),
@@ -57,6 +58,16 @@ func (p *Plan) Bind(inv *inventory.Inventory, limit []string) hcl.Diagnostics {
 	if diags.HasErrors() {
 		return diags
 	}
+	if limited != nil && len(empty) == len(p.Plays) {
+		// As Ansible refuses: running nothing and exiting 0 would look
+		// like success. One play skipped among others is fine.
+		return hcl.Diagnostics{{
+			Severity: hcl.DiagError, Summary: "No hosts matched",
+			Detail: fmt.Sprintf("The specified hosts and --limit %s do not match any host: every play would be skipped. "+
+				"`winplay hosts -i INVENTORY PATTERN` lists what a pattern selects.", strings.Join(limit, ",")),
+		}}
+	}
+	diags = append(diags, empty...)
 
 	// Walk the tasks in order, as the run will, with results that are not
 	// known yet standing in for what earlier tasks will register.

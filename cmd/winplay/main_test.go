@@ -183,6 +183,7 @@ func TestInvalidInputContactsNoHost(t *testing.T) {
 		{"run", "../../playbooks/cluster-service-cycle.hcl", "-i", inv, "-e", "novar=1"},
 		{"run", "../../playbooks/cluster-service-cycle.hcl", "-i", "../../testdata/inventory/invalid/syntax_error.hcl"},
 		{"run", "../../playbooks/cluster-service-cycle.hcl", "-i", inv, "--forks", "0"},
+		{"run", "../../playbooks/cluster-service-cycle.hcl", "-i", inv, "--limit", "all:!*"},
 	} {
 		r := winplay(t, labEnv, args...)
 		assert.Equal(t, runner.ExitInvalid, r.code, "%v:\n%s", args, r.err)
@@ -377,4 +378,37 @@ play "p" {
 	assert.Contains(t, r.err, `default   = `+runner.Mask, "the source line is shown, the value masked")
 	assert.NotContains(t, r.err, "Hunter2Secret")
 	assert.False(t, strings.ContainsRune(r.err, 0), "the mask's placeholder leaked")
+}
+
+func TestLimitThatMatchesNothingIsInvalid(t *testing.T) {
+	t.Parallel()
+	l := labtest.Start(t)
+	inv := writeInventory(t, l)
+	r := winplay(t, labEnv, "run", "../../playbooks/cluster-service-cycle.hcl", "-i", inv, "--limit", "all:!*")
+	assert.Equal(t, runner.ExitInvalid, r.code, r.out+r.err)
+	assert.Contains(t, r.err, "Error: No hosts matched")
+	assert.Contains(t, r.err, "--limit all:!* do not match any host")
+	assert.NotContains(t, r.out, "PLAY RECAP")
+
+	// One play left without hosts among others is skipped, as in Ansible.
+	pb := writePlaybook(t, `
+play "on node1" {
+  hosts = "node1"
+  task "a" {
+    command { argv = ["hostname"] }
+  }
+}
+play "on node2" {
+  hosts = "node2"
+  task "b" {
+    command { argv = ["hostname"] }
+  }
+}`)
+	r = winplay(t, labEnv, "run", pb, "-i", inv, "--limit", "node2")
+	assert.Equal(t, runner.ExitOK, r.code, r.out+r.err)
+	assert.Contains(t, r.out, "PLAY [on node1] ****")
+	assert.Contains(t, r.out, "skipped: no hosts matched")
+	assert.Contains(t, r.err, `Play "on node1" matches no host after --limit node2`)
+	assert.Empty(t, l.Host("node1").Log(), "node1 is outside the limit")
+	assert.NotEmpty(t, l.Host("node2").Log())
 }
