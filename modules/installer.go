@@ -60,6 +60,10 @@ type Installer struct {
 	// Timeout bounds the wait for the installation to show when the
 	// reply of the setup program was lost; default 30m.
 	Timeout string `hcl:"timeout,optional"`
+	// ExpectReboot says the setup needs a restart once it has installed
+	// (it exits 3010, or 1641 and restarts the host itself), so that check
+	// mode predicts the reboot. The real run goes by the exit code.
+	ExpectReboot bool `hcl:"expect_reboot,optional"`
 }
 
 // Exit codes every installer shares (ERROR_SUCCESS_REBOOT_REQUIRED and
@@ -107,6 +111,9 @@ func (in *Installer) rule() detectRule {
 // Keys name what the setup program installs, by the program's path.
 func (in *Installer) Keys() []string { return []string{"installer:" + strings.ToLower(in.Path)} }
 
+// RebootsWhenChanged is what the task declares with expect_reboot.
+func (in *Installer) RebootsWhenChanged() bool { return in.ExpectReboot }
+
 // Run detects, reports and installs.
 func (in *Installer) Run(ctx context.Context, t *Task) (*Result, error) {
 	rule := in.rule()
@@ -128,6 +135,11 @@ func (in *Installer) Run(ctx context.Context, t *Task) (*Result, error) {
 	res.Changed = true
 	res.Msg = fmt.Sprintf("%s: not installed (%s); would run it", in.Path, before.summary())
 	if t.Check {
+		if in.ExpectReboot {
+			res.RebootRequired = true
+			res.Facts["reboot_required"] = true
+			res.Msg += "; it needs a reboot afterwards"
+		}
 		return res, nil
 	}
 	timeout, _ := durationOr(in.Timeout, 30*time.Minute)

@@ -58,11 +58,19 @@ func TestInstallerRunsSetupOnceByDetectionRule(t *testing.T) {
 	res, err := labtest.Run(t, l, "node2", inst, true)
 	require.NoError(t, err)
 	assert.True(t, res.Changed)
+	assert.False(t, res.RebootRequired, "the task did not say that setup needs a reboot")
 	require.NotNil(t, res.Diff)
 	assert.Contains(t, res.Diff.Before, `MajorVersion: absent`)
 	assert.Contains(t, res.Diff.After, `MajorVersion: 0x4`)
 	assert.Len(t, labtest.Changes(l, "node2"), changesBefore, "check mode changed the host")
 	assert.False(t, l.Host("node2").Dump().IIS.Installed)
+	expect := *inst
+	expect.ExpectReboot = true
+	res, err = labtest.Run(t, l, "node2", &expect, true)
+	require.NoError(t, err)
+	assert.True(t, res.RebootRequired, "expect_reboot: check mode predicts the reboot")
+	assert.Contains(t, res.Msg, "needs a reboot afterwards")
+	assert.Len(t, labtest.Changes(l, "node2"), changesBefore, "check mode changed the host")
 
 	res, err = labtest.Run(t, l, "node2", inst, false)
 	require.NoError(t, err)
@@ -79,6 +87,9 @@ func TestInstallerRunsSetupOnceByDetectionRule(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, res.Changed, "second run changed something: %s", res.Msg)
 	assert.False(t, res.RebootRequired)
+	res, err = labtest.Run(t, l, "node2", &expect, true)
+	require.NoError(t, err)
+	assert.False(t, res.RebootRequired, "installed: nothing to run, no reboot to predict")
 }
 
 func TestInstallerWaitsForTheRebootOf1641(t *testing.T) {
@@ -218,6 +229,7 @@ var installerExamples = map[string]string{
   detect_registry_value = "CSDVersion"
   detect_registry_data  = "Service Pack 6"
   timeout               = "45m"
+  expect_reboot         = true
 `,
 	"option_pack": `
   setup        = "D:\\NTOPTPAK\\EN\\X86\\SETUP.EXE"

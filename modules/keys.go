@@ -14,6 +14,15 @@ type Keyer interface {
 	Keys() []string
 }
 
+// Rebooter is a Keyer whose every change needs a reboot (a setup that
+// exits 3010). When a dry run carries an earlier predicted change forward
+// to such a task, it must predict the reboot with it: the task reads ok
+// now, so it did not predict one itself.
+type Rebooter interface {
+	Keyer
+	RebootsWhenChanged() bool
+}
+
 // Keys name the service's state and start mode, as far as the task sets
 // them.
 func (s *Service) Keys() []string {

@@ -263,6 +263,10 @@ func (o *OptionPack) AnswerFile() string {
 // followed by a reinstall predicts the reinstall.
 func (o *OptionPack) Keys() []string { return []string{"option_pack"} }
 
+// RebootsWhenChanged is true: setup exits 3010 after every install and
+// Remove All.
+func (o *OptionPack) RebootsWhenChanged() bool { return true }
+
 // Run reads what is installed, reports the difference and runs setup.
 func (o *OptionPack) Run(ctx context.Context, t *Task) (*Result, error) {
 	host := t.Host.Name()
@@ -308,7 +312,11 @@ func (o *OptionPack) Run(ctx context.Context, t *Task) (*Result, error) {
 		return nil, err
 	}
 	if t.Check {
-		res.Msg = fmt.Sprintf("would %s %s", verb, what)
+		// Setup exits 3010 after every install and Remove All: predict the
+		// reboot, so that a dry run shows it.
+		res.RebootRequired = true
+		res.Facts["reboot_required"] = true
+		res.Msg = fmt.Sprintf("would %s %s; setup asks for a reboot", verb, what)
 		if clusRunning {
 			res.Msg += "; ClusSvc runs now, and must be stopped by then"
 		}

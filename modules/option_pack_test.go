@@ -35,6 +35,7 @@ func TestOptionPackReinstallsAsTheOriginalOnARebuiltNode(t *testing.T) {
 	res, err := labtest.Run(t, l, "node2", op, true)
 	require.NoError(t, err)
 	assert.True(t, res.Changed)
+	assert.True(t, res.RebootRequired, "check mode must predict setup's 3010, so that a dry run shows the reboot")
 	require.NotNil(t, res.Diff)
 	assert.Contains(t, res.Diff.Before, "installed: false")
 	assert.Contains(t, res.Diff.After, "install_type: Custom")
@@ -63,6 +64,7 @@ func TestOptionPackReinstallsAsTheOriginalOnARebuiltNode(t *testing.T) {
 	res, err = labtest.Run(t, l, "node1", op, true)
 	require.NoError(t, err)
 	assert.False(t, res.Changed, "node1 has this installation: %s", res.Msg)
+	assert.False(t, res.RebootRequired, "nothing to install, no reboot to predict")
 
 	// Listing the components is the same request.
 	listed := &modules.OptionPack{Setup: optionPackSetup, InstallType: "custom", Components: []string{"iis_common", "iis_www", "iis_ftp", "mts_core"}}
@@ -97,6 +99,7 @@ func TestOptionPackRemoveAllOnACorruptedNodeThenReinstall(t *testing.T) {
 	res, err := labtest.Run(t, l, "node1", remove, true)
 	require.NoError(t, err)
 	assert.True(t, res.Changed)
+	assert.True(t, res.RebootRequired, "Remove All exits 3010 too")
 	assert.True(t, l.Host("node1").Dump().IIS.Installed)
 
 	res, err = labtest.Run(t, l, "node1", remove, false)
@@ -184,4 +187,14 @@ func TestOptionPackModulesNameWhatTheyChange(t *testing.T) {
 		assert.NotEmpty(t, k.Keys())
 	}
 	assert.Equal(t, []string{`file:c:\a.ini`}, (&modules.Copy{Dest: `C:\A.ini`}).Keys())
+
+	// Setup programs whose every change reboots say so, for a dry run
+	// that carries a change to them.
+	for _, m := range []modules.Module{optionPackAsNode1(), &modules.ServicePack{Path: servicePackPath, Level: servicePackLevel},
+		&modules.Installer{Path: `D:\Setup.exe`, ExpectReboot: true}} {
+		r, ok := m.(modules.Rebooter)
+		require.True(t, ok, "%T", m)
+		assert.True(t, r.RebootsWhenChanged(), "%T", m)
+	}
+	assert.False(t, (&modules.Installer{Path: `D:\Setup.exe`}).RebootsWhenChanged(), "an installer reboots only when the task says so")
 }

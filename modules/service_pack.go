@@ -30,6 +30,9 @@ func init() {
 // decides, exiting 0 when nothing needed replacing, so a second run is ok.
 // In check mode, when none of file_versions' files exist yet, the reapply
 // is predicted: in a dry run the task that installs them has not run.
+//
+// A reboot is required after update.exe exits 3010; check mode predicts
+// it whenever update.exe is known to replace files.
 type ServicePack struct {
 	// Path is update.exe, e.g. D:\SP6\UPDATE.EXE.
 	Path string `hcl:"path"`
@@ -122,6 +125,10 @@ func (s *ServicePack) staleFiles(ctx context.Context, t *Task) (versions map[str
 // again after the reinstall).
 func (s *ServicePack) Keys() []string { return []string{"service_pack"} }
 
+// RebootsWhenChanged is true: update.exe -z exits 3010 whenever it
+// replaces files, which a change carried from an earlier task implies.
+func (s *ServicePack) RebootsWhenChanged() bool { return true }
+
 // Run reads the level, decides and runs update.exe.
 func (s *ServicePack) Run(ctx context.Context, t *Task) (*Result, error) {
 	level, err := readServicePackLevel(ctx, t)
@@ -148,6 +155,7 @@ func (s *ServicePack) Run(ctx context.Context, t *Task) (*Result, error) {
 	}
 
 	var why string
+	replaces := true // update.exe is known to replace files
 	switch {
 	case !atLevel:
 		why = fmt.Sprintf("apply %s (CSDVersion is %s)", s.Level, servicePackLevelText(level))
@@ -173,10 +181,18 @@ func (s *ServicePack) Run(ctx context.Context, t *Task) (*Result, error) {
 		// No file list: only update.exe can tell whether anything needs
 		// replacing. Check mode cannot ask it, so it predicts a change.
 		why = fmt.Sprintf("reapply %s (update.exe decides whether anything needs replacing)", s.Level)
+		replaces = false
 	}
 	res.Changed = true
 	res.Msg = "would " + why
 	if t.Check {
+		if replaces {
+			res.RebootRequired = true
+			res.Facts["reboot_required"] = true
+			res.Msg += "; update.exe -z then asks for a reboot"
+		} else {
+			res.Msg += "; a reboot follows if it replaces files"
+		}
 		return res, nil
 	}
 

@@ -42,6 +42,7 @@ func TestServicePackReappliesAfterAReinstallByFileVersions(t *testing.T) {
 	res, err := labtest.Run(t, l, "node2", sp, true)
 	require.NoError(t, err)
 	assert.True(t, res.Changed)
+	assert.True(t, res.RebootRequired, "check mode must predict update.exe -z's 3010")
 	require.NotNil(t, res.Diff)
 	assert.Contains(t, res.Diff.Before, servicePackW3SVC+": 4.2.622.1")
 	assert.Contains(t, res.Diff.After, servicePackW3SVC+": 4.2.739.1")
@@ -64,6 +65,7 @@ func TestServicePackReappliesAfterAReinstallByFileVersions(t *testing.T) {
 	res, err = labtest.Run(t, l, "node2", sp, true)
 	require.NoError(t, err)
 	assert.False(t, res.Changed, "check mode after the reapply: %s", res.Msg)
+	assert.False(t, res.RebootRequired)
 }
 
 func TestServicePackReapplyWithoutFileListLetsUpdateDecide(t *testing.T) {
@@ -74,6 +76,8 @@ func TestServicePackReapplyWithoutFileListLetsUpdateDecide(t *testing.T) {
 	res, err := labtest.Run(t, l, "node2", sp, true)
 	require.NoError(t, err)
 	assert.True(t, res.Changed, "without file_versions check mode must predict the reapply")
+	assert.False(t, res.RebootRequired, "only update.exe knows whether it will replace files")
+	assert.Contains(t, res.Msg, "a reboot follows if it replaces files")
 
 	res, err = labtest.Run(t, l, "node2", sp, false)
 	require.NoError(t, err)
