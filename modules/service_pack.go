@@ -26,13 +26,16 @@ func init() {
 // Pack was reinstalled, the runbook requires the same level again:
 // `reapply = true` runs the service pack although CSDVersion already shows
 // it. Whether a reapply is due comes from file_versions when given (files
-// the service pack stamps, older than it means due); otherwise update.exe
-// decides, exiting 0 when nothing needed replacing, so a second run is ok.
+// the service pack stamps, older than it means due), so that a second run
+// is ok. Without file_versions the reapply always runs update.exe and
+// reports changed: only update.exe knows what it replaces, check mode
+// cannot ask it, and a run must not say ok after running an installer.
 // In check mode, when none of file_versions' files exist yet, the reapply
 // is predicted: in a dry run the task that installs them has not run.
 //
-// A reboot is required after update.exe exits 3010; check mode predicts
-// it whenever update.exe is known to replace files.
+// A reboot is required after update.exe exits 3010, or exits 0 leaving
+// file renames pending; check mode predicts it whenever update.exe is
+// known to replace files.
 type ServicePack struct {
 	// Path is update.exe, e.g. D:\SP6\UPDATE.EXE.
 	Path string `hcl:"path"`
@@ -178,8 +181,8 @@ func (s *ServicePack) Run(ctx context.Context, t *Task) (*Result, error) {
 	case len(stale) > 0:
 		why = fmt.Sprintf("reapply %s (%s)", s.Level, strings.Join(stale, "; "))
 	default:
-		// No file list: only update.exe can tell whether anything needs
-		// replacing. Check mode cannot ask it, so it predicts a change.
+		// No file list: the task asks for update.exe to run, and only
+		// update.exe can tell whether anything needs replacing.
 		why = fmt.Sprintf("reapply %s (update.exe decides whether anything needs replacing)", s.Level)
 		replaces = false
 	}
@@ -216,14 +219,19 @@ func (s *ServicePack) Run(ctx context.Context, t *Task) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if outcome.out.ExitCode == 0 && !outcome.lost {
+		// Exit 0 is not the last word on a reboot: file renames Windows
+		// has queued for the next boot need one too.
+		if outcome.rebootRequired, err = detectPendingReboot(ctx, t); err != nil {
+			return nil, err
+		}
+	}
 	outcome.apply(res)
 	res.Facts["level"] = s.Level
-	if atLevel && len(s.FileVersions) == 0 && outcome.out.ExitCode == 0 && !outcome.lost {
-		// update.exe replaced nothing: the reapply was not needed.
-		res.Changed = false
-		res.Msg = fmt.Sprintf("CSDVersion is %s; update.exe replaced nothing (exit 0)", level)
-		if res.Diff != nil {
-			res.Diff.After = res.Diff.Before
+	if !replaces && outcome.out.ExitCode == 0 && !outcome.lost {
+		res.Msg = fmt.Sprintf("ran update.exe to reapply %s; it exited 0: nothing needed replacing", s.Level)
+		if outcome.rebootRequired {
+			res.Msg = fmt.Sprintf("ran update.exe to reapply %s; it exited 0 and Windows has file renames pending: reboot required", s.Level)
 		}
 		return res, nil
 	}

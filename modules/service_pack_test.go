@@ -68,7 +68,7 @@ func TestServicePackReappliesAfterAReinstallByFileVersions(t *testing.T) {
 	assert.False(t, res.RebootRequired)
 }
 
-func TestServicePackReapplyWithoutFileListLetsUpdateDecide(t *testing.T) {
+func TestServicePackReapplyWithoutFileListAlwaysRunsUpdate(t *testing.T) {
 	t.Parallel()
 	l := servicePackRebuiltWithIIS(t)
 	sp := &modules.ServicePack{Path: servicePackPath, Level: servicePackLevel, Reapply: true}
@@ -85,11 +85,24 @@ func TestServicePackReapplyWithoutFileListLetsUpdateDecide(t *testing.T) {
 	assert.True(t, res.RebootRequired)
 	assert.Equal(t, "4.2.739.1", l.Host("node2").Dump().Files[servicePackW3SVC].Version)
 
-	// update.exe now replaces nothing and exits 0: ok, no reboot.
+	// A reboot later update.exe replaces nothing and exits 0. It ran, as
+	// the task asked, so the task changed, as check mode said; no reboot.
+	_, err = labtest.Run(t, l, "node2", &modules.Reboot{}, false)
+	require.NoError(t, err)
+	ran := installerRan(l, "node2", "UPDATE.EXE")
 	res, err = labtest.Run(t, l, "node2", sp, false)
 	require.NoError(t, err)
-	assert.False(t, res.Changed, res.Msg)
-	assert.False(t, res.RebootRequired)
+	assert.True(t, res.Changed, res.Msg)
+	assert.Equal(t, ran+1, installerRan(l, "node2", "UPDATE.EXE"))
+	assert.False(t, res.RebootRequired, res.Msg)
+	assert.Contains(t, res.Msg, "exited 0: nothing needed replacing")
+
+	// Exit 0 with file renames pending still asks for the reboot.
+	installerRun(t, l, "node2", `reg add "HKLM\SYSTEM\CurrentControlSet\Control\Session Manager" /v PendingFileRenameOperations /t REG_MULTI_SZ /d "\??\C:\WINNT\system32\x.dll.new\0" /f`)
+	res, err = labtest.Run(t, l, "node2", sp, false)
+	require.NoError(t, err)
+	assert.True(t, res.RebootRequired, res.Msg)
+	assert.Contains(t, res.Msg, "file renames pending")
 
 	// Check mode on a node without the files (IIS not installed yet, as in
 	// a dry run of the runbook) predicts the reapply the real run makes.
