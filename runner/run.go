@@ -171,7 +171,7 @@ func Run(ctx context.Context, plan *Plan, inv *inventory.Inventory, opts Options
 	if opts.StartAt != "" && !plan.hasTask(opts.StartAt) {
 		// Ansible refuses too: running nothing and exiting 0 would look
 		// like success.
-		return nil, fmt.Errorf("%w: no task is named %q%s", ErrInvalidOptions, opts.StartAt, suggest(opts.StartAt, plan.taskNames()))
+		return nil, fmt.Errorf("%w: no task is named %q.%s", ErrInvalidOptions, opts.StartAt, suggest(opts.StartAt, plan.taskNames()))
 	}
 	sink := opts.Events
 	if sink == nil {

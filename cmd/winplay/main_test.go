@@ -184,6 +184,7 @@ func TestInvalidInputContactsNoHost(t *testing.T) {
 		{"run", "../../playbooks/cluster-service-cycle.hcl", "-i", "../../testdata/inventory/invalid/syntax_error.hcl"},
 		{"run", "../../playbooks/cluster-service-cycle.hcl", "-i", inv, "--forks", "0"},
 		{"run", "../../playbooks/cluster-service-cycle.hcl", "-i", inv, "--limit", "all:!*"},
+		{"run", "../../playbooks/cluster-service-cycle.hcl", "-i", inv, "--start-at-task", "stop the cluster servic"},
 	} {
 		r := winplay(t, labEnv, args...)
 		assert.Equal(t, runner.ExitInvalid, r.code, "%v:\n%s", args, r.err)
@@ -411,4 +412,12 @@ play "on node2" {
 	assert.Contains(t, r.err, `Play "on node1" matches no host after --limit node2`)
 	assert.Empty(t, l.Host("node1").Log(), "node1 is outside the limit")
 	assert.NotEmpty(t, l.Host("node2").Log())
+}
+
+func TestStartAtAnUnknownTaskIsInvalidInput(t *testing.T) {
+	t.Parallel()
+	r := winplay(t, nil, "run", "../../playbooks/cluster-service-cycle.hcl", "--lab", "--start-at-task", "stop the cluster service and set it to manul")
+	assert.Equal(t, runner.ExitInvalid, r.code, r.out+r.err)
+	assert.Contains(t, r.err, `no task is named "stop the cluster service and set it to manul". Did you mean "stop the cluster service and set it to manual"?`)
+	assert.NotContains(t, r.out, "TASK [")
 }

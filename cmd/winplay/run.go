@@ -159,6 +159,9 @@ func runCmd(ctx context.Context, args []string, stdio Stdio) int {
 	summary, err := runner.Run(ctx, plan, inv, opts)
 	if err != nil {
 		fmt.Fprintf(stdio.Err, "winplay: %s\n", redact.String(err.Error()))
+		if errors.Is(err, runner.ErrInvalidOptions) {
+			return runner.ExitInvalid
+		}
 		return runner.ExitError
 	}
 	if ctx.Err() != nil {
