@@ -55,6 +55,14 @@ func (g *GroupMember) Validate() []FieldError {
 	return errs
 }
 
+// Keys name the group's members, so that a dry run predicts this task
+// after an earlier one that changes or recreates the group (Option Pack
+// setup). The key is the whole group: with state = "absent" after a
+// recreation that emptied it, a dry run says changed where the run is ok.
+func (g *GroupMember) Keys() []string { return []string{groupKey(g.Name)} }
+
+func groupKey(name string) string { return "group:" + strings.ToLower(strings.TrimSpace(name)) }
+
 // errNoGroup is wrapped when the local group does not exist.
 var errNoGroup = errors.New(win32Messages[1376])
 

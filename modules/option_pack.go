@@ -60,6 +60,8 @@ const (
 	optionPackOCKey   = `HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Setup\OC Manager\Subcomponents`
 	optionPackTemp    = `C:\WINNT\Temp`
 	optionPackAnswer  = "winplay-optionpack"
+	// optionPackMTSGroup is the local group MTS setup creates.
+	optionPackMTSGroup = "MTS Trusted Impersonators"
 )
 
 // Validate checks the arguments.
@@ -260,8 +262,12 @@ func (o *OptionPack) AnswerFile() string {
 }
 
 // Keys name the Option Pack installation, so that a dry run of Remove All
-// followed by a reinstall predicts the reinstall.
-func (o *OptionPack) Keys() []string { return []string{"option_pack"} }
+// followed by a reinstall predicts the reinstall, and what setup resets:
+// Remove All deletes the MTS Trusted Impersonators group and an install
+// creates it empty, so a later task adding its members will change it.
+func (o *OptionPack) Keys() []string {
+	return []string{"option_pack", groupKey(optionPackMTSGroup)}
+}
 
 // RebootsWhenChanged is true: setup exits 3010 after every install and
 // Remove All.

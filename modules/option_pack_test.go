@@ -101,6 +101,7 @@ func TestOptionPackRemoveAllOnACorruptedNodeThenReinstall(t *testing.T) {
 	assert.True(t, res.Changed)
 	assert.True(t, res.RebootRequired, "Remove All exits 3010 too")
 	assert.True(t, l.Host("node1").Dump().IIS.Installed)
+	require.Contains(t, l.Host("node1").Dump().Groups, "MTS Trusted Impersonators")
 
 	res, err = labtest.Run(t, l, "node1", remove, false)
 	require.NoError(t, err)
@@ -109,6 +110,7 @@ func TestOptionPackRemoveAllOnACorruptedNodeThenReinstall(t *testing.T) {
 	st := l.Host("node1").Dump()
 	assert.False(t, st.IIS.Installed)
 	assert.True(t, st.MSDTC.Installed, "Remove All keeps MSDTC")
+	assert.NotContains(t, st.Groups, "MTS Trusted Impersonators", "Remove All deletes the group, as the Keys say")
 
 	res, err = labtest.Run(t, l, "node1", remove, false)
 	require.NoError(t, err)
@@ -187,6 +189,14 @@ func TestOptionPackModulesNameWhatTheyChange(t *testing.T) {
 		assert.NotEmpty(t, k.Keys())
 	}
 	assert.Equal(t, []string{`file:c:\a.ini`}, (&modules.Copy{Dest: `C:\A.ini`}).Keys())
+
+	// Setup resets the MTS group a later group_member task fills, so a
+	// dry run carries the Option Pack's change to it.
+	member := &modules.GroupMember{Name: "MTS Trusted Impersonators ", Members: []string{`CORP\IWAM_CLUSTER`}}
+	for _, op := range []*modules.OptionPack{optionPackAsNode1(), {Setup: optionPackSetup, State: "absent"}} {
+		assert.Subset(t, op.Keys(), member.Keys(), "state %q", op.State)
+	}
+	assert.NotContains(t, optionPackAsNode1().Keys(), (&modules.GroupMember{Name: "Guests"}).Keys()[0])
 
 	// Setup programs whose every change reboots say so, for a dry run
 	// that carries a change to them.
