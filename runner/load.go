@@ -802,23 +802,44 @@ func decodeDuration(attr *hcl.Attribute, ctx *hcl.EvalContext, target *time.Dura
 		return diags
 	}
 	val, _ = val.UnmarkDeep()
-	if val.Type() == cty.Number {
-		f, _ := val.AsBigFloat().Float64()
-		*target = time.Duration(f * float64(time.Second))
+	invalid := func(why string) hcl.Diagnostics {
+		return append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError, Summary: "Invalid duration",
+			Detail:  fmt.Sprintf("%s must be a duration such as \"30s\" or \"10m\", or a number of seconds%s.", attr.Name, why),
+			Subject: attr.Expr.Range().Ptr(),
+		})
+	}
+	if val.Type() == cty.Number && !val.IsNull() {
+		secs, _ := val.AsBigFloat().Float64()
+		switch {
+		case secs < 0:
+			return invalid(", not a negative one")
+		case secs > maxDuration.Seconds():
+			return invalid(fmt.Sprintf(", at most %.0f (%s)", maxDuration.Seconds(), maxDuration))
+		}
+		*target = time.Duration(secs * float64(time.Second))
 		return diags
 	}
-	if err := decodeValue(val, &s); err == nil {
-		if d, err := time.ParseDuration(s); err == nil && d >= 0 {
-			*target = d
-			return diags
-		}
+	if err := decodeValue(val, &s); err != nil {
+		return invalid("")
 	}
-	return append(diags, &hcl.Diagnostic{
-		Severity: hcl.DiagError, Summary: "Invalid duration",
-		Detail:  fmt.Sprintf("%s must be a duration such as \"30s\" or \"10m\", or a number of seconds.", attr.Name),
-		Subject: attr.Expr.Range().Ptr(),
-	})
+	d, err := time.ParseDuration(s)
+	switch {
+	case err != nil:
+		return invalid(fmt.Sprintf(", not %q", s))
+	case d < 0:
+		return invalid(fmt.Sprintf(", not a negative one (%q)", s))
+	case d > maxDuration:
+		return invalid(fmt.Sprintf(", at most %s", maxDuration))
+	}
+	*target = d
+	return diags
 }
+
+// maxDuration bounds timeout and delay far beyond any sensible wait and
+// well inside what a time.Duration holds (about 292 years): a larger
+// number of seconds would overflow into a negative duration.
+const maxDuration = 10 * 365 * 24 * time.Hour
 
 func variableNames(vars []*Variable) []string {
 	names := make([]string, len(vars))
