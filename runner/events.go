@@ -159,7 +159,9 @@ func (t *text) Event(ev Event) {
 		fmt.Fprintf(w, "\n%s\n", t.paint(ansiRed, "ABORTED: "+ev.Msg))
 	case EventRecap:
 		fmt.Fprintf(w, "\n%s\n", banner("PLAY RECAP"))
-		width := 0
+		// The name padded to Ansible's 26 columns (or the longest name),
+		// so that the colons line up; the counts in the form.
+		width := 26
 		for _, h := range ev.Hosts {
 			width = max(width, len(h))
 		}

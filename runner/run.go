@@ -75,7 +75,7 @@ type Stats struct {
 
 // Summary is the outcome of a run.
 type Summary struct {
-	Hosts []string // in first-seen order
+	Hosts []string // sorted by name, as Ansible's recap lists them
 	Stats map[string]*Stats
 	// Aborted is set when any_errors_fatal or max_fail_percentage stopped
 	// the run, or the user interrupted it.
@@ -198,6 +198,7 @@ func Run(ctx context.Context, plan *Plan, inv *inventory.Inventory, opts Options
 			break
 		}
 	}
+	sort.Strings(e.summary.Hosts)
 	e.emit(Event{Type: EventRecap, Recap: e.summary.Stats, Hosts: e.summary.Hosts, Elapsed: time.Since(start)})
 	return e.summary, nil
 }

@@ -88,7 +88,10 @@ func TestLabCommandServesAndWritesAnInventory(t *testing.T) {
 
 	r := winplay(t, labEnv, "run", "../../playbooks/cluster-service-cycle.hcl", "-i", inv)
 	assert.Equal(t, runner.ExitOK, r.code, r.out+r.err)
-	assert.Regexp(t, `node1 : ok=4 changed=2 unreachable=0 failed=0 skipped=0`, r.out)
+	assert.Equal(t, []string{
+		"node1                      : ok=4 changed=2 unreachable=0 failed=0 skipped=0 ignored=0",
+		"node2                      : ok=4 changed=2 unreachable=0 failed=0 skipped=0 ignored=0",
+	}, recapLines(t, r.out))
 
 	cancel()
 	select {
@@ -121,7 +124,10 @@ func TestRunLabShowsTasksAndRecap(t *testing.T) {
 	assert.Contains(t, r.out, "TASK [stop the cluster service and set it to manual]")
 	assert.Contains(t, r.out, "changed: [node1]")
 	assert.Contains(t, r.out, "PLAY RECAP")
-	assert.Regexp(t, `(?m)^node2 : ok=4 changed=2 unreachable=0 failed=0 skipped=0`, r.out)
+	assert.Equal(t, []string{
+		"node1                      : ok=4 changed=2 unreachable=0 failed=0 skipped=0 ignored=0",
+		"node2                      : ok=4 changed=2 unreachable=0 failed=0 skipped=0 ignored=0",
+	}, recapLines(t, r.out))
 	assert.NotContains(t, r.out, "\x1b[", "color on a buffer")
 	assert.NotContains(t, r.out+r.err, lab.DefaultPassword)
 }
@@ -420,4 +426,67 @@ func TestStartAtAnUnknownTaskIsInvalidInput(t *testing.T) {
 	assert.Equal(t, runner.ExitInvalid, r.code, r.out+r.err)
 	assert.Contains(t, r.err, `no task is named "stop the cluster service and set it to manul". Did you mean "stop the cluster service and set it to manual"?`)
 	assert.NotContains(t, r.out, "TASK [")
+}
+
+// recapLines returns the host lines of the PLAY RECAP in out.
+func recapLines(t *testing.T, out string) []string {
+	t.Helper()
+	_, recap, ok := strings.Cut(out, "PLAY RECAP ***")
+	require.True(t, ok, "no PLAY RECAP in:\n%s", out)
+	var lines []string
+	for _, l := range strings.Split(recap, "\n")[1:] {
+		if l == "" {
+			break
+		}
+		lines = append(lines, l)
+	}
+	return lines
+}
+
+// TestRecapLinesAsAnsiblePrintsThem: hosts sorted by name (not in the
+// order they were first seen), colons aligned in Ansible's 26 columns,
+// every count in Ansible's order, ok counting changed and ignored.
+func TestRecapLinesAsAnsiblePrintsThem(t *testing.T) {
+	t.Parallel()
+	l := labtest.Start(t, lab.HostSpec{Name: "node2"}, lab.HostSpec{Name: "node10"}, lab.HostSpec{Name: "node1"},
+		lab.HostSpec{Name: "node3"})
+	inv := writeInventory(t, l)
+	l.Host("node3").Disconnect()
+	pb := writePlaybook(t, `
+play "p" {
+  hosts = "all"
+  task "hostname" {
+    command { argv = ["hostname"] }
+  }
+  task "only on node2" {
+    when = host.name == "node2"
+    command { argv = ["hostname"] }
+  }
+  task "fails on node10" {
+    assert { that = [host.name != "node10"] }
+  }
+  task "ignored on node1" {
+    assert { that = [host.name != "node1"] }
+    ignore_errors = true
+  }
+}`)
+	r := winplay(t, labEnv, "run", pb, "-i", inv)
+	require.Equal(t, runner.ExitFailed, r.code, r.out+r.err)
+	assert.Equal(t, []string{
+		"node1                      : ok=3 changed=1 unreachable=0 failed=0 skipped=1 ignored=1",
+		"node10                     : ok=1 changed=1 unreachable=0 failed=1 skipped=1 ignored=0",
+		"node2                      : ok=4 changed=2 unreachable=0 failed=0 skipped=0 ignored=0",
+		"node3                      : ok=0 changed=0 unreachable=1 failed=0 skipped=0 ignored=0",
+	}, recapLines(t, r.out))
+
+	// JSON lists the recap's hosts in the same order.
+	r = winplay(t, labEnv, "run", pb, "-i", inv, "--output", "json")
+	last := strings.Split(strings.TrimSpace(r.out), "\n")
+	var recap struct {
+		Event string   `json:"event"`
+		Hosts []string `json:"hosts"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(last[len(last)-1]), &recap))
+	assert.Equal(t, "recap", recap.Event)
+	assert.Equal(t, []string{"node1", "node10", "node2", "node3"}, recap.Hosts)
 }
