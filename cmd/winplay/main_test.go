@@ -48,10 +48,16 @@ type result struct {
 
 func winplay(t *testing.T, env map[string]string, args ...string) result {
 	t.Helper()
+	return winplayIn(t, env, "", args...)
+}
+
+// winplayIn is winplay with stdin.
+func winplayIn(t *testing.T, env map[string]string, stdin string, args ...string) result {
+	t.Helper()
 	var out, errb syncBuffer
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	code := Main(ctx, args, Stdio{In: strings.NewReader(""), Out: &out, Err: &errb, Getenv: func(k string) string { return env[k] }})
+	code := Main(ctx, args, Stdio{In: strings.NewReader(stdin), Out: &out, Err: &errb, Getenv: func(k string) string { return env[k] }})
 	return result{code, out.String(), errb.String()}
 }
 
@@ -489,4 +495,31 @@ play "p" {
 	require.NoError(t, json.Unmarshal([]byte(last[len(last)-1]), &recap))
 	assert.Equal(t, "recap", recap.Event)
 	assert.Equal(t, []string{"node1", "node10", "node2", "node3"}, recap.Hosts)
+}
+
+// TestStepAsksOnStderr: --step's questions do not land between the JSON
+// lines on stdout; the answers come from stdin.
+func TestStepAsksOnStderr(t *testing.T) {
+	t.Parallel()
+	var tasks strings.Builder
+	for _, name := range []string{"a", "b", "c", "d"} {
+		fmt.Fprintf(&tasks, "  task %q {\n    command { argv = [\"hostname\"] }\n  }\n", name)
+	}
+	pb := writePlaybook(t, "play \"p\" {\n  hosts = \"cluster\"\n"+tasks.String()+"}\n")
+	r := winplayIn(t, nil, "n\nmaybe\ny\nc\n", "run", pb, "--lab", "--step", "--output", "json")
+	require.Equal(t, runner.ExitOK, r.code, r.out+r.err)
+	results := map[string]int{}
+	for _, line := range strings.Split(strings.TrimSpace(r.out), "\n") {
+		var ev map[string]any
+		require.NoError(t, json.Unmarshal([]byte(line), &ev), "stdout is not JSON lines: %q", line)
+		if ev["event"] == "task_result" {
+			results[fmt.Sprint(ev["task"])]++
+		}
+	}
+	assert.NotContains(t, r.out, "Perform task")
+	assert.Equal(t, 1, strings.Count(r.err, "Perform task: TASK [a]"), r.err)
+	assert.Equal(t, 2, strings.Count(r.err, "Perform task: TASK [b]"), "an unknown answer asks again:\n%s", r.err)
+	assert.Equal(t, 1, strings.Count(r.err, "Perform task: TASK [c]"), r.err)
+	assert.NotContains(t, r.err, "TASK [d]", "continue asks no more")
+	assert.Equal(t, map[string]int{"b": 2, "c": 2, "d": 2}, results)
 }

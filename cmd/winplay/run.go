@@ -205,12 +205,14 @@ func useColor(stdio Stdio) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
-// stepPrompt asks before each task, as ansible-playbook --step does.
+// stepPrompt asks before each task, as ansible-playbook --step does. The
+// question goes to stderr, so that stdout stays the run's output alone
+// (with --output json, one JSON event per line).
 func stepPrompt(stdio Stdio, redact *runner.Redactor) func(*runner.Task) runner.StepAnswer {
 	in := bufio.NewReader(stdio.In)
 	return func(t *runner.Task) runner.StepAnswer {
 		for {
-			fmt.Fprintf(stdio.Out, "\nPerform task: TASK [%s] (N)o/(y)es/(c)ontinue: ", redact.String(t.Name))
+			fmt.Fprintf(stdio.Err, "\nPerform task: TASK [%s] (N)o/(y)es/(c)ontinue: ", redact.String(t.Name))
 			line, err := in.ReadString('\n')
 			switch strings.ToLower(strings.TrimSpace(line)) {
 			case "y", "yes":
