@@ -1,13 +1,11 @@
 package wsman
 
 import (
-	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/xml"
 	"errors"
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -64,53 +62,6 @@ type element struct {
 
 // errInvalidXML marks request bodies that are not a SOAP 1.2 envelope.
 var errInvalidXML = errors.New("invalid SOAP envelope")
-
-// parseXML reads one XML document into an element tree. CDATA sections come
-// back as text, as encoding/xml reports them as character data.
-func parseXML(b []byte) (*element, error) {
-	d := xml.NewDecoder(bytes.NewReader(b))
-	var root *element
-	var stack []*element
-	for {
-		tok, err := d.Token()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%w: %w", errInvalidXML, err)
-		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			if len(stack) >= maxDepth {
-				return nil, fmt.Errorf("%w: nested deeper than %d elements", errInvalidXML, maxDepth)
-			}
-			el := &element{name: t.Name, attr: t.Attr}
-			if len(stack) == 0 {
-				if root != nil {
-					return nil, fmt.Errorf("%w: more than one root element", errInvalidXML)
-				}
-				root = el
-			} else {
-				parent := stack[len(stack)-1]
-				parent.children = append(parent.children, el)
-			}
-			stack = append(stack, el)
-		case xml.EndElement:
-			stack = stack[:len(stack)-1]
-		case xml.CharData:
-			if len(stack) > 0 {
-				top := stack[len(stack)-1]
-				top.text = append(top.text, t...)
-			} else if len(bytes.TrimSpace(t)) > 0 {
-				return nil, fmt.Errorf("%w: text outside the root element", errInvalidXML)
-			}
-		}
-	}
-	if root == nil {
-		return nil, fmt.Errorf("%w: no root element", errInvalidXML)
-	}
-	return root, nil
-}
 
 func (e *element) child(space, local string) *element {
 	if e == nil {
