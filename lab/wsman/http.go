@@ -63,7 +63,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Read the whole body before answering anything, 401s included: net/http
 	// closes a connection whose unread body exceeds 256 KiB, and that would
 	// throw away the NTLM challenge sent on it.
-	body, tooLarge := readBody(r.Body, limit+encryptionSlack)
+	body, tooLarge := readBody(r.Body, r.ContentLength, limit+encryptionSlack)
 	switch {
 	case !strings.EqualFold(r.URL.Path, "/wsman"):
 		emptyReply(w, http.StatusNotFound)
@@ -371,9 +371,17 @@ func dropConnection(w http.ResponseWriter, cs *connState) {
 	}
 }
 
-// readBody reads r up to limit bytes; beyond that it reports tooLarge and
-// discards (a bounded amount of) the rest.
-func readBody(r io.Reader, limit int) (body []byte, tooLarge bool) {
+// readBody reads r, whose length is size (-1 if unknown), up to limit
+// bytes; beyond that it reports tooLarge and discards (a bounded amount
+// of) the rest.
+func readBody(r io.Reader, size int64, limit int) (body []byte, tooLarge bool) {
+	if size >= 0 && size <= int64(limit) {
+		// One allocation of the right size: net/http stops the body at
+		// its Content-Length.
+		body = make([]byte, size)
+		n, _ := io.ReadFull(r, body)
+		return body[:n], false
+	}
 	var buf bytes.Buffer
 	// A read error means the client cut the body short: serve what
 	// arrived, and the SOAP parser refuses it if it is incomplete.
