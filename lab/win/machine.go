@@ -180,6 +180,14 @@ type Machine struct {
 	installing bool // setup.exe or UPDATE.EXE runs
 
 	log []*LogEntry
+
+	parsedMetabase struct {
+		file *file
+		mod  time.Time
+		data []byte
+		mb   metabase
+		ok   bool
+	}
 }
 
 var _ wsman.Machine = (*Machine)(nil)

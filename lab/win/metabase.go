@@ -68,7 +68,15 @@ func (m *Machine) metabase() (metabase, bool) {
 	if f == nil {
 		return nil, false
 	}
-	return parseMetabase(f.data)
+	// The cluster asks at every settle whether an IIS instance can run
+	// here, so the parse is kept until the file changes; callers must not
+	// modify the map.
+	c := &m.parsedMetabase
+	if c.file != f || !c.mod.Equal(f.mod) || len(c.data) != len(f.data) || (len(f.data) > 0 && &c.data[0] != &f.data[0]) {
+		c.mb, c.ok = parseMetabase(f.data)
+		c.file, c.mod, c.data = f, f.mod, f.data
+	}
+	return c.mb, c.ok
 }
 
 // freshMetabase is what Option Pack setup writes: the default sites only,
