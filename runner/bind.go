@@ -2,6 +2,7 @@ package runner
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -31,6 +32,10 @@ func (p *Plan) Bind(inv *inventory.Inventory, limit []string) hcl.Diagnostics {
 		}
 	}
 	var empty hcl.Diagnostics
+	// excluded lists, per play, the hosts --limit took out of it: the
+	// results they would register are missing when a later play reads
+	// them through hosts[...].
+	excluded := map[*Play][]string{}
 	for _, play := range p.Plays {
 		hosts, err := inv.Select(play.Hosts...)
 		if err != nil {
@@ -45,6 +50,8 @@ func (p *Plan) Bind(inv *inventory.Inventory, limit []string) hcl.Diagnostics {
 		for _, h := range hosts {
 			if limited == nil || limited[h.Name] {
 				play.hosts = append(play.hosts, h)
+			} else {
+				excluded[play] = append(excluded[play], h.Name)
 			}
 		}
 		if len(play.hosts) == 0 {
@@ -73,8 +80,12 @@ func (p *Plan) Bind(inv *inventory.Inventory, limit []string) hcl.Diagnostics {
 	// known yet standing in for what earlier tasks will register.
 	s := newScope(p, inv, false, false)
 	seen := map[string]bool{}
+	// unregistered maps a register name to the tasks whose result --limit
+	// keeps from being registered on some hosts.
+	unregistered := map[string][]*Task{}
 	add := func(ds hcl.Diagnostics) {
 		for _, d := range ds {
+			explainLimited(d, unregistered, excluded)
 			key := fmt.Sprintf("%s|%s|%v", d.Summary, d.Detail, d.Subject)
 			if !seen[key] {
 				seen[key] = true
@@ -91,10 +102,45 @@ func (p *Plan) Bind(inv *inventory.Inventory, limit []string) hcl.Diagnostics {
 				for _, h := range play.hosts {
 					s.register(h.Name, t.Register, cty.DynamicVal)
 				}
+				if len(excluded[play]) > 0 {
+					unregistered[t.Register] = append(unregistered[t.Register], t)
+				}
 			}
 		}
 	}
 	return diags
+}
+
+// unsupportedAttr is HCL's detail for an attribute an object lacks.
+var unsupportedAttr = regexp.MustCompile(`^This object does not have an attribute named "([^"]+)"`)
+
+// explainLimited rewrites HCL's "Unsupported attribute" about a result
+// that a task would register on hosts --limit excluded: the attribute is
+// missing because of the limit, not because of a typo.
+func explainLimited(d *hcl.Diagnostic, unregistered map[string][]*Task, excluded map[*Play][]string) {
+	if d.Summary != "Unsupported attribute" {
+		return
+	}
+	m := unsupportedAttr.FindStringSubmatch(d.Detail)
+	if m == nil || len(unregistered[m[1]]) == 0 {
+		return
+	}
+	var by []string
+	for _, t := range unregistered[m[1]] {
+		by = append(by, fmt.Sprintf("task %q in play %q on %s", t.Name, t.Play.Name, hostList(excluded[t.Play])))
+	}
+	d.Summary = "Result not registered under --limit"
+	d.Detail = fmt.Sprintf("%q is registered by %s, which --limit excluded, so this expression cannot read it. "+
+		"Include the host that registers it in --limit, or run without --limit.", m[1], strings.Join(by, ", and by "))
+	d.Expression, d.EvalContext = nil, nil
+}
+
+// hostList names hosts in prose: host node2, hosts node2, node3.
+func hostList(names []string) string {
+	if len(names) == 1 {
+		return "host " + names[0]
+	}
+	return "hosts " + strings.Join(names, ", ")
 }
 
 func (p *Plan) bindTask(t *Task, h *inventory.Host, inv *inventory.Inventory, s *scope) hcl.Diagnostics {

@@ -149,3 +149,31 @@ play "p" {
 	assert.Equal(t, []string{"node1"}, hostNames(batches[0]))
 	assert.Equal(t, []string{"node2"}, hostNames(batches[1]))
 }
+
+func TestLimitThatExcludesARegisteringPlayIsExplained(t *testing.T) {
+	inv := testInventory(t)
+	plan, diags := Load("../testdata/playbooks/e2e/limit-register.hcl", LoadOptions{})
+	require.False(t, diags.HasErrors(), diags.Error())
+	require.False(t, plan.Bind(inv, nil).HasErrors(), "without --limit the result is registered")
+
+	diags = plan.Bind(inv, []string{"node1"})
+	require.True(t, diags.HasErrors())
+	errs := diags.Errs()
+	require.Len(t, errs, 1, diags.Error())
+	d := diags[len(diags)-1]
+	assert.Equal(t, "Result not registered under --limit", d.Summary)
+	assert.Contains(t, d.Detail, `"isolated" is registered by task "isolate it" in play "isolate the rebuilt node" on host node2, which --limit excluded`)
+	require.NotNil(t, d.Subject)
+	assert.Equal(t, 21, d.Subject.Start.Line)
+
+	// A misspelt attribute is still HCL's own "Unsupported attribute".
+	path := filepath.Join(t.TempDir(), "typo.hcl")
+	src, err := os.ReadFile("../testdata/playbooks/e2e/limit-register.hcl")
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(path, []byte(strings.Replace(string(src), "isolated.skipped", "isolatd.skipped", 1)), 0o600))
+	plan, diags = Load(path, LoadOptions{})
+	require.False(t, diags.HasErrors(), diags.Error())
+	diags = plan.Bind(inv, []string{"node1"})
+	require.True(t, diags.HasErrors())
+	assert.Equal(t, "Unsupported attribute", diags.Errs()[0].(*hcl.Diagnostic).Summary)
+}
