@@ -503,3 +503,47 @@ func TestCheckModeFailsAGateNoTaskWouldOpen(t *testing.T) {
 	assert.Equal(t, runner.ExitFailed, real.ExitCode())
 	assert.Equal(t, modules.StatusFailed, rec.results()["the web service runs"]["node1"].Status)
 }
+
+// TestCheckModeSendsNoChangingCommandFromAnyModule runs every registered
+// module in a dry run, through every path a module reaches a host by,
+// and proves from the lab's logs that nothing changed: the runner's guard
+// is the one choke point, whatever a module does.
+func TestCheckModeSendsNoChangingCommandFromAnyModule(t *testing.T) {
+	t.Parallel()
+	l := labtest.Start(t, lab.HostSpec{Name: "node1"}, lab.HostSpec{Name: "node2", Profile: "rebuilt"})
+	inv := labtest.Inventory(t, l)
+	const path = "../testdata/playbooks/e2e/check-every-module.hcl"
+	plan, diags := runner.Load(path, runner.LoadOptions{})
+	require.False(t, diags.HasErrors(), diags.Error())
+	used := map[string]bool{}
+	for _, task := range plan.Plays[0].Tasks {
+		used[task.Module.Name] = true
+	}
+	for _, name := range modules.Names() {
+		assert.True(t, used[name], "module %q has no task in %s", name, path)
+	}
+
+	before, boots := map[string]win.State{}, map[string]int{}
+	for _, h := range l.Hosts() {
+		before[h.Name()], boots[h.Name()] = h.Dump(), h.Boots()
+	}
+	sum, rec := runOn(t, path, inv, runner.Options{Check: true, Diff: true})
+	for _, h := range l.Hosts() {
+		assert.Empty(t, changing(h), "%s: a changing command reached the host in check mode", h.Name())
+		assert.Equal(t, before[h.Name()], h.Dump(), h.Name())
+		assert.Equal(t, boots[h.Name()], h.Boots(), "%s rebooted", h.Name())
+	}
+	res := rec.results()
+	for _, task := range plan.Plays[0].Tasks {
+		ev, ok := res[task.Name]["node1"]
+		require.True(t, ok, "task %q did not run", task.Name)
+		assert.NotEqual(t, modules.StatusFailed, ev.Status, "%s: %s", task.Name, ev.Error)
+		assert.NotContains(t, ev.Error, modules.ErrCheckMode.Error(), "%s tried to change the host", task.Name)
+	}
+	for _, ev := range rec.events {
+		if ev.Type == runner.EventCommand {
+			assert.False(t, ev.Changes, "%s sent a changing command in check mode: %s", ev.Task, ev.Line)
+		}
+	}
+	assert.Equal(t, runner.ExitOK, sum.ExitCode())
+}

@@ -784,14 +784,25 @@ func (e *engine) closeAll() {
 	}
 }
 
-// guard is the one place check mode is enforced: every command of every
-// module goes through it, and a changing one is refused in a dry run.
-// It also reports each command as an event, so -vv shows what ran.
+// guard is the one place check mode is enforced: a changing command is
+// refused in a dry run. It is the only modules.Host a module ever gets:
+// Task.Host, what Task.Peer returns (for `on` and peers such as
+// iissync's), and what the reboot after a task runs on (rebootAfter reuses
+// the task's). It holds the connection instead of embedding it, so that no
+// other method of the connection can be reached through a type
+// assertion. It also reports each command as an event, so -vv shows what
+// ran.
 type guard struct {
-	Connection
+	conn  Connection
 	check bool
 	log   func(cmd modules.Command, out modules.Output, err error, elapsed time.Duration)
 }
+
+func (g guard) Name() string { return g.conn.Name() }
+
+// Reset drops the connection's shell; reboot handling needs it, and it
+// changes nothing on the host.
+func (g guard) Reset() { g.conn.Reset() }
 
 func (g guard) Run(ctx context.Context, cmd modules.Command) (modules.Output, error) {
 	if g.check && cmd.Changes {
@@ -800,7 +811,7 @@ func (g guard) Run(ctx context.Context, cmd modules.Command) (modules.Output, er
 		return modules.Output{}, err
 	}
 	start := time.Now()
-	out, err := g.Connection.Run(ctx, cmd)
+	out, err := g.conn.Run(ctx, cmd)
 	g.log(cmd, out, err, time.Since(start))
 	return out, err
 }
