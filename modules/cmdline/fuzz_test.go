@@ -100,3 +100,58 @@ func FuzzLineRunsOneCommand(f *testing.F) {
 		assert.Empty(t, stderr.String(), "line %q", line)
 	})
 }
+
+// FuzzRedirectAndIfExistRunOneCommand extends the promise to the two
+// other places a value lands in a line: a redirection target (AppendTo,
+// WriteTo, as copy writes files) and the path of `if exist` (PathExists).
+// For any value Check accepts, the line runs at most one command, echo,
+// with exactly the redirection asked for and no other; any other value
+// fails Line.
+func FuzzRedirectAndIfExistRunOneCommand(f *testing.F) {
+	for i, v := range fuzzSeeds {
+		f.Add(uint8(i), v)
+	}
+	m := newMachine(f)
+	f.Fuzz(func(t *testing.T, form uint8, v string) {
+		target := `C:\WINNT\Temp\` + v
+		var b *cmdline.Builder
+		var op string
+		switch form % 3 {
+		case 0:
+			b, op = cmdline.NewRaw("echo QUJD").AppendTo(target), ">>"
+		case 1:
+			b, op = cmdline.NewRaw("echo QUJD").WriteTo(target), ">"
+		default:
+			b = cmdline.NewRaw("if exist").Arg(target).Raw("echo present")
+		}
+		line, err := b.Line()
+		if cmdline.Check(v) != nil {
+			require.ErrorIs(t, err, cmdline.ErrUnsafe, "a value Check refuses was accepted: %q", line)
+			return
+		}
+		if err != nil && strings.Contains(err.Error(), "limit") {
+			t.Skip("over cmd.exe's line limit")
+		}
+		require.NoError(t, err)
+
+		m.ClearLog()
+		var stdout, stderr strings.Builder
+		m.Exec(context.Background(), &wsman.Process{Line: line, Stdout: &stdout, Stderr: &stderr, Stdin: strings.NewReader("")})
+		log := m.Log()
+		require.LessOrEqual(t, len(log), 1, "line %q ran more than one command: %+v", line, log)
+		if len(log) == 0 {
+			// The target could not be opened (a name Windows refuses, a
+			// missing directory), or the path does not exist: nothing ran.
+			return
+		}
+		e := log[0]
+		assert.Equal(t, "echo", e.Tool, "line %q", line)
+		if op == "" {
+			assert.Empty(t, e.Redirects, "line %q redirected", line)
+			assert.Equal(t, "present\r\n", stdout.String(), "line %q", line)
+			return
+		}
+		assert.Equal(t, []win.Redirect{{Handle: 1, Op: op, Target: target}}, e.Redirects, "line %q", line)
+		assert.Empty(t, stdout.String(), "line %q: the output was not redirected", line)
+	})
+}
