@@ -2,9 +2,11 @@ package runner_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -546,4 +548,110 @@ func TestCheckModeSendsNoChangingCommandFromAnyModule(t *testing.T) {
 		}
 	}
 	assert.Equal(t, runner.ExitOK, sum.ExitCode())
+}
+
+func TestTaskTimeoutBoundsTheWholeTask(t *testing.T) {
+	t.Parallel()
+	l := labtest.Start(t)
+	start := time.Now()
+	sum, rec := runOn(t, "../testdata/playbooks/e2e/timeout.hcl", labtest.Inventory(t, l), runner.Options{})
+	assert.Less(t, time.Since(start), 30*time.Second, "the module's 1m timeout ran instead")
+	assert.Equal(t, runner.ExitOK, sum.ExitCode(), "ignored failures")
+	res := rec.results()
+	wait := res["wait longer than the task may take"]["node1"]
+	assert.Equal(t, modules.StatusFailed, wait.Status)
+	assert.Contains(t, wait.Error, "task timeout of 300ms reached")
+	retry := res["retry longer than the task may take"]["node2"]
+	assert.Equal(t, modules.StatusFailed, retry.Status)
+	assert.Contains(t, retry.Error, "task timeout of 300ms reached")
+	assert.Greater(t, retry.Attempts, 1, "it retried until the task's time was up")
+	assert.Less(t, retry.Attempts, 101)
+}
+
+func TestPlayOrder(t *testing.T) {
+	t.Parallel()
+	l := labtest.Start(t, lab.HostSpec{Name: "node2"}, lab.HostSpec{Name: "node3"}, lab.HostSpec{Name: "node1"})
+	sum, _ := runOn(t, "../testdata/playbooks/e2e/order.hcl", labtest.Inventory(t, l), runner.Options{})
+	require.Equal(t, runner.ExitOK, sum.ExitCode())
+	var ran []time.Time
+	for _, name := range []string{"node3", "node2", "node1"} {
+		log := l.Host(name).Log()
+		require.Len(t, log, 1, name)
+		ran = append(ran, log[0].Time)
+	}
+	assert.True(t, ran[0].Before(ran[1]) && ran[1].Before(ran[2]), "reverse_sorted ran node3, node2, node1 in another order: %v", ran)
+}
+
+func TestMaxFailPercentage(t *testing.T) {
+	t.Parallel()
+	l := labtest.Start(t, lab.HostSpec{Name: "node1"}, lab.HostSpec{Name: "node2"}, lab.HostSpec{Name: "node3"}, lab.HostSpec{Name: "node4"})
+	sum, rec := runOn(t, "../testdata/playbooks/e2e/max-fail.hcl", labtest.Inventory(t, l), runner.Options{})
+	assert.Equal(t, runner.ExitFailed, sum.ExitCode())
+	assert.True(t, sum.Aborted)
+	res := rec.results()
+	assert.Len(t, res["still runs"], 3, "one failure in four (25%) is within 30%")
+	assert.NotContains(t, res, "never reached", "two in four (50%) stopped the run")
+	var abort string
+	for _, ev := range rec.events {
+		if ev.Type == runner.EventAbort {
+			abort = ev.Msg
+		}
+	}
+	assert.Contains(t, abort, "max_fail_percentage: 50% of the batch failed (more than 30%)")
+}
+
+// TestForksBoundsConcurrency holds each host's command in the lab and
+// counts how many are in flight at once.
+func TestForksBoundsConcurrency(t *testing.T) {
+	t.Parallel()
+	var hosts []lab.HostSpec
+	for i := 1; i <= 6; i++ {
+		hosts = append(hosts, lab.HostSpec{Name: fmt.Sprintf("node%d", i)})
+	}
+	l := labtest.Start(t, hosts...)
+	var inFlight, peak atomic.Int32
+	for _, h := range l.Hosts() {
+		h.Inject(wsman.InjectorFunc(func(r wsman.Request) wsman.Injection {
+			if r.Action == "Command" && strings.Contains(r.CommandLine, "hostname") {
+				n := inFlight.Add(1)
+				for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+				}
+				time.Sleep(50 * time.Millisecond)
+				inFlight.Add(-1)
+			}
+			return wsman.Injection{}
+		}))
+	}
+	inv := labtest.Inventory(t, l)
+	for _, forks := range []int{2, 6} {
+		peak.Store(0)
+		sum, _ := runOn(t, "../testdata/playbooks/e2e/forks.hcl", inv, runner.Options{Forks: forks})
+		require.Equal(t, runner.ExitOK, sum.ExitCode())
+		if forks == 2 {
+			assert.Equal(t, int32(2), peak.Load(), "--forks 2")
+		} else {
+			assert.Greater(t, peak.Load(), int32(2), "with --forks 6 the hosts overlap, so the count above can see a bound")
+		}
+	}
+}
+
+func TestRebootAlways(t *testing.T) {
+	t.Parallel()
+	l := labtest.Start(t)
+	boots := l.Host("node1").Boots()
+	sum, rec := runOn(t, "../testdata/playbooks/e2e/reboot-always.hcl", labtest.Inventory(t, l), runner.Options{})
+	require.Equal(t, runner.ExitOK, sum.ExitCode(), "%+v", rec.results())
+	ev := rec.results()["read the name, then reboot"]["node1"]
+	assert.Equal(t, modules.StatusChanged, ev.Status, "a reboot is a change, even after a read-only command")
+	assert.True(t, ev.Rebooted)
+	assert.NotEmpty(t, ev.Phases)
+	assert.Equal(t, boots+1, l.Host("node1").Boots())
+	assert.Equal(t, modules.StatusOK, rec.results()["the host is back"]["node1"].Status)
+	var shutdown int
+	for _, e := range changing(l.Host("node1")) {
+		if e.Tool == "shutdown" {
+			shutdown++
+		}
+	}
+	assert.Equal(t, 1, shutdown)
 }

@@ -585,7 +585,7 @@ func (e *engine) runOn(ctx context.Context, task *Task, h *inventory.Host) (r ho
 		mt.Progressf("attempt %d of %d did not succeed; retrying in %s", r.attempts, task.Retries+1, task.Delay)
 		select {
 		case <-runCtx.Done():
-			return fail(fmt.Errorf("waiting to retry: %w", runCtx.Err()))
+			return fail(withTimeout(fmt.Errorf("waiting to retry: %w", runCtx.Err()), runCtx, task))
 		case <-time.After(task.Delay):
 		}
 	}

@@ -523,3 +523,24 @@ func TestStepAsksOnStderr(t *testing.T) {
 	assert.NotContains(t, r.err, "TASK [d]", "continue asks no more")
 	assert.Equal(t, map[string]int{"b": 2, "c": 2, "d": 2}, results)
 }
+
+func TestDiffShowsBeforeAndAfter(t *testing.T) {
+	t.Parallel()
+	r := winplay(t, nil, "run", "../../playbooks/cluster-service-cycle.hcl", "--lab", "--check", "--diff")
+	require.Equal(t, runner.ExitOK, r.code, r.out+r.err)
+	_, first, ok := strings.Cut(r.out, "TASK [stop the cluster service and set it to manual]")
+	require.True(t, ok, r.out)
+	first, _, _ = strings.Cut(first, "TASK [")
+	assert.Contains(t, first, "STOPPED (", "the result line comes first")
+	assert.Contains(t, first, ")\n--- before\n+++ after\n-start_mode: auto\n-state: RUNNING\n+start_mode: manual\n+state: STOPPED\n\n")
+
+	// Without --diff, no before and after.
+	r = winplay(t, nil, "run", "../../playbooks/cluster-service-cycle.hcl", "--lab", "--check")
+	require.Equal(t, runner.ExitOK, r.code, r.out+r.err)
+	assert.NotContains(t, r.out, "--- before")
+
+	// JSON events carry it as before and after.
+	r = winplay(t, nil, "run", "../../playbooks/cluster-service-cycle.hcl", "--lab", "--check", "--diff", "--output", "json")
+	require.Equal(t, runner.ExitOK, r.code, r.err)
+	assert.Contains(t, r.out, `"diff":{"before":"start_mode: auto\nstate: RUNNING\n","after":"start_mode: manual\nstate: STOPPED\n"}`)
+}
