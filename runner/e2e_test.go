@@ -655,3 +655,22 @@ func TestRebootAlways(t *testing.T) {
 	}
 	assert.Equal(t, 1, shutdown)
 }
+
+func TestStartAtTaskHoldsForEveryBatch(t *testing.T) {
+	t.Parallel()
+	l := labtest.Start(t)
+	sum, rec := runOn(t, "../testdata/playbooks/e2e/start-at-serial.hcl", labtest.Inventory(t, l), runner.Options{StartAt: "second"})
+	require.Equal(t, runner.ExitOK, sum.ExitCode())
+	res := rec.results()
+	assert.NotContains(t, res, "earlier play")
+	assert.NotContains(t, res, "first", "a later batch started from the top again")
+	assert.Len(t, res["second"], 2)
+	assert.Len(t, res["later play"], 2)
+	for _, h := range l.Hosts() {
+		var tools []string
+		for _, e := range h.Log() {
+			tools = append(tools, e.Tool)
+		}
+		assert.Equal(t, []string{"whoami", "hostname"}, tools, h.Name())
+	}
+}

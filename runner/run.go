@@ -130,7 +130,10 @@ type engine struct {
 	// that would change them (see carryPrediction).
 	predicted map[string]string
 
-	started  bool // --start-at-task reached
+	// skip holds the tasks --start-at-task skips: those of the plays
+	// before the one with the start task, and those before it in that
+	// play, in every batch.
+	skip     map[*Task]bool
 	stepping bool
 }
 
@@ -185,7 +188,7 @@ func Run(ctx context.Context, plan *Plan, inv *inventory.Inventory, opts Options
 		predicted: map[string]string{},
 		hosts:     map[string]*hostState{},
 		summary:   &Summary{Stats: map[string]*Stats{}},
-		started:   opts.StartAt == "",
+		skip:      plan.tasksBefore(opts.StartAt),
 		stepping:  opts.Step != nil,
 	}
 	defer e.closeAll()
@@ -332,15 +335,33 @@ func failedNames(results []hostResult) []string {
 	return names
 }
 
-// selected applies --start-at-task, --tags and --skip-tags. Tags follow
-// Ansible: "always" runs unless skipped by name, "never" runs only when
-// asked for by name, "all" selects everything else.
-func (e *engine) selected(t *Task) bool {
-	if !e.started {
-		if t.Name != e.opts.StartAt {
-			return false
+// tasksBefore returns the tasks before the first one named start: every
+// task of the plays before its play, and the tasks before it in its play.
+func (p *Plan) tasksBefore(start string) map[*Task]bool {
+	skip := map[*Task]bool{}
+	if start == "" {
+		return skip
+	}
+	for _, play := range p.Plays {
+		for _, t := range play.Tasks {
+			if t.Name == start {
+				return skip
+			}
+			skip[t] = true
 		}
-		e.started = true
+	}
+	return skip
+}
+
+// selected applies --start-at-task, --tags and --skip-tags. The start
+// point holds for every batch of its play: the admin said "start here"
+// for this run, and a later batch starting from the top would redo what
+// the first batch skipped. Tags follow Ansible: "always" runs unless
+// skipped by name, "never" runs only when asked for by name, "all"
+// selects everything else.
+func (e *engine) selected(t *Task) bool {
+	if e.skip[t] {
+		return false
 	}
 	for _, s := range e.opts.SkipTags {
 		if slices.Contains(t.Tags, s) {
