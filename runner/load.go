@@ -128,6 +128,9 @@ func Load(filename string, opts LoadOptions) (*Plan, hcl.Diagnostics) {
 			continue
 		}
 		name := block.Labels[0]
+		if d := checkName("play", block); d != nil {
+			diags = append(diags, d)
+		}
 		if prev, dup := seenPlays[name]; dup {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError, Summary: "Duplicate play name",
@@ -487,6 +490,9 @@ func (p *Plan) decodePlay(block *hcl.Block) (*Play, hcl.Diagnostics) {
 	}
 	for _, tb := range taskBlocks {
 		name := tb.Labels[0]
+		if d := checkName("task", tb); d != nil {
+			diags = append(diags, d)
+		}
 		if prev, dup := names[name]; dup {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError, Summary: "Duplicate task name",
@@ -656,8 +662,62 @@ func sensitiveForEach(attr *hcl.Attribute) hcl.Diagnostics {
 	}}
 }
 
+// ansibleModules maps Ansible's Windows module names to winplay's, for
+// the playbook written by someone who knows Ansible.
+var ansibleModules = map[string]string{
+	"win_service": "service", "win_command": "command", "win_shell": "command", "raw": "command",
+	"win_reboot": "reboot", "win_copy": "copy", "win_group_membership": "group_member",
+	"win_user_right": "user_right", "win_wait_for": "wait_for", "win_regedit": "registry",
+}
+
+// withModuleHints adds winplay's name for an Ansible module to HCL's
+// "Unsupported block type" about a task's module block.
+func withModuleHints(body hcl.Body, diags hcl.Diagnostics) hcl.Diagnostics {
+	sb, ok := body.(*hclsyntax.Body)
+	if !ok {
+		return diags
+	}
+	for _, blk := range sb.Blocks {
+		ours, ok := ansibleModules[blk.Type]
+		if _, known := modules.Lookup(ours); !ok || !known {
+			continue
+		}
+		for _, d := range diags {
+			if d.Summary == "Unsupported block type" && d.Subject != nil && *d.Subject == blk.TypeRange {
+				d.Summary = "Unknown module"
+				d.Detail = fmt.Sprintf("There is no module %q: that is Ansible's name; winplay's module is %q. Modules: %s.",
+					blk.Type, ours, strings.Join(modules.Names(), ", "))
+			}
+		}
+	}
+	return diags
+}
+
+// checkName refuses an empty (or blank) play or task name: names are
+// what output, the journal and --start-at-task identify them by.
+func checkName(kind string, block *hcl.Block) *hcl.Diagnostic {
+	if strings.TrimSpace(block.Labels[0]) != "" {
+		return nil
+	}
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError, Summary: "Empty " + kind + " name",
+		Detail:  fmt.Sprintf("A %s needs a name that says what it does, such as %s %q; output, the journal and --start-at-task identify it by its name.", kind, kind, map[string]string{"play": "isolate the rebuilt node", "task": "stop the cluster service"}[kind]),
+		Subject: &block.LabelRanges[0],
+	}
+}
+
+func unknownBlock(diags hcl.Diagnostics) bool {
+	for _, d := range diags {
+		if d.Summary == "Unsupported block type" || d.Summary == "Unknown module" {
+			return true
+		}
+	}
+	return false
+}
+
 func (p *Plan) decodeTask(play *Play, block *hcl.Block, each cty.Value) (*Task, hcl.Diagnostics) {
 	content, diags := block.Body.Content(taskSchema())
+	diags = withModuleHints(block.Body, diags)
 	task := &Task{Name: block.Labels[0], Play: play, Retries: -1, DeclRange: block.DefRange, Each: each}
 	ctx := task.withEach(p.staticContext())
 	if each != cty.NilVal {
@@ -666,6 +726,9 @@ func (p *Plan) decodeTask(play *Play, block *hcl.Block, each cty.Value) (*Task, 
 
 	switch len(content.Blocks) {
 	case 0:
+		if unknownBlock(diags) {
+			break // the block HCL did not know is the module meant
+		}
 		diags = append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError, Summary: "Missing module",
 			Detail:  fmt.Sprintf("Task %q needs exactly one module block, such as service { ... }. Modules: %s.", task.Name, strings.Join(modules.Names(), ", ")),
@@ -849,13 +912,18 @@ func variableNames(vars []*Variable) []string {
 	return names
 }
 
-// suggest returns " Did you mean "x"?" for the closest name, or "".
+// suggest returns " Did you mean "x"?" for the closest name, or "". Case
+// is ignored (NODE2 for node2 is the likeliest slip with Windows names),
+// and name itself is never suggested.
 func suggest(name string, names []string) string {
 	best, bestDist := "", 3
 	sorted := append([]string(nil), names...)
 	sort.Strings(sorted)
 	for _, n := range sorted {
-		if d := levenshtein.Distance(name, n, nil); d < bestDist {
+		if n == name {
+			continue
+		}
+		if d := levenshtein.Distance(strings.ToLower(name), strings.ToLower(n), nil); d < bestDist {
 			best, bestDist = n, d
 		}
 	}

@@ -177,3 +177,35 @@ func TestLimitThatExcludesARegisteringPlayIsExplained(t *testing.T) {
 	require.True(t, diags.HasErrors())
 	assert.Equal(t, "Unsupported attribute", diags.Errs()[0].(*hcl.Diagnostic).Summary)
 }
+
+func TestSuggestions(t *testing.T) {
+	inv := testInventory(t)
+	for _, tt := range []struct{ name, src, want, not string }{
+		{"case", `
+play "p" {
+  hosts = "node1"
+  task "t" {
+    on = "NODE2"
+    command { argv = ["hostname"] }
+  }
+}`, `Did you mean "node2"?`, ""},
+		{"own register", `
+play "p" {
+  hosts = "node1"
+  task "t" {
+    register = "r"
+    when     = r.ok
+    command { argv = ["hostname"] }
+  }
+}`, `"r" is registered only by a later task ("t")`, `Did you mean "r"?`},
+	} {
+		path := filepath.Join(t.TempDir(), "p.hcl")
+		require.NoError(t, os.WriteFile(path, []byte(tt.src), 0o600))
+		diags := loadAndBind(path, inv)
+		require.True(t, diags.HasErrors(), tt.name)
+		assert.Contains(t, diags.Error(), tt.want, tt.name)
+		if tt.not != "" {
+			assert.NotContains(t, diags.Error(), tt.not, tt.name)
+		}
+	}
+}
