@@ -398,6 +398,9 @@ func build(d *decls) (*built, hcl.Diagnostics) {
 				diags = append(diags, errorAt("Invalid address", fmt.Sprintf(
 					"Host %q: address = %q %s.", hd.name, h.Address, problem), hd.address.rng))
 			}
+			// An IPv6 address is kept bare; the brackets belong to URLs,
+			// which Endpoint and the connection add.
+			h.Address = strings.TrimSuffix(strings.TrimPrefix(h.Address, "["), "]")
 		}
 		h.Conn = resolveConnection(layer)
 		checkConnection(&agg, hd, layer, h.Conn)
@@ -583,6 +586,18 @@ func checkAddress(a string) string {
 	}
 	if _, port, err := net.SplitHostPort(a); err == nil {
 		return fmt.Sprintf("includes a port; write port = %s in the host's connection block instead", port)
+	}
+	if inner, ok := strings.CutPrefix(a, "["); ok || strings.HasSuffix(a, "]") {
+		inner, closed := strings.CutSuffix(inner, "]")
+		if ip := net.ParseIP(inner); !ok || !closed || ip == nil || ip.To4() != nil {
+			return "has brackets, which only enclose an IPv6 address, such as \"[fd00::11]\" (or write it bare: \"fd00::11\")"
+		}
+		return ""
+	}
+	if strings.Contains(a, ":") && net.ParseIP(a) == nil {
+		if ip, _, _ := strings.Cut(a, "%"); net.ParseIP(ip) == nil {
+			return "is neither a DNS name nor an IP address"
+		}
 	}
 	return ""
 }

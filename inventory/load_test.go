@@ -475,3 +475,48 @@ group "y" { children = ["x"] }
 	assert.Equal(t, "Group cycle", diags[0].Summary)
 	assert.Contains(t, diags[0].Detail, "x → x")
 }
+
+func TestLoadIPv6Addresses(t *testing.T) {
+	for _, tt := range []struct{ address, want, endpoint string }{
+		{"[::1]", "::1", "http://[::1]:5985/wsman"},
+		{"fd00::11", "fd00::11", "http://[fd00::11]:5985/wsman"},
+		{"[fd00::11]", "fd00::11", "http://[fd00::11]:5985/wsman"},
+		{"10.1.0.11", "10.1.0.11", "http://10.1.0.11:5985/wsman"},
+	} {
+		path := writeFile(t, `
+connection {
+  user         = "lab"
+  password_env = "WINPLAY_PASSWORD"
+}
+host "node1" { address = "`+tt.address+`" }
+`)
+		inv, diags := Load(path, LoadOptions{Getenv: testEnv})
+		require.False(t, diags.HasErrors(), "%s: %s", tt.address, diags.Error())
+		h := host(t, inv, "node1")
+		assert.Equal(t, tt.want, h.Address, tt.address)
+		assert.Equal(t, tt.endpoint, h.Endpoint(), tt.address)
+	}
+	for address, detail := range map[string]string{
+		"[::1]:5985":  "includes a port; write port = 5985",
+		"[node1]":     "only enclose an IPv6 address",
+		"[10.0.0.1]":  "only enclose an IPv6 address",
+		"[::1":        "only enclose an IPv6 address",
+		"node1:x:y":   "is neither a DNS name nor an IP address",
+		"fd00::11:99": "",
+	} {
+		path := writeFile(t, `
+connection {
+  user         = "lab"
+  password_env = "WINPLAY_PASSWORD"
+}
+host "node1" { address = "`+address+`" }
+`)
+		_, diags := Load(path, LoadOptions{Getenv: testEnv})
+		if detail == "" {
+			assert.False(t, diags.HasErrors(), "%s: %s", address, diags.Error())
+			continue
+		}
+		require.True(t, diags.HasErrors(), address)
+		assert.Contains(t, diags.Error(), detail, address)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"net"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -581,4 +582,41 @@ func TestConcurrentCallers(t *testing.T) {
 			assert.Equal(t, 1, l.Host("node1").Server().Shells())
 		})
 	}
+}
+
+func TestIPv6AddressesMakeValidURLs(t *testing.T) {
+	for address, want := range map[string]string{
+		"::1":      "https://[::1]:5986/wsman",
+		"fd00::11": "https://[fd00::11]:5986/wsman",
+		"node1":    "https://node1:5986/wsman",
+	} {
+		c, err := conn.New(conn.Config{Name: "n", Address: address, Port: 5986, HTTPS: true, Transport: "basic", User: "lab", Password: "x"})
+		require.NoError(t, err)
+		assert.Equal(t, want, c.Endpoint(), address)
+		_, err = url.Parse(c.Endpoint())
+		assert.NoError(t, err)
+	}
+}
+
+// TestIPv6Loopback runs a command over [::1], where the sandbox has it:
+// the URL with brackets is what the lab host's server then answers on.
+func TestIPv6Loopback(t *testing.T) {
+	ln, err := net.Listen("tcp", "[::1]:0")
+	if err != nil {
+		t.Skipf("no IPv6 loopback here: %v", err)
+	}
+	l := labtest.Start(t, lab.HostSpec{Name: "node1"})
+	go func() { _ = l.Host("node1").Server().Serve(ln) }()
+	t.Cleanup(func() { _ = ln.Close() })
+	h, ok := labtest.Inventory(t, l).Host("node1")
+	require.True(t, ok)
+	v6 := *h
+	v6.Address = "::1"
+	v6.Conn.Port = ln.Addr().(*net.TCPAddr).Port
+	c, err := conn.Connector{}.Connect(&v6)
+	require.NoError(t, err)
+	defer c.Close()
+	out, err := c.Run(context.Background(), modules.Command{Line: "hostname"})
+	require.NoError(t, err)
+	assert.Equal(t, "NODE1\r\n", out.Stdout)
 }
