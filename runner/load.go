@@ -3,6 +3,7 @@ package runner
 import (
 	"fmt"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -227,6 +228,9 @@ func (p *Plan) resolveVariables(parser *hclparse.Parser, opts LoadOptions) hcl.D
 	for _, path := range opts.VarFiles {
 		f, d := parser.ParseHCLFile(path)
 		p.Files = parser.Files()
+		if f != nil {
+			noteSensitiveLines(f.Bytes, byName)
+		}
 		diags = append(diags, d...)
 		if d.HasErrors() {
 			continue
@@ -266,12 +270,13 @@ func (p *Plan) resolveVariables(parser *hclparse.Parser, opts LoadOptions) hcl.D
 			v.Value = conv
 		}
 	}
-	for _, kv := range opts.Vars {
+	for i, kv := range opts.Vars {
 		name, raw, ok := strings.Cut(kv, "=")
 		if !ok {
+			// Not quoted: a value given without its name may be a secret.
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError, Summary: "Invalid -e option",
-				Detail: fmt.Sprintf("%q must be name=value.", kv),
+				Detail: fmt.Sprintf("-e option %d has no \"=\": it must be name=value, such as -e rebuilt=node2.", i+1),
 			})
 			continue
 		}
@@ -364,6 +369,21 @@ func ctyJSON(v cty.Value) []byte {
 		return []byte(v.GoString())
 	}
 	return b
+}
+
+// varFileLine is one name = value line of a var file.
+var varFileLine = regexp.MustCompile(`(?m)^\s*([A-Za-z_][A-Za-z0-9_-]*)\s*=\s*(.*?)\s*$`)
+
+// noteSensitiveLines records the values written for sensitive variables
+// in a var file line by line, before HCL reads it: a file HCL cannot
+// parse is shown with its source lines.
+func noteSensitiveLines(src []byte, vars map[string]*Variable) {
+	for _, m := range varFileLine.FindAllSubmatch(src, -1) {
+		if v, ok := vars[string(m[1])]; ok && v.Sensitive && len(m[2]) > 0 {
+			text := string(m[2])
+			v.given = append(v.given, text, strings.Trim(text, `"`))
+		}
+	}
 }
 
 // sourceText is a sensitive value as written in a file, with and without

@@ -234,6 +234,8 @@ func TestSensitiveValuesAppearNowhere(t *testing.T) {
 	const secret = "Hunter2Secret"
 	varFile := filepath.Join(t.TempDir(), "vars.hcl")
 	require.NoError(t, os.WriteFile(varFile, []byte(`pin = "`+secret+`"`+"\n"), 0o600))
+	brokenVarFile := filepath.Join(t.TempDir(), "broken.hcl")
+	require.NoError(t, os.WriteFile(brokenVarFile, []byte(`pw = "`+secret+"\n"), 0o600))
 	tests := []struct {
 		name     string
 		playbook string
@@ -270,6 +272,30 @@ play "p" {
   }
 }`,
 			args: []string{"--var-file", varFile}, secret: secret, code: runner.ExitInvalid,
+		},
+		{
+			name: "a var file HCL cannot parse",
+			playbook: `
+variable "pw" { sensitive = true }
+play "p" {
+  hosts = "node1"
+  task "t" {
+    command { argv = ["hostname", var.pw] }
+  }
+}`,
+			args: []string{"--var-file", brokenVarFile}, secret: secret, code: runner.ExitInvalid,
+		},
+		{
+			name: "a value given to -e without its name",
+			playbook: `
+variable "pw" { sensitive = true }
+play "p" {
+  hosts = "node1"
+  task "t" {
+    command { argv = ["hostname", var.pw] }
+  }
+}`,
+			args: []string{"-e", secret}, secret: secret, code: runner.ExitInvalid,
 		},
 		{
 			name: "an argv value that cannot be passed safely",
