@@ -166,6 +166,9 @@ func (r *Redactor) WriteDiagnostics(w io.Writer, files map[string]*hcl.File, dia
 	for i, d := range diags {
 		c := *d
 		c.Summary, c.Detail = r.String(d.Summary), r.String(d.Detail)
+		if names := sensitiveRefs(d); len(names) > 0 {
+			c.Detail = strings.TrimSpace(c.Detail + " (" + strings.Join(names, ", ") + ": sensitive value, not shown.)")
+		}
 		clean[i] = &c
 	}
 	var buf bytes.Buffer
@@ -175,6 +178,29 @@ func (r *Redactor) WriteDiagnostics(w io.Writer, files map[string]*hcl.File, dia
 	out := sentinelRun.ReplaceAllLiteralString(buf.String(), Mask)
 	_, err := io.WriteString(w, r.String(out))
 	return err
+}
+
+// sensitiveRefs names the references of a diagnostic's expression whose
+// values are marked sensitive: HCL leaves them out of the "with x as y"
+// lines it writes, and says nothing; Terraform says "(sensitive value)".
+func sensitiveRefs(d *hcl.Diagnostic) []string {
+	if d.Expression == nil || d.EvalContext == nil {
+		return nil
+	}
+	var names []string
+	seen := map[string]bool{}
+	for _, tr := range d.Expression.Variables() {
+		val, diags := tr.TraverseAbs(d.EvalContext)
+		if diags.HasErrors() || !val.IsMarked() {
+			continue
+		}
+		name := string(hclwrite.TokensForTraversal(tr).Bytes())
+		if !seen[name] {
+			seen[name] = true
+			names = append(names, name)
+		}
+	}
+	return names
 }
 
 // Secrets lists what no output of running plan on inv may show: every

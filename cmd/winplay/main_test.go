@@ -386,6 +386,9 @@ play "p" {
 				assert.NotContains(t, all, lab.DefaultPassword)
 				if tt.code == runner.ExitInvalid {
 					assert.Contains(t, r.err, "Error: ", output)
+					if strings.Contains(tt.playbook, "var.pw > 1") {
+						assert.Contains(t, r.err, "(var.pw: sensitive value, not shown.)")
+					}
 				} else {
 					assert.Contains(t, all, runner.Mask, "%s: the secret was not even used", output)
 				}
