@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/winplay/winplay/modules/cmdline"
 )
@@ -63,6 +64,9 @@ const (
 	iisSyncProgram  = `%windir%\system32\inetsrv\iissync.exe`
 	// iisSyncSetupKey is where Option Pack setup records an installed IIS.
 	iisSyncSetupKey = `HKLM\SOFTWARE\Microsoft\InetStp`
+	// iisSyncSettle bounds the wait for IISSYNC's copy after its reply
+	// was lost.
+	iisSyncSettle = 2 * time.Minute
 	// clusterTypeIIS is the resource type of a clustered web or FTP site.
 	clusterTypeIIS = "IIS Server Instance"
 )
@@ -209,8 +213,20 @@ func (s *IISSync) Run(ctx context.Context, t *Task) (*Result, error) {
 
 	cmd := Change(cmdline.NewRaw(iisSyncProgram).Arg(targetName))
 	out, err := Apply(ctx, t, cmd, func(ctx context.Context) (bool, error) {
-		now, err := iisSyncHashes(ctx, &peer)
-		return err == nil && src.matches(now), err
+		// A lost reply leaves IISSYNC perhaps still running: resending it
+		// then would stop the target's IIS Admin mid-copy. Wait for the
+		// copy to land instead, and never send it a second time.
+		err := Poll(ctx, t, iisSyncSettle, "the metabase and MTS catalog of "+targetName+" to match "+sourceName+"'s", func(ctx context.Context) (bool, error) {
+			now, err := iisSyncHashes(ctx, &peer)
+			if err != nil && iisSyncUnreadable(err) {
+				return false, nil // IISSYNC holds the files while it copies
+			}
+			return err == nil && src.matches(now), err
+		})
+		if err != nil {
+			return false, fmt.Errorf("IISSYNC may still be running or may never have run; check %s before running it again: %w", targetName, err)
+		}
+		return true, nil
 	})
 	if err != nil {
 		return nil, err
