@@ -657,6 +657,9 @@ func (e *engine) carryPrediction(m modules.Module, host string, task *Task, res 
 			if earlier, seen := e.predicted[key]; seen {
 				res.Changed = true
 				res.Msg = fmt.Sprintf("would change back what %q would change (now: %s)", earlier, res.Msg)
+				if r, ok := m.(modules.Rebooter); ok && r.RebootsWhenChanged() {
+					res.RebootRequired = true
+				}
 				break
 			}
 		}
