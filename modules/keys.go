@@ -27,12 +27,11 @@ type Rebooter interface {
 // them.
 func (s *Service) Keys() []string {
 	var keys []string
-	name := "service:" + strings.ToLower(s.Name)
 	if s.State != "" {
-		keys = append(keys, name+":state")
+		keys = append(keys, ServiceKey(s.Name, "state"))
 	}
 	if s.StartMode != "" {
-		keys = append(keys, name+":start_mode")
+		keys = append(keys, ServiceKey(s.Name, "start_mode"))
 	}
 	return keys
 }

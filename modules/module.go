@@ -125,8 +125,8 @@ func (t *Task) PredictedBy(key string) string {
 	return t.Predicted(key)
 }
 
-// ServiceKey names a property (state, start_mode) of a service the way
-// Service.Keys does, for modules that check what a service task changes.
+// ServiceKey names a property (state, start_mode) of a service, for
+// Service.Keys and for the modules that check what a service task changes.
 func ServiceKey(service, property string) string {
 	return "service:" + strings.ToLower(service) + ":" + property
 }
