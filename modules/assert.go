@@ -23,8 +23,12 @@ type Assert struct {
 	// That lists boolean expressions, evaluated for the host; all must hold.
 	That []bool `hcl:"that,optional"`
 	// Service, with State and/or StartMode, asserts what sc.exe reports.
-	Service   string `hcl:"service,optional"`
-	State     string `hcl:"state,optional"`
+	Service string `hcl:"service,optional"`
+	// State is the state that Service must be in: running, stopped, paused,
+	// start_pending or stop_pending.
+	State string `hcl:"state,optional"`
+	// StartMode is the start mode that Service must have: auto, manual,
+	// disabled or delayed.
 	StartMode string `hcl:"start_mode,optional"`
 	// FailMsg replaces the default failure message.
 	FailMsg string `hcl:"fail_msg,optional"`

@@ -33,9 +33,13 @@ func init() {
 //
 // Node names are cluster (NetBIOS) names, compared case-insensitively.
 type Cluster struct {
+	// Resource names a cluster resource to manage; name exactly one of
+	// Resource, Group or Node.
 	Resource string `hcl:"resource,optional"`
-	Group    string `hcl:"group,optional"`
-	Node     string `hcl:"node,optional"`
+	// Group names a cluster group to manage.
+	Group string `hcl:"group,optional"`
+	// Node names a cluster node to wait for (see Status).
+	Node string `hcl:"node,optional"`
 	// RestartAction (resource) is 0 (do not restart), 1 (restart, do not
 	// affect the group) or 2 (restart and fail the group over).
 	RestartAction *int `hcl:"restart_action,optional"`

@@ -22,6 +22,8 @@ func init() {
 // Service brings a Windows service to a state and a start mode, reading
 // both from sc.exe first so that a second run changes nothing.
 type Service struct {
+	// Name is the service's name as sc.exe knows it (the key name, e.g.
+	// W3SVC or ClusSvc), not its display name.
 	Name string `hcl:"name"`
 	// State is started, stopped or restarted; empty leaves it alone.
 	State string `hcl:"state,optional"`

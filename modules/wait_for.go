@@ -21,10 +21,11 @@ func init() {
 // timeout passes first. It never changes anything, so it runs in check mode
 // too: a dry run then shows whether the condition already holds.
 type WaitFor struct {
+	// Service is the service's name as sc.exe knows it, e.g. ClusSvc.
 	Service string `hcl:"service"`
 	// State is running or stopped (or paused, start_pending, stop_pending).
 	State string `hcl:"state"`
-	// Timeout defaults to 5m.
+	// Timeout bounds the wait for the state; default 5m.
 	Timeout string `hcl:"timeout,optional"`
 }
 
