@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -572,4 +573,51 @@ func TestDiffShowsBeforeAndAfter(t *testing.T) {
 	r = winplay(t, nil, "run", "../../playbooks/cluster-service-cycle.hcl", "--lab", "--check", "--diff", "--output", "json")
 	require.Equal(t, runner.ExitOK, r.code, r.err)
 	assert.Contains(t, r.out, `"diff":{"before":"start_mode: auto\nstate: RUNNING\n","after":"start_mode: manual\nstate: STOPPED\n"}`)
+}
+
+// docArguments returns the lines after "Arguments:" in winplay doc's output.
+func docArguments(t *testing.T, out string) []string {
+	t.Helper()
+	_, args, ok := strings.Cut(out, "\nArguments:\n")
+	require.True(t, ok, "no Arguments in:\n%s", out)
+	return strings.Split(strings.TrimSuffix(args, "\n"), "\n")
+}
+
+func TestDocShowsEachArgumentsDescription(t *testing.T) {
+	t.Parallel()
+	r := winplay(t, nil, "doc", "service")
+	require.Equal(t, runner.ExitOK, r.code, r.out+r.err)
+	assert.True(t, strings.HasPrefix(r.out, "service: Start, stop or restart a Windows service"), r.out)
+	words := strings.Join(strings.Fields(r.out), " ")
+	assert.Contains(t, words, "service brings a Windows service to a state and a start mode", "the type's doc comment")
+	assert.Contains(t, words, "start_mode string optional start_mode is auto, manual, disabled or delayed; empty leaves it alone.")
+	assert.Contains(t, words, "force_dependents bool optional force_dependents stops the services that depend on this one first (net stop /y)")
+
+	// Descriptions start in one column, wrapped lines hang under it, and
+	// nothing passes 78 columns.
+	head := regexp.MustCompile(`^  \S+ +\S+ +(required|optional)  `)
+	col := 0
+	for _, line := range docArguments(t, r.out) {
+		assert.LessOrEqual(t, len(line), 78, line)
+		if m := head.FindString(line); m != "" {
+			if col == 0 {
+				col = len(m)
+			}
+			assert.Len(t, m, col, "description column of %q", line)
+			continue
+		}
+		require.NotZero(t, col, "a continuation line before any argument: %q", line)
+		require.Greater(t, len(line), col, "an empty continuation line: %q", line)
+		assert.Equal(t, strings.Repeat(" ", col), line[:col], "hanging indent of %q", line)
+		assert.NotEqual(t, ' ', line[col], "hanging indent of %q", line)
+	}
+	assert.NotZero(t, col)
+
+	r = winplay(t, nil, "doc", "registry")
+	require.Equal(t, runner.ExitOK, r.code, r.out+r.err)
+	assert.Contains(t, strings.Join(strings.Fields(r.out), " "), "data_list list(string) optional data_list is a REG_MULTI_SZ value's strings.")
+
+	r = winplay(t, nil, "doc", "regedit")
+	assert.Equal(t, runner.ExitInvalid, r.code)
+	assert.Contains(t, r.err, `no module named "regedit"; modules: assert,`)
 }

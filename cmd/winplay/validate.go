@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"go/doc/comment"
 	"os"
 	"reflect"
 	"sort"
@@ -97,7 +98,7 @@ func hostsCmd(args []string, stdio Stdio) int {
 }
 
 // docCmd lists the modules, or one module's arguments, from the modules'
-// own declarations, so the list cannot drift from the code.
+// own declarations and doc comments, so the text cannot drift from the code.
 func docCmd(args []string, stdio Stdio) int {
 	if len(args) == 0 {
 		fmt.Fprintln(stdio.Out, "Modules (winplay doc MODULE shows its arguments):")
@@ -113,9 +114,15 @@ func docCmd(args []string, stdio Stdio) int {
 		fmt.Fprintf(stdio.Err, "winplay: no module named %q; modules: %s\n", args[0], strings.Join(modules.Names(), ", "))
 		return runner.ExitInvalid
 	}
-	fmt.Fprintf(stdio.Out, "%s: %s\n\nArguments:\n", info.Name, info.Summary)
+	doc, _ := modules.Doc(info.Name)
+	fmt.Fprintf(stdio.Out, "%s: %s\n\n", info.Name, info.Summary)
+	if doc.Doc != "" {
+		fmt.Fprintf(stdio.Out, "%s\n\n", strings.Join(wrap(doc.Doc, docWidth), "\n"))
+	}
+	type arg struct{ name, typ, req string }
+	var list []arg
+	var nameW, typW int
 	typ := reflect.TypeOf(info.New()).Elem()
-	var lines []string
 	for i := 0; i < typ.NumField(); i++ {
 		field := typ.Field(i)
 		tag := field.Tag.Get("hcl")
@@ -123,15 +130,35 @@ func docCmd(args []string, stdio Stdio) int {
 			continue
 		}
 		name, kind, _ := strings.Cut(tag, ",")
-		req := "required"
+		a := arg{name, typeName(field.Type), "required"}
 		if strings.Contains(kind, "optional") {
-			req = "optional"
+			a.req = "optional"
 		}
-		lines = append(lines, fmt.Sprintf("  %-18s %-20s %s", name, typeName(field.Type), req))
+		nameW, typW = max(nameW, len(a.name)), max(typW, len(a.typ))
+		list = append(list, a)
 	}
-	sort.Strings(lines)
-	fmt.Fprintln(stdio.Out, strings.Join(lines, "\n"))
+	sort.Slice(list, func(i, j int) bool { return list[i].name < list[j].name })
+	fmt.Fprintln(stdio.Out, "Arguments:")
+	for _, a := range list {
+		head := fmt.Sprintf("  %-*s  %-*s  %-8s  ", nameW, a.name, typW, a.typ, a.req)
+		indent := strings.Repeat(" ", len(head))
+		// Long names leave little room: never wrap into a column too narrow to read.
+		lines := wrap(doc.Args[a.name], max(docWidth-len(head), 24))
+		fmt.Fprintln(stdio.Out, strings.TrimRight(head+strings.Join(lines, "\n"+indent), " "))
+	}
 	return runner.ExitOK
+}
+
+// docWidth is the width `winplay doc` wraps text at, as a terminal's 80
+// columns less a margin.
+const docWidth = 78
+
+// wrap renders Go doc comment text (paragraphs, lists, indented code) as
+// lines of at most width columns.
+func wrap(text string, width int) []string {
+	var p comment.Parser
+	pr := comment.Printer{TextWidth: width, TextCodePrefix: "    "}
+	return strings.Split(strings.TrimRight(string(pr.Text(p.Parse(text))), "\n"), "\n")
 }
 
 func typeName(t reflect.Type) string {
