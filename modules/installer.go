@@ -137,7 +137,6 @@ func (in *Installer) Run(ctx context.Context, t *Task) (*Result, error) {
 	if t.Check {
 		if in.ExpectReboot {
 			res.RebootRequired = true
-			res.Facts["reboot_required"] = true
 			res.Msg += "; it needs a reboot afterwards"
 		}
 		return res, nil
@@ -195,9 +194,6 @@ func (o installOutcome) apply(res *Result) {
 	res.Phases = o.phases
 	out := o.out
 	res.Output = &out
-	res.Facts["rc"] = o.out.ExitCode
-	res.Facts["reboot_required"] = o.rebootRequired
-	res.Facts["rebooted"] = o.rebooted
 }
 
 func (o installOutcome) note() string {

@@ -321,7 +321,6 @@ func (o *OptionPack) Run(ctx context.Context, t *Task) (*Result, error) {
 		// Setup exits 3010 after every install and Remove All: predict the
 		// reboot, so that a dry run shows it.
 		res.RebootRequired = true
-		res.Facts["reboot_required"] = true
 		res.Msg = fmt.Sprintf("would %s %s; setup asks for a reboot", verb, what)
 		if clusRunning {
 			res.Msg += "; ClusSvc runs now, and must be stopped by then"

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -93,7 +92,10 @@ func (r *Registry) Validate() []FieldError {
 	if r.DataList != nil {
 		errs = append(errs, FieldError{"data_list", "applies to type = \"REG_MULTI_SZ\" only"})
 	}
-	if _, err := r.canonical(r.Data); err != nil {
+	if strings.TrimRight(r.Data, " ") != r.Data {
+		// reg query pads nothing, but its output cannot show them apart.
+		errs = append(errs, FieldError{"data", "trailing spaces cannot be compared through reg query's output"})
+	} else if _, err := r.canonical(r.Data); err != nil {
 		errs = append(errs, FieldError{"data", err.Error()})
 	} else if err := cmdline.Check(r.Data); err != nil {
 		errs = append(errs, FieldError{"data", err.Error()})
@@ -213,30 +215,23 @@ func (r *Registry) read(ctx context.Context, t *Task) (registryValue, error) {
 	return queryRegValue(ctx, t, r.Key, r.Name)
 }
 
-// regValueLine matches a value line of reg query: four spaces, the name,
-// four spaces, the type, four spaces, the data.
-var regValueLine = regexp.MustCompile(`^ {4}(.*?) {4}(REG_[A-Z_]+)(?: {4}(.*))?$`)
-
-// queryRegValue runs reg query for one value. Exit code 1 with reg.exe's
-// "unable to find the specified registry key or value" is an absent
-// value, not an error.
+// queryRegValue runs reg query for one value. reg.exe's "unable to find
+// the specified registry key or value" is an absent value, not an error.
 func queryRegValue(ctx context.Context, t *Task, key, name string) (registryValue, error) {
 	cmd := Read(cmdline.New("reg.exe").Arg("query", key, "/v", name))
 	out, err := t.Run(ctx, cmd)
 	if err != nil {
 		return registryValue{}, err
 	}
-	if out.ExitCode == 1 && strings.Contains(out.Stderr, "unable to find") {
-		return registryValue{}, nil
-	}
 	if out.ExitCode != 0 {
+		if strings.Contains(out.Stderr+out.Stdout, "unable to find") {
+			return registryValue{}, nil
+		}
 		return registryValue{}, Failed(t.Host.Name(), cmd, out, "cannot read "+key+`\`+name)
 	}
-	for _, line := range strings.Split(out.Stdout, "\n") {
-		m := regValueLine.FindStringSubmatch(strings.TrimRight(line, "\r"))
-		if m != nil && strings.EqualFold(m[1], name) {
-			return registryValue{exists: true, typ: m[2], data: m[3]}, nil
-		}
+	v, ok := parseDetectReg(out.Stdout)[strings.ToLower(name)]
+	if !ok {
+		return registryValue{}, fmt.Errorf("%s: `%s` printed no line for %s: %q", t.Host.Name(), cmd.Line, name, clip(out.Stdout))
 	}
-	return registryValue{}, fmt.Errorf("%s: `%s` printed no line for %s: %q", t.Host.Name(), cmd.Line, name, clip(out.Stdout))
+	return registryValue{exists: true, typ: v.Type, data: v.Data}, nil
 }

@@ -191,7 +191,6 @@ func (s *ServicePack) Run(ctx context.Context, t *Task) (*Result, error) {
 	if t.Check {
 		if replaces {
 			res.RebootRequired = true
-			res.Facts["reboot_required"] = true
 			res.Msg += "; update.exe -z then asks for a reboot"
 		} else {
 			res.Msg += "; a reboot follows if it replaces files"
