@@ -123,21 +123,31 @@ func (c *Copy) Run(ctx context.Context, t *Task) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{Facts: map[string]any{"dest": c.Dest, "sha256": want, "size": len(data)}}
+	// Inline content may come from a sensitive variable, and the SHA-256
+	// of a short secret gives it away to a brute force: only a src file's
+	// sums are shown.
+	shownHave, shownWant := have, want
+	if c.Src == "" {
+		shownWant = "(of the content)"
+		if have != "" && have != want {
+			shownHave = "(another)"
+		}
+	}
 	if t.Diff {
 		res.Diff = &Diff{
-			Before: Lines(map[string]string{"dest": c.Dest, "sha256": copyOrAbsent(have)}),
-			After:  Lines(map[string]string{"dest": c.Dest, "sha256": want}),
+			Before: Lines(map[string]string{"dest": c.Dest, "sha256": copyOrAbsent(shownHave)}),
+			After:  Lines(map[string]string{"dest": c.Dest, "sha256": shownWant}),
 		}
 	}
 	if have == want {
-		res.Msg = fmt.Sprintf("%s has sha256 %s", c.Dest, want)
+		res.Msg = fmt.Sprintf("%s has sha256 %s", c.Dest, shownWant)
 		return res, nil
 	}
 	res.Changed = true
 	if have == "" {
-		res.Msg = fmt.Sprintf("%s: created (%d bytes, sha256 %s)", c.Dest, len(data), want)
+		res.Msg = fmt.Sprintf("%s: created (%d bytes, sha256 %s)", c.Dest, len(data), shownWant)
 	} else {
-		res.Msg = fmt.Sprintf("%s: replaced (sha256 %s → %s, %d bytes)", c.Dest, have, want, len(data))
+		res.Msg = fmt.Sprintf("%s: replaced (sha256 %s → %s, %d bytes)", c.Dest, shownHave, shownWant, len(data))
 	}
 	if t.Check {
 		return res, nil
@@ -261,12 +271,16 @@ func copySendChunks(ctx context.Context, t *Task, text, path string) error {
 			// from being read as a handle number (as in 2>>); certutil
 			// ignores the space.
 			b := cmdline.NewRaw("echo " + chunk + " ")
+			shown := cmdline.NewRaw(fmt.Sprintf("echo <%d base64 characters> ", len(chunk)))
 			if off == 0 {
 				b.WriteTo(path)
+				shown.WriteTo(path)
 			} else {
 				b.AppendTo(path)
+				shown.AppendTo(path)
 			}
 			cmd := Change(b)
+			cmd.Display = shown.MustLine()
 			out, err := t.Run(ctx, cmd)
 			if errors.Is(err, ErrOutcomeUnknown) {
 				lost = err

@@ -1,11 +1,14 @@
 package modules_test
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -32,7 +35,7 @@ func TestCopyInlineContentIsIdempotentByChecksum(t *testing.T) {
 	assert.True(t, res.Changed)
 	require.NotNil(t, res.Diff)
 	assert.Contains(t, res.Diff.Before, "(absent)")
-	assert.Contains(t, res.Diff.After, copySum([]byte(content)))
+	assert.Contains(t, res.Diff.After, "(of the content)")
 	assert.Empty(t, labtest.Changes(l, "node1"), "check mode changed the host")
 	_, there := l.Host("node1").Dump().Files[`C:\unattend\op.ini`]
 	assert.False(t, there)
@@ -75,6 +78,7 @@ func TestCopyLocalBinaryFileInChunks(t *testing.T) {
 	f := l.Host("node1").Dump().Files[`C:\WINNT\system32\dtcfix\Dtcsetup.exe`]
 	assert.Equal(t, copySum(data), f.SHA256)
 	assert.Equal(t, len(data), f.Size)
+	assert.Contains(t, res.Msg, copySum(data), "a src file's sum is shown")
 
 	res, err = labtest.Run(t, l, "node1", cp, true)
 	require.NoError(t, err)
@@ -169,4 +173,34 @@ func TestParseHashfile(t *testing.T) {
 	assert.Equal(t, want, h)
 	_, err = modules.ParseHashfile("CertUtil: -hashfile command FAILED: 0x80070002")
 	assert.Error(t, err)
+}
+
+// TestCopyShowsNothingOfInlineContent: content may be a secret. What logs
+// and errors show of the upload's chunks, and the result's sums, must not
+// give it away, in base64 or as a SHA-256 a brute force reverses.
+func TestCopyShowsNothingOfInlineContent(t *testing.T) {
+	t.Parallel()
+	l := labtest.Start(t, lab.HostSpec{Name: "node1"})
+	secret := "Hunter2Secret"
+	cp := &modules.Copy{Content: secret, Dest: `C:\unattend\pw.txt`}
+	task := labtest.Task(t, l, "node1", false)
+	res, err := cp.Run(context.Background(), task)
+	require.NoError(t, err)
+	assert.True(t, res.Changed)
+	assert.Equal(t, copySum([]byte(secret)), l.Host("node1").Dump().Files[`C:\unattend\pw.txt`].SHA256)
+
+	b64 := base64.StdEncoding.EncodeToString([]byte(secret))
+	echoed := 0
+	for _, cmd := range task.Host.(*labtest.Guard).Sent {
+		if strings.Contains(cmd.Line, b64) {
+			echoed++
+			assert.NotContains(t, cmd.Shown(), b64, "the chunk is shown as it is sent")
+			assert.Contains(t, cmd.Shown(), "base64 characters")
+		}
+	}
+	assert.Equal(t, 1, echoed, "the content went out in one chunk")
+	for _, text := range []string{res.Msg, res.Diff.Before, res.Diff.After} {
+		assert.NotContains(t, text, copySum([]byte(secret)))
+		assert.NotContains(t, text, secret)
+	}
 }

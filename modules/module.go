@@ -26,9 +26,21 @@ type Command struct {
 	// Changes marks a command that changes the host. The host refuses it in
 	// check mode and never resends it blindly after a lost reply.
 	Changes bool
+	// Display, when set, is what logs and errors show instead of Line: an
+	// upload's chunk carries the file's bytes in base64, which may be a
+	// secret no redactor can recognise, and is 6,000 characters of noise.
+	Display string
 	// err is why the line could not be built; Task.Run returns it instead
 	// of sending anything.
 	err error
+}
+
+// Shown is the command as logs and errors show it: Display, or Line.
+func (c Command) Shown() string {
+	if c.Display != "" {
+		return c.Display
+	}
+	return c.Line
 }
 
 // Read is a read-only command built by b.
@@ -162,7 +174,7 @@ func (t *Task) Run(ctx context.Context, cmd Command) (Output, error) {
 	}
 	out, err := t.Host.Run(ctx, cmd)
 	if err != nil {
-		return out, &CommandError{Host: t.Host.Name(), Line: cmd.Line, Err: err}
+		return out, &CommandError{Host: t.Host.Name(), Line: cmd.Shown(), Err: err}
 	}
 	return out, nil
 }
@@ -199,7 +211,7 @@ func Failed(host string, cmd Command, out Output, meaning string) error {
 	if meaning != "" {
 		err = errors.New(meaning)
 	}
-	return &CommandError{Host: host, Line: cmd.Line, Out: &out, Err: err}
+	return &CommandError{Host: host, Line: cmd.Shown(), Out: &out, Err: err}
 }
 
 // Status is how a task ended on a host.
