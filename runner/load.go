@@ -228,13 +228,14 @@ func (p *Plan) resolveVariables(parser *hclparse.Parser, opts LoadOptions) hcl.D
 	for _, path := range opts.VarFiles {
 		f, d := parser.ParseHCLFile(path)
 		p.Files = parser.Files()
-		if f != nil {
-			noteSensitiveLines(f.Bytes, byName)
-		}
-		diags = append(diags, d...)
 		if d.HasErrors() {
+			if f != nil && setsSensitive(f.Bytes, byName) {
+				hideSnippets(d, path)
+			}
+			diags = append(diags, d...)
 			continue
 		}
+		diags = append(diags, d...)
 		attrs, d := f.Body.JustAttributes()
 		diags = append(diags, d...)
 		for name, attr := range attrs {
@@ -371,18 +372,36 @@ func ctyJSON(v cty.Value) []byte {
 	return b
 }
 
-// varFileLine is one name = value line of a var file.
-var varFileLine = regexp.MustCompile(`(?m)^\s*([A-Za-z_][A-Za-z0-9_-]*)\s*=\s*(.*?)\s*$`)
+// varFileName is the name at the start of a var file's name = value line.
+var varFileName = regexp.MustCompile(`(?m)^\s*([A-Za-z_][A-Za-z0-9_-]*)\s*=`)
 
-// noteSensitiveLines records the values written for sensitive variables
-// in a var file line by line, before HCL reads it: a file HCL cannot
-// parse is shown with its source lines.
-func noteSensitiveLines(src []byte, vars map[string]*Variable) {
-	for _, m := range varFileLine.FindAllSubmatch(src, -1) {
-		if v, ok := vars[string(m[1])]; ok && v.Sensitive && len(m[2]) > 0 {
-			text := string(m[2])
-			v.given = append(v.given, text, strings.Trim(text, `"`))
+// setsSensitive reports whether a var file gives a value to a sensitive
+// variable. In a file HCL cannot parse, where that value ends is unknown
+// (an unclosed string or bracket runs on), and taking its line's text for
+// the secret masked every "[" of the output: its lines are not shown.
+func setsSensitive(src []byte, vars map[string]*Variable) bool {
+	for _, m := range varFileName.FindAllSubmatch(src, -1) {
+		if v, ok := vars[string(m[1])]; ok && v.Sensitive {
+			return true
 		}
+	}
+	return false
+}
+
+// hideSnippets takes the source snippet away from the diagnostics about
+// file, saying where they are in their text instead.
+func hideSnippets(diags hcl.Diagnostics, file string) {
+	for _, d := range diags {
+		at := d.Subject
+		if at == nil {
+			at = d.Context
+		}
+		if at == nil || at.Filename != file {
+			continue
+		}
+		d.Detail = strings.TrimSpace(fmt.Sprintf("%s (At %s:%d:%d; the line is not shown, as it may hold a sensitive value.)",
+			d.Detail, at.Filename, at.Start.Line, at.Start.Column))
+		d.Subject, d.Context = nil, nil
 	}
 }
 

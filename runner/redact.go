@@ -250,7 +250,9 @@ func leafTexts(v cty.Value) []string {
 		}
 		switch ty := v.Type(); {
 		case ty == cty.String:
-			out = append(out, v.AsString())
+			// A heredoc's value ends in a line break that output which
+			// quotes it need not have.
+			out = append(out, v.AsString(), strings.TrimRight(v.AsString(), "\r\n"))
 		case ty == cty.Number:
 			out = append(out, v.AsBigFloat().Text('f', -1))
 		case ty.IsMapType() || ty.IsObjectType():

@@ -213,3 +213,60 @@ play "p" {
 	require.False(t, diags.HasErrors(), diags.Error())
 	assert.Subset(t, Secrets(plan, testInventory(t)), []string{"Lab-Pass1", "Hunter2Secret"})
 }
+
+// TestVarFileSecretsAreValuesNotSyntax: the values of a var file are
+// secrets, the syntax around them is not. A sensitive list written over
+// lines once made every "[" of every output a secret.
+func TestVarFileSecretsAreValuesNotSyntax(t *testing.T) {
+	dir := t.TempDir()
+	pb := filepath.Join(dir, "p.hcl")
+	require.NoError(t, os.WriteFile(pb, []byte(`
+variable "pins" {
+  type      = list(string)
+  sensitive = true
+}
+variable "keys" {
+  type      = map(string)
+  sensitive = true
+}
+variable "script" { sensitive = true }
+play "p" {
+  hosts = "node1"
+  task "t" {
+    command { argv = ["hostname"] }
+  }
+}`), 0o600))
+	vars := filepath.Join(dir, "vars.hcl")
+	require.NoError(t, os.WriteFile(vars, []byte(`pins = [
+  "1234-5678",
+]
+keys = {
+  alice = "k1-secret"
+}
+script = <<EOT
+Hunter2Secret
+EOT
+`), 0o600))
+	plan, diags := Load(pb, LoadOptions{VarFiles: []string{vars}})
+	require.False(t, diags.HasErrors(), diags.Error())
+	r := NewRedactor(plan.Secrets())
+	for _, text := range []string{"[x] {y}", "<<EOT", "]", "}", "EOT"} {
+		assert.Equal(t, text, r.String(text))
+	}
+	assert.Equal(t, "pin "+Mask+", key "+Mask+" of "+Mask+", "+Mask, r.String("pin 1234-5678, key k1-secret of alice, Hunter2Secret"))
+
+	// A var file HCL cannot parse is shown without its lines: where a
+	// value it could not read ends is unknown, so it cannot be masked.
+	for _, src := range []string{"pins = [\n  \"Hunter2Secret\",\n", "script = \"Hunter2Secret\n", "keys = { alice = \"Hunter2Secret }\n"} {
+		require.NoError(t, os.WriteFile(vars, []byte(src), 0o600))
+		plan, diags := Load(pb, LoadOptions{VarFiles: []string{vars}})
+		require.True(t, diags.HasErrors(), src)
+		r := NewRedactor(plan.Secrets())
+		var out bytes.Buffer
+		require.NoError(t, r.WriteDiagnostics(&out, plan.Files, diags, 100, false))
+		assert.NotContains(t, out.String(), "Hunter2Secret", out.String())
+		assert.NotContains(t, out.String(), Mask, "nothing was taken for a secret")
+		assert.Contains(t, out.String(), "the line is not shown", out.String())
+		assert.Equal(t, "[x] {y}", r.String("[x] {y}"))
+	}
+}
