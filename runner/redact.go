@@ -3,7 +3,9 @@ package runner
 import (
 	"bytes"
 	"encoding/json"
+	"encoding/xml"
 	"io"
+	"net/url"
 	"regexp"
 	"sort"
 	"strconv"
@@ -26,8 +28,8 @@ const Mask = "********"
 // nil or empty Redactor passes everything through.
 type Redactor struct {
 	// forms are every way a secret may be written (as is, and escaped as
-	// Go, JSON and HCL quote it), longest first so that a secret holding
-	// another is hidden whole.
+	// Go, JSON, HCL, XML and URLs write it), longest first so that a
+	// secret holding another is hidden whole.
 	forms   []string
 	replace *strings.Replacer
 }
@@ -58,8 +60,11 @@ func NewRedactor(secrets []string) *Redactor {
 }
 
 // secretForms are the texts a secret may appear as: an error message may
-// have quoted it with %q, a JSON message escaped it, and a source file
-// holds it as an HCL string literal.
+// have quoted it with %q, a JSON message escaped it, a source file holds
+// it as an HCL string literal, a WinRM fault or a command's XML output
+// escaped it as XML (with named entities, as .NET writes text, or numeric
+// ones, as Go does), and a URL in an error escaped it for a path or a
+// query.
 func secretForms(s string) []string {
 	if s == "" {
 		return nil
@@ -69,8 +74,19 @@ func secretForms(s string) []string {
 		forms = append(forms, strings.Trim(string(b), `"`))
 	}
 	lit := string(hclwrite.TokensForValue(cty.StringVal(s)).Bytes())
-	return append(forms, strings.TrimSuffix(strings.TrimPrefix(lit, `"`), `"`))
+	forms = append(forms, strings.TrimSuffix(strings.TrimPrefix(lit, `"`), `"`))
+	var xmlText strings.Builder
+	_ = xml.EscapeText(&xmlText, []byte(s))
+	forms = append(forms, xmlTextEscaper.Replace(s), xmlEscaper.Replace(s), xmlText.String())
+	return append(forms, url.PathEscape(s), url.QueryEscape(s))
 }
+
+// xmlTextEscaper escapes text as XML writers do in element content;
+// xmlEscaper as they do in attribute values, with named entities.
+var (
+	xmlTextEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+	xmlEscaper     = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&apos;")
+)
 
 // String returns s with every secret masked.
 func (r *Redactor) String(s string) string {

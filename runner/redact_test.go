@@ -120,6 +120,19 @@ func TestRedactorMasksQuotedForms(t *testing.T) {
 	assert.Equal(t, "pw", nilRedactor.String("pw"))
 }
 
+func TestRedactorMasksXMLAndURLForms(t *testing.T) {
+	r := NewRedactor([]string{`a<b>&"c' d`})
+	for _, form := range []string{
+		`a&lt;b&gt;&amp;"c' d`,           // XML element text, as .NET writes it
+		`a&lt;b&gt;&amp;&quot;c&apos; d`, // XML with every named entity
+		`a&lt;b&gt;&amp;&#34;c&#39; d`,   // encoding/xml
+		`a%3Cb%3E&%22c%27%20d`,           // a URL path
+		`a%3Cb%3E%26%22c%27+d`,           // a URL query
+	} {
+		assert.Equal(t, "<s:Text>"+Mask+"</s:Text>", r.String("<s:Text>"+form+"</s:Text>"), form)
+	}
+}
+
 func TestRedactorDiagnosticsMaskDetailAndSnippet(t *testing.T) {
 	const secret = "Sup3r Secret with spaces"
 	src := []byte("a = \"" + secret + "\"\nb = 1\n")
