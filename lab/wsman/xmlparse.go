@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -14,7 +15,11 @@ import (
 // and text, CDATA as text, CR LF as LF). It is a small scanner written for
 // SOAP envelopes because encoding/xml was most of the server's work per
 // request; xmlparse_test.go checks it against encoding/xml. It is
-// stricter: no DTDs or other <! directives, ASCII names only.
+// stricter where encoding/xml is looser than XML 1.0 or than SOAP needs:
+// no DTDs or other <! directives, ASCII names only, XML declarations and
+// processing instructions by the XML 1.0 grammar, forbidden characters
+// refused everywhere. Unlike encoding/xml it skips a leading byte order
+// mark, which XML 1.0 (§4.3.3) lets a UTF-8 document start with.
 func parseXML(b []byte) (*element, error) {
 	if err := checkChars(b); err != nil {
 		return nil, err
@@ -28,6 +33,8 @@ func parseXML(b []byte) (*element, error) {
 }
 
 const xmlURL = "http://www.w3.org/XML/1998/namespace"
+
+var utf8BOM = []byte("\uFEFF")
 
 // checkChars refuses invalid UTF-8 and characters XML does not allow.
 func checkChars(b []byte) error {
@@ -78,12 +85,19 @@ type syntaxError string
 func (e syntaxError) Error() string { return string(e) }
 
 func (p *xmlParser) document() (*element, error) {
+	if bytes.HasPrefix(p.b, utf8BOM) {
+		p.i = len(utf8BOM)
+	}
+	docStart := p.i
 	var root *element
 	for p.i < len(p.b) {
 		if p.b[p.i] != '<' {
 			start := p.i
 			for p.i < len(p.b) && p.b[p.i] != '<' {
 				p.i++
+			}
+			if bytes.Contains(p.b[start:p.i], []byte("]]>")) {
+				return nil, syntaxError("]]> outside a CDATA section")
 			}
 			text, err := p.text(p.b[start:p.i])
 			if err != nil {
@@ -124,7 +138,7 @@ func (p *xmlParser) document() (*element, error) {
 		case bytes.HasPrefix(rest, []byte("<!")):
 			return nil, syntaxError("DTDs and other directives are not allowed in SOAP")
 		case bytes.HasPrefix(rest, []byte("<?")):
-			if err := p.procInst(); err != nil {
+			if err := p.procInst(p.i == docStart); err != nil {
 				return nil, err
 			}
 		case bytes.HasPrefix(rest, []byte("</")):
@@ -154,29 +168,66 @@ func (p *xmlParser) document() (*element, error) {
 	return root, nil
 }
 
-// procInst skips <?target …?>; the XML declaration must be version 1.0
-// (or none) and UTF-8, as encoding/xml without a CharsetReader wants.
-func (p *xmlParser) procInst() error {
-	end := bytes.Index(p.b[p.i+2:], []byte("?>"))
+// procInst skips <?target …?>. The XML declaration, allowed only at the
+// document's start, must be version 1.0 and UTF-8, as encoding/xml
+// without a CharsetReader wants.
+func (p *xmlParser) procInst(atStart bool) error {
+	p.i += 2
+	target := p.name()
+	if target == "" {
+		return syntaxError("bad processing instruction target")
+	}
+	end := bytes.Index(p.b[p.i:], []byte("?>"))
 	if end < 0 {
 		return syntaxError("unterminated processing instruction")
 	}
-	body := string(p.b[p.i+2 : p.i+2+end])
-	p.i += 2 + end + 2
-	target, content, _ := strings.Cut(body, " ")
-	if !isASCIIName(target) {
-		return syntaxError("bad processing instruction target")
+	content := p.b[p.i : p.i+end]
+	p.i += end + 2
+	if len(content) > 0 && !isSpace(content[0]) {
+		return syntaxError("no white space after processing instruction target " + target)
 	}
-	if target != "xml" {
-		return nil
+	switch {
+	case target == "xml" && atStart:
+		return xmlDecl(content)
+	case target == "xml":
+		return syntaxError("XML declaration not at the start of the document")
+	case strings.EqualFold(target, "xml"):
+		return syntaxError("reserved processing instruction target " + target)
 	}
-	for _, f := range strings.Fields(content) {
-		k, v, ok := strings.Cut(f, "=")
-		if !ok || len(v) < 2 || (v[0] != '"' && v[0] != '\'') || v[len(v)-1] != v[0] {
+	return nil
+}
+
+// xmlDecl checks what follows <?xml by the XML 1.0 grammar: version,
+// then optionally encoding and standalone, in that order, each as
+// name = "value" with white space before it and optionally around '='.
+func xmlDecl(b []byte) error {
+	d := xmlParser{b: b}
+	fields := []string{"version", "encoding", "standalone"}
+	next := 0
+	for {
+		before := d.i
+		d.space()
+		if d.i == len(d.b) {
+			break
+		}
+		spaced := d.i > before
+		name := d.name()
+		k := slices.Index(fields[next:], name)
+		if !spaced || k < 0 || next == 0 && name != "version" {
 			return syntaxError("bad XML declaration")
 		}
-		v = v[1 : len(v)-1]
-		switch k {
+		next += k + 1
+		d.space()
+		if d.i >= len(d.b) || d.b[d.i] != '=' {
+			return syntaxError("bad XML declaration")
+		}
+		d.i++
+		d.space()
+		raw, err := d.quoted(name)
+		if err != nil {
+			return err
+		}
+		switch v := string(raw); name {
 		case "version":
 			if v != "1.0" {
 				return syntaxError("unsupported XML version " + v)
@@ -186,9 +237,13 @@ func (p *xmlParser) procInst() error {
 				return syntaxError("unsupported encoding " + v)
 			}
 		case "standalone":
-		default:
-			return syntaxError("bad XML declaration")
+			if v != "yes" && v != "no" {
+				return syntaxError("bad XML declaration")
+			}
 		}
+	}
+	if next == 0 {
+		return syntaxError("XML declaration without a version")
 	}
 	return nil
 }
@@ -268,26 +323,14 @@ func (p *xmlParser) startTag() (*element, error) {
 		}
 		p.i++
 		p.space()
-		if p.i >= len(p.b) || (p.b[p.i] != '"' && p.b[p.i] != '\'') {
-			return nil, syntaxError("unquoted value of attribute " + name)
-		}
-		q := p.b[p.i]
-		p.i++
-		start := p.i
-		for p.i < len(p.b) && p.b[p.i] != q {
-			if p.b[p.i] == '<' {
-				return nil, syntaxError("unescaped < in attribute " + name)
-			}
-			p.i++
-		}
-		if p.i >= len(p.b) {
-			return nil, syntaxError("unterminated value of attribute " + name)
-		}
-		value, err := p.text(p.b[start:p.i])
+		raw, err := p.quoted(name)
 		if err != nil {
 			return nil, err
 		}
-		p.i++
+		value, err := p.text(raw)
+		if err != nil {
+			return nil, err
+		}
 		el.attr = append(el.attr, xml.Attr{Name: splitName(name), Value: string(value)})
 	}
 	// Declarations apply to the element's own name and attributes.
@@ -374,20 +417,36 @@ func isNameByte(c byte) bool {
 	return 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '_' || c == ':' || c == '.' || c == '-'
 }
 
-func isASCIIName(s string) bool {
-	p := xmlParser{b: []byte(s)}
-	return p.name() == s && s != ""
+// quoted reads a value in single or double quotes, as written, for
+// attribute name.
+func (p *xmlParser) quoted(name string) ([]byte, error) {
+	if p.i >= len(p.b) || (p.b[p.i] != '"' && p.b[p.i] != '\'') {
+		return nil, syntaxError("unquoted value of attribute " + name)
+	}
+	q := p.b[p.i]
+	p.i++
+	start := p.i
+	for p.i < len(p.b) && p.b[p.i] != q {
+		if p.b[p.i] == '<' {
+			return nil, syntaxError("unescaped < in attribute " + name)
+		}
+		p.i++
+	}
+	if p.i >= len(p.b) {
+		return nil, syntaxError("unterminated value of attribute " + name)
+	}
+	p.i++
+	return p.b[start : p.i-1], nil
 }
 
 func (p *xmlParser) space() {
-	for p.i < len(p.b) {
-		switch p.b[p.i] {
-		case ' ', '\t', '\n', '\r':
-			p.i++
-		default:
-			return
-		}
+	for p.i < len(p.b) && isSpace(p.b[p.i]) {
+		p.i++
 	}
+}
+
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r'
 }
 
 // text decodes character data or an attribute value: entity and
