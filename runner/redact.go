@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
+	"fmt"
 	"io"
 	"net/url"
 	"regexp"
@@ -105,7 +106,9 @@ func (r *Redactor) Event(ev Event) Event {
 		&ev.Error, &ev.Stdout, &ev.Stderr, &ev.Line} {
 		*s = r.String(*s)
 	}
-	if ev.Hosts != nil {
+	if ev.Recap != nil {
+		ev.Hosts, ev.Recap = r.recap(ev.Hosts, ev.Recap)
+	} else if ev.Hosts != nil {
 		hosts := make([]string, len(ev.Hosts))
 		for i, h := range ev.Hosts {
 			hosts[i] = r.String(h)
@@ -122,14 +125,44 @@ func (r *Redactor) Event(ev Event) Event {
 		}
 		ev.Phases = phases
 	}
-	if ev.Recap != nil {
-		recap := make(map[string]*Stats, len(ev.Recap))
-		for h, s := range ev.Recap {
-			recap[r.String(h)] = s
-		}
-		ev.Recap = recap
-	}
 	return ev
+}
+
+// recap masks the host names of a recap. Two names that differ only by a
+// secret would mask alike, and one host's stats would be lost under the
+// other's key, so the second gets a number: "web-******** (2)", which
+// tells nothing of the secret ('*' is in no valid host name, so no real
+// name is taken).
+func (r *Redactor) recap(hosts []string, stats map[string]*Stats) ([]string, map[string]*Stats) {
+	shown, used := map[string]string{}, map[string]bool{}
+	show := func(h string) string {
+		if name, ok := shown[h]; ok {
+			return name
+		}
+		name := r.String(h)
+		for n := 2; used[name]; n++ {
+			name = fmt.Sprintf("%s (%d)", r.String(h), n)
+		}
+		shown[h], used[name] = name, true
+		return name
+	}
+	var names []string
+	if hosts != nil {
+		names = make([]string, len(hosts))
+		for i, h := range hosts {
+			names[i] = show(h)
+		}
+	}
+	keys := make([]string, 0, len(stats))
+	for h := range stats {
+		keys = append(keys, h)
+	}
+	sort.Strings(keys)
+	masked := make(map[string]*Stats, len(stats))
+	for _, h := range keys {
+		masked[show(h)] = stats[h]
+	}
+	return names, masked
 }
 
 // Sink returns a sink that masks secrets in each event before next sees

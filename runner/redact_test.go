@@ -283,3 +283,21 @@ EOT
 		assert.Equal(t, "[x] {y}", r.String("[x] {y}"))
 	}
 }
+
+// TestRedactorKeepsEveryHostOfARecap: two host names that differ only by
+// a secret mask alike; each keeps its own stats.
+func TestRedactorKeepsEveryHostOfARecap(t *testing.T) {
+	r := NewRedactor([]string{"S3cret1", "S3cret2"})
+	ev := r.Event(Event{Type: EventRecap, Hosts: []string{"node1", "web-S3cret1", "web-S3cret2"}, Recap: map[string]*Stats{
+		"node1": {OK: 3}, "web-S3cret1": {OK: 1}, "web-S3cret2": {Failed: 1},
+	}})
+	second := "web-" + Mask + " (2)"
+	assert.Equal(t, []string{"node1", "web-" + Mask, second}, ev.Hosts)
+	assert.Equal(t, map[string]*Stats{"node1": {OK: 3}, "web-" + Mask: {OK: 1}, second: {Failed: 1}}, ev.Recap)
+
+	var out bytes.Buffer
+	Text(&out, TextOptions{}).Event(ev)
+	assert.Contains(t, out.String(), "\nweb-"+Mask+strings.Repeat(" ", 26-12)+" : ok=1 changed=0 unreachable=0 failed=0")
+	assert.Contains(t, out.String(), "\n"+second+strings.Repeat(" ", 26-16)+" : ok=0 changed=0 unreachable=0 failed=1")
+	assert.NotContains(t, out.String(), "S3cret")
+}
