@@ -28,6 +28,9 @@ type file struct {
 	version string
 	program string
 	mod     time.Time
+	// writes counts changes to data, so a cache of what data says (the
+	// parsed metabase) knows when to read it again.
+	writes int
 }
 
 func (f *file) name() string {
@@ -137,6 +140,7 @@ func (d *drive) write(p string, data []byte, appendTo bool, now time.Time) (*fil
 	}
 	f.data = append(f.data, data...)
 	f.mod = now
+	f.writes++
 	return f, nil
 }
 

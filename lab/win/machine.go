@@ -182,11 +182,10 @@ type Machine struct {
 	log []*LogEntry
 
 	parsedMetabase struct {
-		file *file
-		mod  time.Time
-		data []byte
-		mb   metabase
-		ok   bool
+		file   *file
+		writes int
+		mb     metabase
+		ok     bool
 	}
 }
 

@@ -72,9 +72,9 @@ func (m *Machine) metabase() (metabase, bool) {
 	// here, so the parse is kept until the file changes; callers must not
 	// modify the map.
 	c := &m.parsedMetabase
-	if c.file != f || !c.mod.Equal(f.mod) || len(c.data) != len(f.data) || (len(f.data) > 0 && &c.data[0] != &f.data[0]) {
+	if c.file != f || c.writes != f.writes {
 		c.mb, c.ok = parseMetabase(f.data)
-		c.file, c.mod, c.data = f, f.mod, f.data
+		c.file, c.writes = f, f.writes
 	}
 	return c.mb, c.ok
 }

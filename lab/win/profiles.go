@@ -313,6 +313,7 @@ func (m *Machine) stampServicePack() bool {
 		changed = true
 		f.version = version
 		f.data = exeContent(baseName(p), version)
+		f.writes++
 	}
 	for _, files := range iisFiles {
 		for _, p := range files {
