@@ -285,10 +285,9 @@ func runRmdir(c *call) int {
 	code := 0
 	for _, n := range names {
 		p, ok := c.path(n)
-		d := c.m.drive(p.drive)
 		var f *file
-		if ok && d != nil {
-			f = d.get(p.path)
+		if ok {
+			f = c.m.fileAt(p)
 		}
 		switch {
 		case f == nil:
@@ -302,13 +301,8 @@ func runRmdir(c *call) int {
 			code = errAccessDenied
 		case tree && !quiet:
 			c.printf("%s, Are you sure (Y/N)? \r\n", n)
-		case d.readOnly:
-			c.errorf("Access is denied.\r\n")
-			code = errAccessDenied
-		case tree:
-			d.removeTree(p.path)
 		default:
-			if err := d.remove(p.path); err != nil {
+			if err := c.m.removeFile(p, tree); err != nil {
 				c.errorf("%s\r\n", winMessageOr(err))
 				code = errorCode(err)
 			}

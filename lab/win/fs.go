@@ -161,13 +161,17 @@ func (d *drive) remove(p string) error {
 }
 
 // removeTree deletes p and everything under it.
-func (d *drive) removeTree(p string) {
+func (d *drive) removeTree(p string) error {
+	if d.readOnly {
+		return errReadOnly
+	}
 	k := key(p)
 	for fk := range d.files {
 		if fk == k || strings.HasPrefix(fk, k+`\`) {
 			delete(d.files, fk)
 		}
 	}
+	return nil
 }
 
 // children lists the entries directly under the directory p, sorted by
@@ -335,6 +339,19 @@ func (m *Machine) fileAt(p winPath) *file {
 		return nil
 	}
 	return d.get(p.path)
+}
+
+// removeFile deletes the file or empty directory at p, or with tree the
+// directory and everything under it; read-only media refuse both.
+func (m *Machine) removeFile(p winPath, tree bool) error {
+	d := m.drive(p.drive)
+	if d == nil {
+		return errNoPath
+	}
+	if tree {
+		return d.removeTree(p.path)
+	}
+	return d.remove(p.path)
 }
 
 func (m *Machine) isDir(p winPath) bool {

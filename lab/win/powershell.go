@@ -579,19 +579,15 @@ func (ps *psRunner) removeItem(stmt string, args []string) {
 	ps.ok = true
 	for _, name := range paths {
 		p, ok := ps.c.path(name)
-		d := ps.c.m.drive(p.drive)
 		var f *file
-		if ok && d != nil {
-			f = d.get(p.path)
+		if ok {
+			f = ps.c.m.fileAt(p)
 		}
 		var err error
-		switch {
-		case f == nil:
+		if f == nil {
 			err = errors.New("Cannot find path '" + name + "' because it does not exist.")
-		case f.dir && recurse:
-			d.removeTree(p.path)
-		default:
-			err = d.remove(p.path)
+		} else {
+			err = ps.c.m.removeFile(p, f.dir && recurse)
 		}
 		if err == nil {
 			if ps.c.entry != nil && !p.isScratch() {

@@ -98,4 +98,16 @@ func TestPowerShellRemoveItem(t *testing.T) {
 	assert.Equal(t, 1, r.code, "$? is still false")
 	assert.Empty(t, r.err)
 	assert.Equal(t, 1, run(m, `powershell -Command Remove-Item C:\Work -Bogus`).code)
+
+	// The CD in D: is read-only, with or without -Recurse, as for rmdir /s.
+	for _, line := range []string{
+		`powershell -Command Remove-Item -Recurse -Force D:\SP6`,
+		`powershell -Command Remove-Item D:\SP6\UPDATE.EXE`,
+		`rmdir /s /q D:\SP6`,
+	} {
+		r = run(m, line)
+		assert.NotEqual(t, 0, r.code, line)
+		assert.Contains(t, r.err, "Access is denied.", line)
+	}
+	assert.Contains(t, mustRun(t, m, `dir /b D:\SP6`).out, "UPDATE.EXE")
 }
