@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -230,33 +229,16 @@ func TestWinrmcpUploadsAFile(t *testing.T) {
 // connection against two full lab hosts: Ansible reads a service and
 // stops one, and the lab's state shows it.
 func TestAnsibleAgainstLabHosts(t *testing.T) {
-	python := realclient.Pywinrm(t)
-	ansible := realclient.Program(t, "ansible")
 	t.Parallel()
 	l := labtest.StartConfig(t, lab.Config{NTLM: true})
-	dir := t.TempDir()
-	var inv strings.Builder
-	inv.WriteString("[cluster]\n")
+	var hosts []realclient.AnsibleHost
 	for _, h := range l.Hosts() {
-		fmt.Fprintf(&inv, "%s ansible_host=%s ansible_port=%d ansible_connection=winrm ansible_winrm_scheme=http "+
-			"ansible_user=%s ansible_password=%s ansible_winrm_transport=ntlm ansible_winrm_operation_timeout_sec=20 "+
-			"ansible_winrm_read_timeout_sec=30\n", h.Name(), h.Address(), h.Port(), lab.DefaultUser, lab.DefaultPassword)
+		hosts = append(hosts, realclient.AnsibleHost{Name: h.Name(), Address: h.Address(), Port: h.Port(), Transport: "ntlm",
+			User: lab.DefaultUser, Password: lab.DefaultPassword})
 	}
-	invPath := filepath.Join(dir, "inventory.ini")
-	require.NoError(t, os.WriteFile(invPath, []byte(inv.String()), 0o600))
-	cfgPath := filepath.Join(dir, "ansible.cfg")
-	require.NoError(t, os.WriteFile(cfgPath, []byte("[defaults]\n"), 0o600))
-
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, ansible, "-i", invPath, "cluster", "-m", "raw", "-a", "net stop Spooler; sc.exe query Spooler", "--forks", "2")
-	cmd.Dir = dir
-	cmd.Env = realclient.Env(t, "HOME="+dir, "ANSIBLE_CONFIG="+cfgPath, "ANSIBLE_LOCAL_TEMP="+filepath.Join(dir, "tmp"),
-		"ANSIBLE_NOCOLOR=1", "ANSIBLE_PYTHON_INTERPRETER="+python, "ANSIBLE_DEPRECATION_WARNINGS=False")
-	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, "ansible failed:\n%s", out)
+	out := realclient.RunAnsible(t, hosts, "-m", "raw", "-a", "net stop Spooler; sc.exe query Spooler")
 	for _, h := range l.Hosts() {
-		assert.Regexp(t, h.Name()+` \| CHANGED \| rc=0 >>`, string(out))
+		assert.Regexp(t, h.Name()+` \| CHANGED \| rc=0 >>`, out)
 		assert.Equal(t, "stopped", h.Dump().Services["Spooler"].State, h.Name())
 		assert.NotEmpty(t, labtest.ChangesOf(h), "the lab did not log net stop as a change")
 	}

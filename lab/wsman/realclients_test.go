@@ -1,16 +1,10 @@
 package wsman
 
 import (
-	"bytes"
-	"context"
 	"encoding/base64"
-	"encoding/json"
-	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -45,7 +39,6 @@ func unb64(t *testing.T, s string) string {
 }
 
 func TestPywinrm(t *testing.T) {
-	python := realclient.Pywinrm(t)
 	script, err := filepath.Abs("testdata/pywinrm_check.py")
 	require.NoError(t, err)
 	cases := []struct {
@@ -83,18 +76,8 @@ func TestPywinrm(t *testing.T) {
 				require.NoError(t, os.WriteFile(ca, l.caPEM, 0o600))
 				in["ca_trust_path"] = ca
 			}
-			arg, err := json.Marshal(in)
-			require.NoError(t, err)
-			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-			defer cancel()
-			cmd := exec.CommandContext(ctx, python, script, string(arg))
-			cmd.Env = realclient.Env(t)
-			var stdout, stderr bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &stdout, &stderr
-			require.NoError(t, cmd.Run(), "pywinrm failed:\n%s", stderr.String())
-
 			var rep pywinrmReport
-			require.NoError(t, json.Unmarshal(stdout.Bytes(), &rep), stdout.String())
+			realclient.RunScript(t, script, in, &rep)
 			require.Len(t, rep.Commands, 8)
 			c := rep.Commands
 			assert.Equal(t, "hello world\r\n", unb64(t, c[0].Stdout))
@@ -120,33 +103,14 @@ func TestPywinrm(t *testing.T) {
 // two lab hosts in one run (Ansible starts slowly): one with Basic, one with
 // NTLM and message encryption, plaintext refused.
 func TestAnsibleRaw(t *testing.T) {
-	python := realclient.Pywinrm(t)
-	ansible := realclient.Program(t, "ansible")
 	t.Parallel()
 	basic := startLab(t, Config{Basic: true, AllowUnencrypted: true}, false)
 	sealed := startLab(t, Config{NTLM: true}, false)
-	dir := t.TempDir()
-	host := func(name string, l *lab, transport string) string {
-		return fmt.Sprintf("%s ansible_host=127.0.0.1 ansible_port=%d ansible_connection=winrm ansible_winrm_scheme=http "+
-			"ansible_user=%s ansible_password=%s ansible_winrm_transport=%s ansible_winrm_operation_timeout_sec=20 "+
-			"ansible_winrm_read_timeout_sec=30\n", name, l.port, testUser, testPassword, transport)
+	host := func(name string, l *lab, transport string) realclient.AnsibleHost {
+		return realclient.AnsibleHost{Name: name, Address: "127.0.0.1", Port: l.port, Transport: transport, User: testUser, Password: testPassword}
 	}
-	inventory := filepath.Join(dir, "inventory.ini")
-	require.NoError(t, os.WriteFile(inventory, []byte("[lab]\n"+host("basichost", basic, "basic")+host("ntlmhost", sealed, "ntlm")), 0o600))
-	ansibleCfg := filepath.Join(dir, "ansible.cfg")
-	require.NoError(t, os.WriteFile(ansibleCfg, []byte("[defaults]\n"), 0o600))
-
-	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, ansible, "-i", inventory, "lab", "-m", "raw", "-a", "echo hi", "--forks", "2")
-	cmd.Dir = dir
-	cmd.Env = realclient.Env(t,
-		"HOME="+dir, "ANSIBLE_CONFIG="+ansibleCfg, "ANSIBLE_LOCAL_TEMP="+filepath.Join(dir, "tmp"),
-		"ANSIBLE_HOST_KEY_CHECKING=False", "ANSIBLE_NOCOLOR=1", "ANSIBLE_FORCE_COLOR=0",
-		"ANSIBLE_PYTHON_INTERPRETER="+python, "ANSIBLE_DEPRECATION_WARNINGS=False")
-	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, "ansible failed:\n%s", out)
-	text := string(out)
+	text := realclient.RunAnsible(t, []realclient.AnsibleHost{host("basichost", basic, "basic"), host("ntlmhost", sealed, "ntlm")},
+		"-m", "raw", "-a", "echo hi")
 	for _, name := range []string{"basichost", "ntlmhost"} {
 		assert.Regexp(t, name+` \| CHANGED \| rc=0 >>\s+hi\s`, text)
 	}

@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -180,7 +181,6 @@ type Target struct {
 // (requiring pywinrm) and returns what each printed and its exit code.
 func RunPywinrm(t testing.TB, target Target, commands ...string) []Result {
 	t.Helper()
-	py := Pywinrm(t)
 	dir := t.TempDir()
 	script := filepath.Join(dir, "pywinrm_run.py")
 	require.NoError(t, os.WriteFile(script, pywinrmRun, 0o600))
@@ -193,26 +193,77 @@ func RunPywinrm(t testing.TB, target Target, commands ...string) []Result {
 		require.NoError(t, os.WriteFile(ca, target.CAPEM, 0o600))
 		in["ca_trust_path"] = ca
 	}
-	arg, err := json.Marshal(in)
-	require.NoError(t, err)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, py, script, string(arg))
-	cmd.Env = Env(t)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	require.NoError(t, cmd.Run(), "pywinrm failed:\n%s", stderr.String())
 	var rep struct {
 		Commands []struct {
 			Stdout, Stderr []byte
 			RC             int
 		}
 	}
-	require.NoError(t, json.Unmarshal(stdout.Bytes(), &rep), stdout.String())
+	RunScript(t, script, in, &rep)
 	require.Len(t, rep.Commands, len(commands))
 	out := make([]Result, len(commands))
 	for i, c := range rep.Commands {
 		out[i] = Result{Stdout: string(c.Stdout), Stderr: string(c.Stderr), Code: c.RC}
 	}
 	return out
+}
+
+// RunScript runs the Python script at path with pywinrm's interpreter
+// (requiring pywinrm), input as its one JSON argument, and decodes the
+// JSON it prints into out.
+func RunScript(t testing.TB, path string, input, out any) {
+	t.Helper()
+	py := Pywinrm(t)
+	arg, err := json.Marshal(input)
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, py, path, string(arg))
+	cmd.Env = Env(t)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	require.NoError(t, cmd.Run(), "%s failed:\n%s", filepath.Base(path), stderr.String())
+	require.NoError(t, json.Unmarshal(stdout.Bytes(), out), stdout.String())
+}
+
+// AnsibleHost is one inventory host that Ansible's winrm connection reaches
+// over HTTP.
+type AnsibleHost struct {
+	Name, Address  string
+	Port           int
+	Transport      string // basic, ntlm
+	User, Password string
+}
+
+// RunAnsible runs ad hoc ansible against hosts, all at once, with the
+// module arguments args (requiring ansible and pywinrm), and returns what
+// it printed.
+func RunAnsible(t testing.TB, hosts []AnsibleHost, args ...string) string {
+	t.Helper()
+	python := Pywinrm(t)
+	ansible := Program(t, "ansible")
+	dir := t.TempDir()
+	var inv strings.Builder
+	inv.WriteString("[lab]\n")
+	for _, h := range hosts {
+		fmt.Fprintf(&inv, "%s ansible_host=%s ansible_port=%d ansible_connection=winrm ansible_winrm_scheme=http "+
+			"ansible_user=%s ansible_password=%s ansible_winrm_transport=%s ansible_winrm_operation_timeout_sec=20 "+
+			"ansible_winrm_read_timeout_sec=30\n", h.Name, h.Address, h.Port, h.User, h.Password, h.Transport)
+	}
+	inventory := filepath.Join(dir, "inventory.ini")
+	require.NoError(t, os.WriteFile(inventory, []byte(inv.String()), 0o600))
+	cfg := filepath.Join(dir, "ansible.cfg")
+	require.NoError(t, os.WriteFile(cfg, []byte("[defaults]\n"), 0o600))
+
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	argv := append([]string{"-i", inventory, "lab", "--forks", strconv.Itoa(len(hosts))}, args...)
+	cmd := exec.CommandContext(ctx, ansible, argv...)
+	cmd.Dir = dir
+	cmd.Env = Env(t, "HOME="+dir, "ANSIBLE_CONFIG="+cfg, "ANSIBLE_LOCAL_TEMP="+filepath.Join(dir, "tmp"),
+		"ANSIBLE_HOST_KEY_CHECKING=False", "ANSIBLE_NOCOLOR=1", "ANSIBLE_FORCE_COLOR=0",
+		"ANSIBLE_PYTHON_INTERPRETER="+python, "ANSIBLE_DEPRECATION_WARNINGS=False")
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "ansible failed:\n%s", out)
+	return string(out)
 }
