@@ -35,7 +35,8 @@ type LoadOptions struct {
 	// for commands that touch no host (validate, hosts).
 	SkipPasswords bool
 	// Parser, when set, parses the file, so that the caller can print
-	// diagnostics with their source lines from Parser.Files().
+	// diagnostics with their source lines from Parser.Files(), masking
+	// the values each diagnostic's Secrets names.
 	Parser *hclparse.Parser
 }
 
@@ -99,10 +100,10 @@ func Load(filename string, opts LoadOptions) (*Inventory, hcl.Diagnostics) {
 		src = f.Bytes
 	}
 	if diags.HasErrors() {
-		return nil, hideSecretLines(src, diags)
+		return nil, markSecrets(src, filename, diags)
 	}
 	inv, moreDiags := loadFile(f, filepath.Dir(filename), opts)
-	return inv, hideSecretLines(src, append(diags, moreDiags...))
+	return inv, markSecrets(src, filename, append(diags, moreDiags...))
 }
 
 // loadFile is Load after parsing; dir is where relative paths start.
@@ -193,13 +194,12 @@ func decodeConnection(cb *connectionBody, dir string) (connLayer, hcl.Diagnostic
 	diags = append(diags, ds...)
 	if l.passwordEnv.set && !envName.MatchString(l.passwordEnv.val) {
 		// The value may be the password itself, put in the wrong place:
-		// it is not echoed, and the diagnostic points at the block, whose
-		// line hideSecretLines keeps out of the output if it holds it.
-		diags = append(diags, errorAt("Invalid password_env", fmt.Sprintf(
-			"The password_env on line %d must name the environment variable that holds the password, such as \"WINPLAY_PASSWORD\": "+
+		// it is not echoed, and markSecrets has its source masked.
+		diags = append(diags, errorAt("Invalid password_env",
+			"password_env must name the environment variable that holds the password, such as \"WINPLAY_PASSWORD\": "+
 				"letters, digits and underscores, not starting with a digit. The value given is not a variable name; "+
-				"if it is the password itself, remove it from the file.", l.passwordEnv.rng.Start.Line),
-			cb.DefRange))
+				"if it is the password itself, remove it from the file.",
+			l.passwordEnv.rng))
 	}
 	l.connectTimeout, ds = decodeDuration(cb.ConnectTimeout)
 	diags = append(diags, ds...)
@@ -217,10 +217,9 @@ func decodeConnection(cb *connectionBody, dir string) (connLayer, hcl.Diagnostic
 
 // refusePasswords reports every argument, at any level of the file, whose
 // name looks like a password (password, pasword, passwd, pwd, secret, …):
-// secrets never live in the inventory file. Each diagnostic points at the
-// enclosing block rather than the argument, because diagnostic printers
-// show the subject's source line, and the argument's line holds the
-// value. It returns the name ranges of the refused arguments.
+// secrets never live in the inventory file. It returns the name ranges of
+// the refused arguments; markSecrets has their values masked wherever a
+// diagnostic shows their line.
 func refusePasswords(body hcl.Body) (map[hcl.Range]bool, hcl.Diagnostics) {
 	refused := map[hcl.Range]bool{}
 	sb, ok := body.(*hclsyntax.Body)
@@ -228,8 +227,8 @@ func refusePasswords(body hcl.Body) (map[hcl.Range]bool, hcl.Diagnostics) {
 		return refused, nil
 	}
 	var diags hcl.Diagnostics
-	var walk func(b *hclsyntax.Body, where hcl.Range)
-	walk = func(b *hclsyntax.Body, where hcl.Range) {
+	var walk func(b *hclsyntax.Body)
+	walk = func(b *hclsyntax.Body) {
 		for _, attr := range b.Attributes {
 			if !passwordLike(attr.Name) {
 				continue
@@ -243,18 +242,16 @@ func refusePasswords(body hcl.Body) (map[hcl.Range]bool, hcl.Diagnostics) {
 				}
 			}
 			diags = append(diags, errorAt("Password in inventory file", fmt.Sprintf(
-				"The %s argument on line %d is refused%s: secrets never live in the inventory file, which is shared, committed and printed. "+
+				"The %s argument is refused%s: secrets never live in the inventory file, which is shared, committed and printed. "+
 					"Name an environment variable that holds the password instead, such as password_env = \"WINPLAY_PASSWORD\" in a connection block; "+
-					"when it is not set, winplay asks for the password on a terminal.", attr.Name, attr.NameRange.Start.Line, hint),
-				where))
+					"when it is not set, winplay asks for the password on a terminal.", attr.Name, hint),
+				attr.NameRange))
 		}
 		for _, blk := range b.Blocks {
-			walk(blk.Body, blk.DefRange())
+			walk(blk.Body)
 		}
 	}
-	// A file-level password has no block to point at; the file's first
-	// line stands for the file.
-	walk(sb, hcl.Range{Filename: sb.SrcRange.Filename, Start: hcl.InitialPos, End: hcl.InitialPos})
+	walk(sb)
 	return refused, diags
 }
 
@@ -273,54 +270,100 @@ func passwordLike(name string) bool {
 	return n == "pw" || n == "psw" || n == "pswd" || levenshtein.Distance(n, "password", nil) <= 2
 }
 
-// secretLine matches an argument or object key whose name may announce a
-// password, and password_env, whose value may be the password put in the
-// wrong place; its value is checked apart.
-var secretLine = regexp.MustCompile(`"?([A-Za-z_][A-Za-z0-9_-]*)"?\s*=\s*("[^"\n]*"?)?`)
+// Secrets is the Extra of every diagnostic Load returns about a file
+// that holds values which may be passwords: arguments and object keys
+// whose name looks like a password, and a password_env that names no
+// variable (it may be the password itself). A printer of the diagnostics'
+// source lines masks these ranges in them, as runner.Redactor does: the
+// values are not known as secrets anywhere else.
+type Secrets struct {
+	Ranges []hcl.Range
+	extra  any // the diagnostic's own Extra
+}
 
-// hideSecretLines takes the source snippet away from every diagnostic
-// that points at a line which may hold a password: a block written on one
-// line, such as host "n" { password = "…" }, has its password on the line
-// of the block's header, and HCL's printer shows the whole line. Such a
-// diagnostic says where it is in its text instead.
-func hideSecretLines(src []byte, diags hcl.Diagnostics) hcl.Diagnostics {
-	secret := map[int]bool{}
-	for i, line := range strings.Split(string(src), "\n") {
-		for _, m := range secretLine.FindAllStringSubmatch(line, -1) {
-			name, value := m[1], strings.Trim(m[2], `"`)
-			if passwordLike(name) || name == "password_env" && !envName.MatchString(value) {
-				secret[i+1] = true
-			}
-		}
-	}
-	if len(secret) == 0 {
+// SecretRanges returns where the values are.
+func (s Secrets) SecretRanges() []hcl.Range { return s.Ranges }
+
+// UnwrapDiagnosticExtra returns the diagnostic's own Extra, for
+// hcl.DiagnosticExtra.
+func (s Secrets) UnwrapDiagnosticExtra() any { return s.extra }
+
+// markSecrets gives every diagnostic the ranges of src's values that may
+// be passwords (see Secrets).
+func markSecrets(src []byte, filename string, diags hcl.Diagnostics) hcl.Diagnostics {
+	ranges := secretRanges(src, filename)
+	if len(ranges) == 0 {
 		return diags
 	}
-	touches := func(r *hcl.Range) bool {
-		if r == nil {
-			return false
-		}
-		for l := r.Start.Line; l <= r.End.Line; l++ {
-			if secret[l] {
-				return true
-			}
-		}
-		return false
-	}
 	for _, d := range diags {
-		if !touches(d.Subject) && !touches(d.Context) {
-			continue
-		}
-		at := d.Subject
-		if at == nil {
-			at = d.Context
-		}
-		d.Detail = strings.TrimSpace(fmt.Sprintf("%s (At %s:%d:%d; the line is not shown, as it may hold a password.)",
-			d.Detail, at.Filename, at.Start.Line, at.Start.Column))
-		d.Subject, d.Context = nil, nil
-		d.Expression, d.EvalContext = nil, nil
+		d.Extra = Secrets{Ranges: ranges, extra: d.Extra}
 	}
 	return diags
+}
+
+// secretRanges finds the values of src that may be passwords. It reads
+// HCL's tokens, which a file HCL cannot parse has too: an argument or an
+// object key, then = or :, then the value, up to the end of its line (or a
+// comma or a closing bracket) outside any brackets, quotes or heredoc. An
+// unclosed quote ends at its line.
+func secretRanges(src []byte, filename string) []hcl.Range {
+	toks, _ := hclsyntax.LexConfig(src, filename, hcl.InitialPos)
+	var out []hcl.Range
+	for i := 0; i+1 < len(toks); i++ {
+		if toks[i+1].Type != hclsyntax.TokenEqual && toks[i+1].Type != hclsyntax.TokenColon {
+			continue
+		}
+		name := ""
+		switch {
+		case toks[i].Type == hclsyntax.TokenIdent:
+			name = string(toks[i].Bytes)
+		case toks[i].Type == hclsyntax.TokenCQuote && i >= 2 && toks[i-1].Type == hclsyntax.TokenQuotedLit && toks[i-2].Type == hclsyntax.TokenOQuote:
+			name = string(toks[i-1].Bytes)
+		default:
+			continue
+		}
+		if !passwordLike(name) && name != "password_env" {
+			continue
+		}
+		value := valueTokens(toks[i+2:])
+		if len(value) == 0 || name == "password_env" && isEnvName(value) {
+			continue
+		}
+		out = append(out, hcl.RangeBetween(value[0].Range, value[len(value)-1].Range))
+	}
+	return out
+}
+
+// valueTokens returns the tokens of the value toks start with.
+func valueTokens(toks hclsyntax.Tokens) hclsyntax.Tokens {
+	depth := 0
+	for i, tok := range toks {
+		switch tok.Type {
+		case hclsyntax.TokenOBrace, hclsyntax.TokenOBrack, hclsyntax.TokenOParen, hclsyntax.TokenOQuote,
+			hclsyntax.TokenOHeredoc, hclsyntax.TokenTemplateInterp, hclsyntax.TokenTemplateControl:
+			depth++
+		case hclsyntax.TokenCBrace, hclsyntax.TokenCBrack, hclsyntax.TokenCParen, hclsyntax.TokenCQuote,
+			hclsyntax.TokenCHeredoc, hclsyntax.TokenTemplateSeqEnd:
+			if depth == 0 {
+				return toks[:i]
+			}
+			depth--
+		case hclsyntax.TokenQuotedNewline:
+			return toks[:i]
+		case hclsyntax.TokenNewline, hclsyntax.TokenComma, hclsyntax.TokenEOF:
+			if depth == 0 {
+				return toks[:i]
+			}
+		}
+	}
+	return toks
+}
+
+// isEnvName reports whether a value's tokens are one quoted environment
+// variable name.
+func isEnvName(value hclsyntax.Tokens) bool {
+	return len(value) == 3 && value[0].Type == hclsyntax.TokenOQuote && value[1].Type == hclsyntax.TokenQuotedLit &&
+		value[2].Type == hclsyntax.TokenCQuote && envName.Match(value[1].Bytes)
 }
 
 // decodeValue decodes an optional attribute into a Go value; an absent

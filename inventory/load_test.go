@@ -260,15 +260,15 @@ func TestLoadInvalid(t *testing.T) {
 		{"missing_ca_file.hcl", "CA file not found", 6, 18, "testdata/inventory/invalid/missing-ca.pem does not exist"},
 		{"invalid_ca_file.hcl", "Invalid CA file", 6, 18, "holds no PEM-encoded certificate"},
 		{"kerberos_http.hcl", "Kerberos requires HTTPS", 3, 18, "Set https = true"},
-		{"password_attribute.hcl", "Password in inventory file", 2, 1, "on line 4"},
-		{"password_in_host.hcl", "Password in inventory file", 7, 1, "on line 8"},
-		{"password_env_value.hcl", "Invalid password_env", 2, 1, "on line 4"},
-		{"password_typo.hcl", "Password in inventory file", 2, 1, `"pasword" looks like a password argument`},
-		// On these lines a password shares the line the diagnostic points
-		// at: no source range, the position in the text.
-		{"password_one_line.hcl", "Password in inventory file", 0, 0, "password_one_line.hcl:7:1"},
-		{"password_env_one_line.hcl", "Invalid password_env", 0, 0, "password_env_one_line.hcl:7:3"},
-		{"password_first_line.hcl", "Password in inventory file", 0, 0, "password_first_line.hcl:1:1"},
+		// A password's value is in the line shown; printers mask it (see
+		// TestLoadPasswordNotShownInSnippet).
+		{"password_attribute.hcl", "Password in inventory file", 4, 3, "The password argument is refused"},
+		{"password_in_host.hcl", "Password in inventory file", 8, 3, "The password argument is refused"},
+		{"password_env_value.hcl", "Invalid password_env", 4, 18, "if it is the password itself, remove it"},
+		{"password_typo.hcl", "Password in inventory file", 4, 3, `"pasword" looks like a password argument`},
+		{"password_one_line.hcl", "Password in inventory file", 7, 16, "The password argument is refused"},
+		{"password_env_one_line.hcl", "Invalid password_env", 7, 31, "if it is the password itself, remove it"},
+		{"password_first_line.hcl", "Password in inventory file", 1, 1, "The password argument is refused"},
 		{"reserved_group.hcl", "Reserved name", 9, 7, "implicit group of every host"},
 		{"bad_host_name.hcl", "Invalid host name", 7, 6, `"web*" is not a valid host name`},
 		{"bad_glob_name.hcl", "Invalid group name", 9, 7, `"web[1]" is not a valid group name`},
@@ -302,11 +302,6 @@ func TestLoadInvalid(t *testing.T) {
 			d := diags[0]
 			assert.Equal(t, tt.summary, d.Summary)
 			assert.Contains(t, d.Detail, tt.detail)
-			if tt.line == 0 {
-				assert.Nil(t, d.Subject, "a printer would show the line with the password")
-				assert.Nil(t, d.Context)
-				return
-			}
 			require.NotNil(t, d.Subject, "a diagnostic from a file has a source range")
 			assert.Equal(t, path, d.Subject.Filename)
 			assert.Equal(t, tt.line, d.Subject.Start.Line, "line")
@@ -316,8 +311,9 @@ func TestLoadInvalid(t *testing.T) {
 }
 
 func TestLoadPasswordNotShownInSnippet(t *testing.T) {
-	// Diagnostic printers show the subject's source lines; the line that
-	// holds a password must not be among them.
+	// Diagnostic printers show the subject's source lines; each diagnostic
+	// says where in them a password may be, and a printer that masks
+	// those ranges (runner.Redactor) shows the lines without it.
 	parser := hclparse.NewParser()
 	paths := []string{}
 	for _, name := range []string{"password_attribute.hcl", "password_in_host.hcl", "password_env_value.hcl",
@@ -328,22 +324,61 @@ func TestLoadPasswordNotShownInSnippet(t *testing.T) {
 		// A misspelling on one line, and other mistakes on a password's line.
 		"connection { passwd = \"Sup3rSecret!\" }\nhost \"node1\" {}\n",
 		"connection {\n  user = \"lab\"\n}\nhost \"node1\" { password = \"Sup3rSecret!\" }\nhost \"node1\" { password = \"Sup3rSecret!\" }\n",
-		"connection {\n  user = \"lab\"\n  password = \"Sup3rSecret!\n}\n",
 		"host \"bad name\" { secret = \"Sup3rSecret!\" }\n",
+		// Files HCL cannot parse: an unclosed string or bracket.
+		"connection {\n  user = \"lab\"\n  password = \"Sup3rSecret!\n}\n",
+		"connection {\n  token = [\"Sup3rSecret!\"\n}\n",
+		// An object key, and a heredoc over lines a diagnostic shows.
+		"vars = { \"db_password\": \"Sup3rSecret!\", n = var.x }\nhost \"node1\" {}\n",
+		"vars = {\n  api_token = <<EOT\nSup3r Secret!\nEOT\n  n = 1e9999\n}\nhost \"node1\" {}\n",
 	} {
 		paths = append(paths, writeFile(t, src))
 	}
 	for _, path := range paths {
 		_, diags := Load(path, LoadOptions{Getenv: testEnv, Parser: parser})
 		require.True(t, diags.HasErrors(), path)
-		var out bytes.Buffer
-		require.NoError(t, hcl.NewDiagnosticTextWriter(&out, parser.Files(), 100, false).WriteDiagnostics(diags))
+		out := printMasked(t, parser.Files(), diags)
 		for _, secret := range []string{"Passw0rd!", "Sup3rSecret!", "Sup3r Secret!"} {
-			assert.NotContains(t, out.String(), secret, path)
+			assert.NotContains(t, out, secret, path)
 		}
-		assert.Contains(t, out.String(), "Error: ", path)
-		assert.NotContains(t, out.String(), "Unsupported argument", path)
+		assert.Contains(t, out, "Error: ", path)
+		assert.Contains(t, out, "#", "%s: the line is shown, masked:\n%s", path, out)
+		assert.NotContains(t, out, "Unsupported argument", path)
 	}
+
+	// A password_env that names a variable is no secret.
+	path := writeFile(t, "connection { password_env = \"WINPLAY_PASSWORD\" }\nhost \"web*\" {}\n")
+	_, diags := Load(path, LoadOptions{Getenv: testEnv, Parser: parser})
+	require.True(t, diags.HasErrors())
+	_, marked := hcl.DiagnosticExtra[Secrets](diags[0])
+	assert.False(t, marked, diags.Error())
+}
+
+// printMasked prints diags as a masking printer does, each byte of a
+// range a diagnostic's Secrets names shown as #.
+func printMasked(t *testing.T, files map[string]*hcl.File, diags hcl.Diagnostics) string {
+	t.Helper()
+	masked := map[string]*hcl.File{}
+	for name, f := range files {
+		masked[name] = &hcl.File{Body: f.Body, Bytes: bytes.Clone(f.Bytes), Nav: f.Nav}
+	}
+	for _, d := range diags {
+		s, ok := hcl.DiagnosticExtra[Secrets](d)
+		if !ok {
+			continue
+		}
+		for _, rng := range s.SecretRanges() {
+			src := masked[rng.Filename].Bytes
+			for i := rng.Start.Byte; i < rng.End.Byte; i++ {
+				if src[i] != '\n' {
+					src[i] = '#'
+				}
+			}
+		}
+	}
+	var out bytes.Buffer
+	require.NoError(t, hcl.NewDiagnosticTextWriter(&out, masked, 100, false).WriteDiagnostics(diags))
+	return out.String()
 }
 
 func TestLoadReportsAllProblemsInSourceOrder(t *testing.T) {

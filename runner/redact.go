@@ -184,18 +184,35 @@ func (s redactingSink) Event(ev Event) { s.next.Event(s.r.Event(ev)) }
 // sentinel stands for each byte of a secret in a source file while the
 // diagnostic printer runs: it keeps every byte offset of the file (which
 // the diagnostics' ranges count in) and is collapsed into Mask afterwards.
+// Line breaks are kept, so that a secret written over several lines still
+// leaves every line where the printer counts it.
 const sentinel = 0
 
 var sentinelRun = regexp.MustCompile("\x00+")
 
+// secretSource is what a diagnostic's Extra offers when its file holds
+// text that may be a secret the Redactor cannot know by value, such as a
+// password refused in an inventory file (inventory.Secrets): where it is.
+type secretSource interface{ SecretRanges() []hcl.Range }
+
 // WriteDiagnostics prints diags as HCL's text writer does, with the
 // source lines they point at, and every secret masked: in the summary, the
-// detail, the source snippet and the values HCL shows beside it.
+// detail, the source snippet and the values HCL shows beside it. The
+// snippets are masked, too, where a diagnostic's Extra says a secret is
+// (see secretSource); a nil Redactor masks only those.
 func (r *Redactor) WriteDiagnostics(w io.Writer, files map[string]*hcl.File, diags hcl.Diagnostics, width uint, color bool) error {
 	if len(diags) == 0 {
 		return nil
 	}
-	if r == nil || r.replace == nil {
+	hidden := map[string][]hcl.Range{}
+	for _, d := range diags {
+		if s, ok := hcl.DiagnosticExtra[secretSource](d); ok {
+			for _, rng := range s.SecretRanges() {
+				hidden[rng.Filename] = append(hidden[rng.Filename], rng)
+			}
+		}
+	}
+	if (r == nil || r.replace == nil) && len(hidden) == 0 {
 		return hcl.NewDiagnosticTextWriter(w, files, width, color).WriteDiagnostics(diags)
 	}
 	masked := make(map[string]*hcl.File, len(files))
@@ -203,11 +220,21 @@ func (r *Redactor) WriteDiagnostics(w io.Writer, files map[string]*hcl.File, dia
 		if f == nil {
 			continue
 		}
-		src := f.Bytes
-		for _, form := range r.forms {
-			if bytes.Contains(src, []byte(form)) {
-				src = bytes.ReplaceAll(src, []byte(form), bytes.Repeat([]byte{sentinel}, len(form)))
+		src := bytes.Clone(f.Bytes)
+		if r != nil {
+			for _, form := range r.forms {
+				for at := 0; ; {
+					i := bytes.Index(src[at:], []byte(form))
+					if i < 0 {
+						break
+					}
+					hide(src, at+i, at+i+len(form))
+					at += i + len(form)
+				}
 			}
+		}
+		for _, rng := range hidden[name] {
+			hide(src, rng.Start.Byte, rng.End.Byte)
 		}
 		masked[name] = &hcl.File{Body: f.Body, Bytes: src, Nav: f.Nav}
 	}
@@ -227,6 +254,15 @@ func (r *Redactor) WriteDiagnostics(w io.Writer, files map[string]*hcl.File, dia
 	out := sentinelRun.ReplaceAllLiteralString(buf.String(), Mask)
 	_, err := io.WriteString(w, r.String(out))
 	return err
+}
+
+// hide overwrites src[start:end] with sentinels, line breaks excepted.
+func hide(src []byte, start, end int) {
+	for i := max(start, 0); i < min(end, len(src)); i++ {
+		if src[i] != '\n' && src[i] != '\r' {
+			src[i] = sentinel
+		}
+	}
 }
 
 // sensitiveRefs names the references of a diagnostic's expression whose

@@ -10,8 +10,11 @@ import (
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclparse"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/winplay/winplay/inventory"
 )
 
 // plainString is string; named string types (EventType, Status) are
@@ -300,4 +303,20 @@ func TestRedactorKeepsEveryHostOfARecap(t *testing.T) {
 	assert.Contains(t, out.String(), "\nweb-"+Mask+strings.Repeat(" ", 26-12)+" : ok=1 changed=0 unreachable=0 failed=0")
 	assert.Contains(t, out.String(), "\n"+second+strings.Repeat(" ", 26-16)+" : ok=0 changed=0 unreachable=0 failed=1")
 	assert.NotContains(t, out.String(), "S3cret")
+}
+
+// TestRedactorMasksWhatInventoryDiagnosticsMark: a password refused in an
+// inventory file is known as a secret only by where it is; its line is
+// shown with the value masked, by a nil Redactor too.
+func TestRedactorMasksWhatInventoryDiagnosticsMark(t *testing.T) {
+	for _, r := range []*Redactor{nil, NewRedactor([]string{"other"})} {
+		parser := hclparse.NewParser()
+		_, diags := inventory.Load("../testdata/inventory/invalid/password_one_line.hcl", inventory.LoadOptions{Parser: parser})
+		require.True(t, diags.HasErrors())
+		var out bytes.Buffer
+		require.NoError(t, r.WriteDiagnostics(&out, parser.Files(), diags, 100, false))
+		assert.Contains(t, out.String(), `7: host "node1" { password = `+Mask+` }`, out.String())
+		assert.NotContains(t, out.String(), "Sup3rSecret!")
+		assert.False(t, strings.ContainsRune(out.String(), 0), "the mask's placeholder leaked")
+	}
 }
