@@ -211,8 +211,8 @@ play "p" {
 }
 
 func TestSecretsOfAPlanAndAnInventory(t *testing.T) {
-	// Run finds the inventory's passwords and the plan's sensitive values
-	// itself; Options.Secrets only adds to them.
+	// Run masks the inventory's passwords and the plan's sensitive values
+	// when no Options.Redactor is given.
 	path := filepath.Join(t.TempDir(), "p.hcl")
 	require.NoError(t, os.WriteFile(path, []byte(`
 variable "pw" {

@@ -56,10 +56,10 @@ type Options struct {
 	Connector Connector
 	Events    Sink
 	Timing    modules.Timing
-	// Secrets are strings replaced by ******** in every event, besides
-	// the ones Run finds itself: every password of the inventory and every
-	// sensitive variable's value (see Secrets).
-	Secrets []string
+	// Redactor masks secrets in every event; nil means
+	// NewRedactor(Secrets(plan, inv)). The CLI passes the one it prints
+	// diagnostics and errors with.
+	Redactor *Redactor
 }
 
 // Stats counts task results per host, as Ansible's recap does: OK includes
@@ -180,10 +180,14 @@ func Run(ctx context.Context, plan *Plan, inv *inventory.Inventory, opts Options
 	if sink == nil {
 		sink = Discard
 	}
+	redact := opts.Redactor
+	if redact == nil {
+		redact = NewRedactor(Secrets(plan, inv))
+	}
 	e := &engine{
 		plan: plan, inv: inv, opts: opts,
 		scope:     newScope(plan, inv, opts.Check, opts.Diff),
-		sink:      NewRedactor(append(Secrets(plan, inv), opts.Secrets...)).Sink(sink),
+		sink:      redact.Sink(sink),
 		conns:     map[string]Connection{},
 		predicted: map[string]string{},
 		hosts:     map[string]*hostState{},

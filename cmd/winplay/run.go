@@ -151,7 +151,7 @@ func runCmd(ctx context.Context, args []string, stdio Stdio) int {
 	opts := runner.Options{
 		Check: f.check, Diff: f.diff, Forks: f.forks, Tags: f.tags, SkipTags: f.skipTags,
 		StartAt: f.startAt, Connector: conn.Connector{}, Events: runner.Multi(sinks...),
-		Timing: timing,
+		Timing: timing, Redactor: redact,
 	}
 	if f.step {
 		opts.Step = stepPrompt(stdio, redact)
