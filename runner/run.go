@@ -308,11 +308,7 @@ func (e *engine) runBatch(ctx context.Context, play *Play, batch []*inventory.Ho
 		// As Ansible does: when a whole batch fails, no later batch or play
 		// runs. With serial = 1 this is what keeps node2 serving when
 		// node1 failed its health gate.
-		names := make([]string, 0, len(batch))
-		for _, h := range batch {
-			names = append(names, h.Name)
-		}
-		abort = errAbort{fmt.Sprintf("every host of the batch failed or is unreachable (%s); stopping the run", strings.Join(names, ", "))}
+		abort = errAbort{fmt.Sprintf("every host of the batch failed or is unreachable (%s); stopping the run", strings.Join(hostNames(batch), ", "))}
 	}
 	return abort
 }
