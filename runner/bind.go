@@ -2,10 +2,10 @@ package runner
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/winplay/winplay/inventory"
@@ -111,28 +111,69 @@ func (p *Plan) Bind(inv *inventory.Inventory, limit []string) hcl.Diagnostics {
 	return diags
 }
 
-// unsupportedAttr is HCL's detail for an attribute an object lacks.
-var unsupportedAttr = regexp.MustCompile(`^This object does not have an attribute named "([^"]+)"`)
-
 // explainLimited rewrites HCL's "Unsupported attribute" about a result
 // that a task would register on hosts --limit excluded: the attribute is
 // missing because of the limit, not because of a typo.
 func explainLimited(d *hcl.Diagnostic, unregistered map[string][]*Task, excluded map[*Play][]string) {
-	if d.Summary != "Unsupported attribute" {
-		return
-	}
-	m := unsupportedAttr.FindStringSubmatch(d.Detail)
-	if m == nil || len(unregistered[m[1]]) == 0 {
+	name := missingHostAttr(d)
+	if name == "" || len(unregistered[name]) == 0 {
 		return
 	}
 	var by []string
-	for _, t := range unregistered[m[1]] {
+	for _, t := range unregistered[name] {
 		by = append(by, fmt.Sprintf("task %q in play %q on %s", t.Name, t.Play.Name, hostList(excluded[t.Play])))
 	}
 	d.Summary = "Result not registered under --limit"
 	d.Detail = fmt.Sprintf("%q is registered by %s, which --limit excluded, so this expression cannot read it. "+
-		"Include the host that registers it in --limit, or run without --limit.", m[1], strings.Join(by, ", and by "))
+		"Include the host that registers it in --limit, or run without --limit.", name, strings.Join(by, ", and by "))
 	d.Expression, d.EvalContext = nil, nil
+}
+
+// missingHostAttr returns NAME when d is about hosts[...].NAME (or
+// hosts.x.NAME) and that host's object has no attribute NAME; "" for
+// anything else. It reads the diagnostic's expression and evaluation
+// context, which HCL sets on a failed traversal, rather than its wording:
+// the step that failed is the one d's subject points at.
+func missingHostAttr(d *hcl.Diagnostic) string {
+	if d.Subject == nil || d.EvalContext == nil {
+		return ""
+	}
+	var host cty.Value
+	var steps hcl.Traversal
+	switch e := d.Expression.(type) {
+	case *hclsyntax.ScopeTraversalExpr: // hosts.node2.NAME, hosts["node2"].NAME
+		if len(e.Traversal) < 3 || e.Traversal.RootName() != "hosts" {
+			return ""
+		}
+		val, diags := e.Traversal[:2].TraverseAbs(d.EvalContext)
+		if diags.HasErrors() {
+			return ""
+		}
+		host, steps = val, e.Traversal[2:]
+	case *hclsyntax.RelativeTraversalExpr: // hosts[var.rebuilt].NAME
+		idx, ok := e.Source.(*hclsyntax.IndexExpr)
+		if !ok || !isHostsRoot(idx.Collection) {
+			return ""
+		}
+		val, diags := idx.Value(d.EvalContext)
+		if diags.HasErrors() {
+			return ""
+		}
+		host, steps = val, e.Traversal
+	default:
+		return ""
+	}
+	attr, ok := steps[0].(hcl.TraverseAttr)
+	if !ok || attr.SrcRange != *d.Subject || !host.Type().IsObjectType() || host.Type().HasAttribute(attr.Name) {
+		return ""
+	}
+	return attr.Name
+}
+
+// isHostsRoot reports whether expr is the bare name hosts.
+func isHostsRoot(expr hclsyntax.Expression) bool {
+	tr, ok := expr.(*hclsyntax.ScopeTraversalExpr)
+	return ok && len(tr.Traversal) == 1 && tr.Traversal.RootName() == "hosts"
 }
 
 // hostList names hosts in prose: host node2, hosts node2, node3.

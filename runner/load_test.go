@@ -166,15 +166,24 @@ func TestLimitThatExcludesARegisteringPlayIsExplained(t *testing.T) {
 	require.NotNil(t, d.Subject)
 	assert.Equal(t, 21, d.Subject.Start.Line)
 
-	// A misspelt attribute is still HCL's own "Unsupported attribute".
-	path := filepath.Join(t.TempDir(), "typo.hcl")
 	src, err := os.ReadFile("../testdata/playbooks/e2e/limit-register.hcl")
 	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(path, []byte(strings.Replace(string(src), "isolated.skipped", "isolatd.skipped", 1)), 0o600))
-	plan, diags = Load(path, LoadOptions{})
-	require.False(t, diags.HasErrors(), diags.Error())
-	diags = plan.Bind(inv, []string{"node1"})
-	require.True(t, diags.HasErrors())
+	bind := func(from, to string) hcl.Diagnostics {
+		path := filepath.Join(t.TempDir(), "p.hcl")
+		require.NoError(t, os.WriteFile(path, []byte(strings.Replace(string(src), from, to, 1)), 0o600))
+		plan, diags := Load(path, LoadOptions{})
+		require.False(t, diags.HasErrors(), diags.Error())
+		diags = plan.Bind(inv, []string{"node1"})
+		require.True(t, diags.HasErrors())
+		return diags
+	}
+	// The host written as a static name, either way.
+	for _, ref := range []string{"hosts.node2.isolated.skipped", `hosts["node2"].isolated.skipped`} {
+		diags := bind("hosts[var.rebuilt].isolated.skipped", ref)
+		assert.Equal(t, "Result not registered under --limit", diags.Errs()[0].(*hcl.Diagnostic).Summary, ref)
+	}
+	// A misspelt attribute is still HCL's own "Unsupported attribute".
+	diags = bind("isolated.skipped", "isolatd.skipped")
 	assert.Equal(t, "Unsupported attribute", diags.Errs()[0].(*hcl.Diagnostic).Summary)
 }
 
