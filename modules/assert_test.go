@@ -2,7 +2,6 @@ package modules_test
 
 import (
 	"context"
-	"strings"
 	"testing"
 	"time"
 
@@ -11,25 +10,14 @@ import (
 
 	"github.com/winplay/winplay/internal/labtest"
 	"github.com/winplay/winplay/lab"
-	"github.com/winplay/winplay/lab/wsman"
 	"github.com/winplay/winplay/modules"
 )
-
-// labExec sets up a test by running line on a lab host directly, then
-// clears its command log.
-func labExec(t *testing.T, h *lab.Host, line string) {
-	t.Helper()
-	var out, errs strings.Builder
-	code := h.Machine().Exec(context.Background(), &wsman.Process{Line: line, Stdout: &out, Stderr: &errs, Stdin: strings.NewReader("")})
-	require.Zero(t, code, "%s: %s%s", line, out.String(), errs.String())
-	h.Machine().ClearLog()
-}
 
 // stopService stops a service on a lab host directly and waits until it
 // has stopped.
 func stopService(t *testing.T, h *lab.Host, name string) {
 	t.Helper()
-	labExec(t, h, "sc stop "+name)
+	labtest.Exec(t, h, "sc stop "+name)
 	require.Eventually(t, func() bool { return h.Dump().Services[name].State == "stopped" }, 10*time.Second, 5*time.Millisecond)
 	h.Machine().ClearLog()
 }

@@ -438,20 +438,10 @@ func TestJournalMarksTheTaskThatWasRunning(t *testing.T) {
 	assert.NotContains(t, text, `"task_result"`, "the task had not finished")
 }
 
-// labExec runs a command line on a lab host directly, to set up a test,
-// and clears its command log.
-func labExec(t *testing.T, h *lab.Host, line string) {
-	t.Helper()
-	var out, errs strings.Builder
-	code := h.Machine().Exec(context.Background(), &wsman.Process{Line: line, Stdout: &out, Stderr: &errs, Stdin: strings.NewReader("")})
-	require.Zero(t, code, "%s: %s%s", line, out.String(), errs.String())
-	h.Machine().ClearLog()
-}
-
 func TestSerialStopsWhenAWholeBatchFails(t *testing.T) {
 	t.Parallel()
 	l := labtest.Start(t)
-	labExec(t, l.Host("node1"), "sc stop W3SVC")
+	labtest.Exec(t, l.Host("node1"), "sc stop W3SVC")
 	sum, rec := runOn(t, "../testdata/playbooks/e2e/serial-gate.hcl", labtest.Inventory(t, l), runner.Options{})
 	assert.Equal(t, runner.ExitFailed, sum.ExitCode())
 	assert.True(t, sum.Aborted)
@@ -481,7 +471,7 @@ func TestCheckModeFailsAGateNoTaskWouldOpen(t *testing.T) {
 	t.Parallel()
 	l := labtest.Start(t)
 	inv := labtest.Inventory(t, l)
-	labExec(t, l.Host("node1"), "sc stop W3SVC")
+	labtest.Exec(t, l.Host("node1"), "sc stop W3SVC")
 	require.Eventually(t, func() bool { return l.Host("node1").Dump().Services["W3SVC"].State == "stopped" }, 10*time.Second, 5*time.Millisecond)
 
 	sum, rec := runOn(t, "../testdata/playbooks/e2e/check-gates.hcl", inv, runner.Options{Check: true})

@@ -5,6 +5,7 @@ package labtest
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/winplay/winplay/inventory"
 	"github.com/winplay/winplay/lab"
 	"github.com/winplay/winplay/lab/win"
+	"github.com/winplay/winplay/lab/wsman"
 	"github.com/winplay/winplay/modules"
 	"github.com/winplay/winplay/runner/conn"
 )
@@ -120,6 +122,16 @@ func Run(t testing.TB, l *lab.Lab, name string, m modules.Module, check bool) (*
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	return m.Run(ctx, Task(t, l, name, check))
+}
+
+// Exec runs a command line on lab host h directly, to set up a test, and
+// clears the host's command log, so that the test sees only what it sends.
+func Exec(t testing.TB, h *lab.Host, line string) {
+	t.Helper()
+	var out, errs strings.Builder
+	code := h.Machine().Exec(context.Background(), &wsman.Process{Line: line, Stdout: &out, Stderr: &errs, Stdin: strings.NewReader("")})
+	require.Zero(t, code, "%s: %s%s", line, out.String(), errs.String())
+	h.Machine().ClearLog()
 }
 
 // Changes returns the log entries of lab host name that changed state.
