@@ -129,7 +129,10 @@ func (c *Copy) Run(ctx context.Context, t *Task) (*Result, error) {
 	shownHave, shownWant := have, want
 	if c.Src == "" {
 		shownWant = "(of the content)"
-		if have != "" && have != want {
+		switch {
+		case have == want:
+			shownHave = shownWant
+		case have != "":
 			shownHave = "(another)"
 		}
 	}

@@ -830,7 +830,7 @@ func (g guard) Reset() { g.conn.Reset() }
 
 func (g guard) Run(ctx context.Context, cmd modules.Command) (modules.Output, error) {
 	if g.check && cmd.Changes {
-		err := fmt.Errorf("%w: %s", modules.ErrCheckMode, cmd.Line)
+		err := fmt.Errorf("%w: %s", modules.ErrCheckMode, cmd.Shown())
 		g.log(cmd, modules.Output{}, err, 0)
 		return modules.Output{}, err
 	}
@@ -844,7 +844,7 @@ func (g guard) Run(ctx context.Context, cmd modules.Command) (modules.Output, er
 func (e *engine) commandLogger(task *Task, host, delegate string) func(modules.Command, modules.Output, error, time.Duration) {
 	return func(cmd modules.Command, out modules.Output, err error, elapsed time.Duration) {
 		ev := Event{Type: EventCommand, Play: task.Play.Name, Task: task.Name, Host: host, Delegate: delegate,
-			Line: cmd.Line, Changes: cmd.Changes, Elapsed: elapsed}
+			Line: cmd.Shown(), Changes: cmd.Changes, Elapsed: elapsed}
 		if err != nil {
 			ev.Error = err.Error()
 		} else {

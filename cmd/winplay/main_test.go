@@ -4,6 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -21,6 +24,7 @@ import (
 	"github.com/winplay/winplay/internal/labtest"
 	"github.com/winplay/winplay/lab"
 	"github.com/winplay/winplay/lab/wsman"
+	"github.com/winplay/winplay/modules"
 	"github.com/winplay/winplay/runner"
 )
 
@@ -396,6 +400,43 @@ play "p" {
 			}
 		})
 	}
+}
+
+// TestSensitiveCopyContentAppearsNowhere: an upload's chunks carry the
+// content in base64, which no redactor recognises; -vv must not show them,
+// nor the result the content's SHA-256.
+func TestSensitiveCopyContentAppearsNowhere(t *testing.T) {
+	t.Parallel()
+	l := labtest.Start(t)
+	inv := writeInventory(t, l)
+	const secret = "Hunter2Secret"
+	pb := writePlaybook(t, `
+variable "pw" { sensitive = true }
+play "p" {
+  hosts = "node1"
+  task "t" {
+    copy {
+      content = var.pw
+      dest    = "C:\\unattend\\pw.txt"
+    }
+  }
+}`)
+	sum := sha256.Sum256([]byte(secret))
+	for _, output := range []string{"text", "json"} {
+		// Each output sees a full upload.
+		_, err := labtest.Connect(t, l, "node1").Run(context.Background(), modules.Command{Line: `del /q C:\unattend\pw.txt`, Changes: true})
+		require.NoError(t, err)
+		journal := filepath.Join(t.TempDir(), "journal.jsonl")
+		r := winplay(t, labEnv, "run", pb, "-i", inv, "-vv", "--diff", "--output", output, "--journal", journal, "-e", "pw="+secret)
+		require.Equal(t, runner.ExitOK, r.code, "%s:\n%s%s", output, r.out, r.err)
+		j, _ := os.ReadFile(journal)
+		all := r.out + r.err + string(j)
+		assert.Contains(t, all, "base64 characters", "%s: the upload was not shown at all", output)
+		for _, form := range []string{secret, base64.StdEncoding.EncodeToString([]byte(secret)), hex.EncodeToString(sum[:])} {
+			assert.NotContains(t, all, form, "%s output:\n%s", output, all)
+		}
+	}
+	assert.Equal(t, hex.EncodeToString(sum[:]), l.Host("node1").Dump().Files[`C:\unattend\pw.txt`].SHA256)
 }
 
 // TestSensitiveValueHiddenInSourceSnippet: a diagnostic whose source line
