@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+	"unicode/utf8"
 )
 
 // win32Messages are the texts `net helpmsg N` prints for the codes the
@@ -75,11 +76,16 @@ func durationOr(s string, def time.Duration) (time.Duration, error) {
 	return d, nil
 }
 
-// clip shortens command output quoted in an error message.
+// clip shortens command output quoted in an error message, on a rune
+// boundary. The runner's redactor masks a secret the cut leaves partial.
 func clip(s string) string {
 	const max = 300
 	if len(s) > max {
-		return s[:max] + "…"
+		cut := max
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		return s[:cut] + "…"
 	}
 	return s
 }

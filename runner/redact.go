@@ -94,7 +94,47 @@ func (r *Redactor) String(s string) string {
 	if r == nil || r.replace == nil {
 		return s
 	}
-	return r.replace.Replace(s)
+	return r.maskClipped(r.replace.Replace(s))
+}
+
+// clipMark ends output that modules cut short in error messages.
+const clipMark = "…"
+
+// maskClipped masks the start of a secret that a clip cut off: the text
+// just before each clipMark that is the first two or more characters of
+// a secret.
+func (r *Redactor) maskClipped(s string) string {
+	if !strings.Contains(s, clipMark) {
+		return s
+	}
+	var b strings.Builder
+	for {
+		i := strings.Index(s, clipMark)
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		head := s[:i]
+		for _, f := range r.forms {
+			if k := clippedPrefix(head, f); k > 0 {
+				head = head[:len(head)-k] + Mask
+				break
+			}
+		}
+		b.WriteString(head + clipMark)
+		s = s[i+len(clipMark):]
+	}
+}
+
+// clippedPrefix is the length of the longest prefix of secret, two bytes
+// or more, that head ends with; 0 if none.
+func clippedPrefix(head, secret string) int {
+	for k := len(secret) - 1; k >= 2; k-- {
+		if strings.HasSuffix(head, secret[:k]) {
+			return k
+		}
+	}
+	return 0
 }
 
 // Event returns ev with every secret masked in every text it holds.

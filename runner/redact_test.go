@@ -123,6 +123,16 @@ func TestRedactorMasksQuotedForms(t *testing.T) {
 	assert.Equal(t, "pw", nilRedactor.String("pw"))
 }
 
+// TestRedactorMasksASecretAClipCut: modules cut long output in error
+// messages with "…"; the start of a secret the cut leaves is a secret too.
+func TestRedactorMasksASecretAClipCut(t *testing.T) {
+	r := NewRedactor([]string{"Hunter2Secret"})
+	assert.Equal(t, "output: "+Mask+"…", r.String("output: Hunter2S…"))
+	assert.Equal(t, "a "+Mask+" b "+Mask+"… c…", r.String("a Hunter2Secret b Hunt… c…"))
+	assert.Equal(t, "H…", r.String("H…"), "one character says nothing")
+	assert.Equal(t, "Secret…", r.String("Secret…"), "only a secret's start is its clip")
+}
+
 func TestRedactorMasksXMLAndURLForms(t *testing.T) {
 	r := NewRedactor([]string{`a<b>&"c' d`})
 	for _, form := range []string{
