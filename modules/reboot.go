@@ -85,12 +85,14 @@ func (r *Reboot) Validate() []FieldError {
 
 type rebootPlan struct {
 	down, ready, stable, probe time.Duration
+	// overall bounds the whole wait, from the send to stable.
+	overall time.Duration
 	// poll is the first interval between probes, backoff their ceiling.
 	poll, backoff time.Duration
 }
 
-// maxExtraReboots is how many unmanaged reboots (or outages) the stability
-// window sits through before it gives up on the host.
+// maxExtraReboots is how many unmanaged reboots and outages, together over
+// the whole wait, the stability window sits through before it gives up.
 const maxExtraReboots = 3
 
 func (r *Reboot) plan(t *Task) rebootPlan {
@@ -107,6 +109,9 @@ func (r *Reboot) plan(t *Task) rebootPlan {
 	}
 	p.stable, _ = durationOr(r.StableFor, stable)
 	p.probe, _ = durationOr(r.ConnectTimeout, 5*time.Second)
+	// Room for the reboot asked for and one more, unmanaged one, each
+	// spending all of its phase budgets.
+	p.overall = 2 * (p.down + p.ready + p.stable)
 	p.poll = t.Timing.Poll
 	if p.poll <= 0 {
 		p.poll = time.Second
@@ -125,11 +130,11 @@ func (r *Reboot) Run(ctx context.Context, t *Task) (*Result, error) {
 	}
 	p := r.plan(t)
 	start := time.Now()
-	before, err := BootFingerprint(ctx, t)
+	before, err := readBoot(ctx, t)
 	if err != nil {
 		return nil, fmt.Errorf("reading the boot time before the reboot: %w", err)
 	}
-	inProgress, err := r.send(ctx, t)
+	inProgress, lost, err := r.send(ctx, t)
 	if err != nil {
 		return nil, err
 	}
@@ -137,7 +142,13 @@ func (r *Reboot) Run(ctx context.Context, t *Task) (*Result, error) {
 	if inProgress {
 		t.Progressf("a shutdown was already in progress; waiting for it")
 	}
-	res, err := r.await(ctx, t, p, before, start)
+	// A lost reply or a shutdown already under way may take the host down
+	// before anything reads the old boot time again.
+	w := newBootWatch(t, before, inProgress || lost)
+	if !lost {
+		w.upAt = time.Now() // the reply came from the old boot
+	}
+	res, err := r.await(ctx, t, p, w, start)
 	if err != nil {
 		return nil, err
 	}
@@ -146,15 +157,22 @@ func (r *Reboot) Run(ctx context.Context, t *Task) (*Result, error) {
 }
 
 // AwaitReboot waits for a reboot that something else started (an
-// installer that exited 1641), given the boot time read before it.
+// installer that exited 1641), given the boot time read before it. The
+// host may have gone down, and come back, unseen; so a changed boot time
+// is the reboot, unless a read shows the old boot first.
 func AwaitReboot(ctx context.Context, t *Task, before string) (*Result, error) {
+	if _, err := ParseBootTime(before); err != nil {
+		return nil, fmt.Errorf("%s: waiting for a reboot: %w", t.Host.Name(), err)
+	}
 	r := &Reboot{}
-	return r.await(ctx, t, r.plan(t), before, time.Now())
+	now := time.Now()
+	return r.await(ctx, t, r.plan(t), newBootWatch(t, bootReading{raw: before, at: now}, true), now)
 }
 
 // send asks for the reboot. It reports inProgress when Windows says a
-// shutdown is already under way (1115): then there is nothing to send.
-func (r *Reboot) send(ctx context.Context, t *Task) (inProgress bool, err error) {
+// shutdown is already under way (1115): then there is nothing to send;
+// and lost when the connection dropped while sending.
+func (r *Reboot) send(ctx context.Context, t *Task) (inProgress, lost bool, err error) {
 	delay := 2
 	if r.PreRebootDelay != nil {
 		delay = *r.PreRebootDelay
@@ -170,79 +188,119 @@ func (r *Reboot) send(ctx context.Context, t *Task) (inProgress bool, err error)
 		case errors.Is(err, ErrOutcomeUnknown):
 			// The connection dropped while the command was on its way: the
 			// host is going down, which is what we asked for.
-			return false, nil
+			return false, true, nil
 		case err != nil:
-			return false, err
+			return false, false, err
 		case out.ExitCode == 0:
-			return false, nil
+			return false, false, nil
 		case out.ExitCode == 1115:
-			return true, nil
+			return true, false, nil
 		case out.ExitCode == 1190 && attempt == 0:
 			// Someone else's shutdown is scheduled; replace it with ours,
 			// whose timing we know.
 			t.Progressf("a shutdown was already scheduled; aborting it and sending ours")
 			abort := Change(cmdline.New("shutdown.exe").Arg("/a"))
 			if out, err := t.Run(ctx, abort); err != nil {
-				return false, err
+				return false, false, err
 			} else if out.ExitCode != 0 && out.ExitCode != 1116 {
-				return false, Failed(t.Host.Name(), abort, out, Win32Message(out.ExitCode))
+				return false, false, Failed(t.Host.Name(), abort, out, Win32Message(out.ExitCode))
 			}
 		default:
-			return false, Failed(t.Host.Name(), cmd, out, Win32Message(out.ExitCode))
+			return false, false, Failed(t.Host.Name(), cmd, out, Win32Message(out.ExitCode))
 		}
 	}
 }
 
-// await runs the waiting phases: boot time changed, ready, stable. A
-// second reboot caught in the stability window sends it back to waiting
-// for ready and stable again.
-func (r *Reboot) await(ctx context.Context, t *Task, p rebootPlan, before string, start time.Time) (*Result, error) {
+// waiter runs the waiting phases of one reboot. Its limits hold for the
+// whole wait, not per round: an overall deadline, and one count of the
+// reboots and outages caught after the first boot.
+type waiter struct {
+	t        *Task
+	p        rebootPlan
+	deadline time.Time
+	reboots  int // further reboots caught in the stability window
+	outages  int // times the host went away in the window without rebooting
+}
+
+// await runs the waiting phases: a new boot (by bootWatch's rule, which
+// takes no drift of the boot time for a reboot), ready, stable. A second
+// reboot caught in the stability window sends it back to waiting for
+// ready and stable again. The whole wait takes at most p.overall, twice
+// the sum of the phase budgets, and sits through maxExtraReboots further
+// reboots and outages in all.
+func (r *Reboot) await(ctx context.Context, t *Task, p rebootPlan, w *bootWatch, start time.Time) (*Result, error) {
+	wt := &waiter{t: t, p: p, deadline: start.Add(p.overall)}
 	var phases []Phase
-	var caught []string
 	phaseStart := time.Now()
-	after, err := r.waitBoot(ctx, t, p, "down and back", func(fp string) error {
-		if fp == before {
-			return notYet("the boot time is still " + fp + ", from before the reboot")
-		}
-		return nil
-	})
+	after, err := wt.waitBoot(ctx, "down and back", w, false)
 	if err != nil {
 		return nil, err
 	}
 	for round := 0; ; round++ {
 		phases = append(phases, Phase{roundName("down and back", round), time.Since(phaseStart)})
 		phaseStart = time.Now()
-		if err := r.waitReady(ctx, t, p, roundName("ready", round)); err != nil {
+		if err := r.waitReady(ctx, wt, roundName("ready", round)); err != nil {
 			return nil, err
 		}
 		phases = append(phases, Phase{roundName("ready", round), time.Since(phaseStart)})
 		phaseStart = time.Now()
-		again, downAt, err := r.waitStable(ctx, t, p, round, after)
+		w = newBootWatch(t, after, false)
+		again, downAt, err := wt.waitStable(ctx, round, w)
 		if err != nil {
 			return nil, err
 		}
-		if again == "" {
+		if again == nil {
 			phases = append(phases, Phase{roundName("stable", round), time.Since(phaseStart)})
 			res := &Result{
 				Changed: true, Rebooted: true, Phases: phases,
 				Msg: fmt.Sprintf("rebooted in %s", time.Since(start).Round(100*time.Millisecond)),
 				Facts: map[string]any{
-					"boot_time": after, "elapsed": time.Since(start).Seconds(), "extra_reboots": len(caught),
+					"boot_time": after.raw, "elapsed": time.Since(start).Seconds(), "extra_reboots": wt.reboots,
 				},
 			}
-			if len(caught) > 0 {
-				res.Msg += fmt.Sprintf("; caught %d further, unmanaged reboot(s) in the stability window", len(caught))
+			if wt.reboots > 0 {
+				res.Msg += fmt.Sprintf("; caught %d further, unmanaged reboot(s) in the stability window", wt.reboots)
 			}
 			return res, nil
 		}
 		phases = append(phases, Phase{roundName("stable", round), downAt.Sub(phaseStart)})
-		caught = append(caught, again)
-		if len(caught) > maxExtraReboots {
-			return nil, fmt.Errorf("%s: stability window: the host rebooted %d more times on its own; giving up", t.Host.Name(), len(caught))
+		wt.reboots++
+		if err := wt.giveUp(roundName("stable", round)); err != nil {
+			return nil, err
 		}
-		t.Progressf("rebooted again within the stability window (boot time %s, was %s): a second, unmanaged reboot; waiting until it is ready and stable", again, after)
-		after, phaseStart = again, downAt
+		t.Progressf("rebooted again within the stability window (boot time %s, was %s): a second, unmanaged reboot; waiting until it is ready and stable", again.raw, after.raw)
+		after, phaseStart = *again, downAt
 	}
+}
+
+// giveUp fails the wait once the stability window has sat through more
+// reboots and outages, together, than maxExtraReboots.
+func (wt *waiter) giveUp(phase string) error {
+	if wt.reboots+wt.outages <= maxExtraReboots {
+		return nil
+	}
+	return fmt.Errorf("%s: giving up in phase %q: after the reboot the host rebooted %d more time(s) on its own and went away %d time(s) without rebooting; it does not stay up",
+		wt.t.Host.Name(), phase, wt.reboots, wt.outages)
+}
+
+// budget is what a phase with its own budget may spend from now: that,
+// or less when the overall deadline comes first (then overall is true).
+func (wt *waiter) budget(own time.Duration) (d time.Duration, overall bool) {
+	left := max(time.Until(wt.deadline), 0)
+	if left < own {
+		return left, true
+	}
+	return own, false
+}
+
+// timedOut starts the message of a phase that ran out of time, saying
+// which budget ran out.
+func (wt *waiter) timedOut(phase string, spent time.Duration, overall bool) string {
+	msg := fmt.Sprintf("%s: timed out in phase %q after %s", wt.t.Host.Name(), phase, spent.Round(time.Millisecond))
+	if overall {
+		msg += fmt.Sprintf(", at the end of the reboot's overall budget of %s (twice down_timeout + ready_timeout + stable_for)", wt.p.overall)
+	}
+	return msg
 }
 
 func roundName(name string, round int) string {
@@ -252,23 +310,30 @@ func roundName(name string, round int) string {
 	return fmt.Sprintf("%s (reboot %d)", name, round+1)
 }
 
-// waitBoot polls the boot time until it can be read and accept takes it.
-func (r *Reboot) waitBoot(ctx context.Context, t *Task, p rebootPlan, phase string, accept func(fp string) error) (string, error) {
-	var fp string
-	err := r.poll(ctx, t, p, p.down, phase, func(ctx context.Context) error {
-		var err error
-		if fp, err = BootFingerprint(ctx, t); err != nil {
+// waitBoot polls the boot time until it is a new boot by w's rule, or
+// with anyBoot until the host answers at all.
+func (wt *waiter) waitBoot(ctx context.Context, phase string, w *bootWatch, anyBoot bool) (bootReading, error) {
+	var got bootReading
+	err := wt.poll(ctx, wt.p.down, phase, func(ctx context.Context) error {
+		b, err := readBoot(ctx, wt.t)
+		if err != nil {
+			w.failed = true
 			return err
 		}
-		return accept(fp)
+		got = b
+		if anyBoot {
+			return nil
+		}
+		return w.next(b)
 	})
-	return fp, err
+	return got, err
 }
 
 // waitReady polls the readiness probe: a sentinel echo (a shell that
 // starts and runs a command, not just a port that answers) and the
 // services the task waits for.
-func (r *Reboot) waitReady(ctx context.Context, t *Task, p rebootPlan, phase string) error {
+func (r *Reboot) waitReady(ctx context.Context, wt *waiter, phase string) error {
+	t := wt.t
 	sentinel := "winplay-ready-" + randomHex(8)
 	names := make([]string, 0, len(r.WaitServices))
 	for n := range r.WaitServices {
@@ -276,7 +341,7 @@ func (r *Reboot) waitReady(ctx context.Context, t *Task, p rebootPlan, phase str
 	}
 	sort.Strings(names)
 	reported := ""
-	return r.poll(ctx, t, p, p.ready, phase, func(ctx context.Context) error {
+	return wt.poll(ctx, wt.p.ready, phase, func(ctx context.Context) error {
 		out, err := t.Run(ctx, Read(cmdline.NewRaw("echo").Raw(sentinel)))
 		if err != nil {
 			return err
@@ -307,55 +372,65 @@ func (r *Reboot) waitReady(ctx context.Context, t *Task, p rebootPlan, phase str
 }
 
 // waitStable watches the boot time for the stability window. It returns
-// the new boot time when the host rebooted again, and when it went down.
+// the reading of a new boot when the host rebooted again (by w's rule),
+// and when it went down.
 //
-// Only a validated boot time other than fp counts as a second reboot. A
-// probe that fails (a 500 fault, a reset connection) cannot tell, so the
+// A probe that fails (a 500 fault, a reset connection) cannot tell, so the
 // watch goes on, past the window if need be, until the boot time can be
 // read. A host unreachable for longer than a glitch (two probe timeouts)
 // went down: it is waited for, with the phase budget for coming back, and
 // its boot time then says whether it rebooted or was only away.
-func (r *Reboot) waitStable(ctx context.Context, t *Task, p rebootPlan, round int, fp string) (again string, downAt time.Time, err error) {
+func (wt *waiter) waitStable(ctx context.Context, round int, w *bootWatch) (again *bootReading, downAt time.Time, err error) {
+	t, p := wt.t, wt.p
 	host := t.Host.Name()
 	phase := roundName("stable", round)
 	interval := max(p.stable/6, 10*time.Millisecond)
 	grace := 2 * p.probe
-	windowEnd := time.Now().Add(p.stable)
+	phaseStart := time.Now()
+	windowEnd := phaseStart.Add(p.stable)
 	t.Progressf("back and ready; watching %s for a second reboot before going on", p.stable)
 	var failingSince time.Time // first probe of the current run of failures
 	var lastErr error
-	fails, outages := 0, 0
+	fails := 0
 	for {
 		wait := min(interval, time.Until(windowEnd))
 		if fails > 0 {
 			wait = min(interval, Backoff(p.poll, p.backoff, fails))
 		}
+		if time.Now().Add(wait).After(wt.deadline) {
+			msg := wt.timedOut(phase, time.Since(phaseStart), true)
+			if lastErr != nil {
+				msg += fmt.Sprintf(" (last error: %v)", lastErr)
+			}
+			return nil, time.Time{}, errors.New(msg)
+		}
 		if err := sleep(ctx, wait); err != nil {
-			return "", time.Time{}, fmt.Errorf("%s: phase %q: %w", host, phase, err)
+			return nil, time.Time{}, fmt.Errorf("%s: phase %q: %w", host, phase, err)
 		}
 		probeStart := time.Now()
-		pctx, cancel := context.WithTimeout(ctx, p.probe)
-		now, err := BootFingerprint(pctx, t)
+		pctx, cancel := context.WithDeadline(ctx, minTime(probeStart.Add(p.probe), wt.deadline))
+		b, err := readBoot(pctx, t)
 		cancel()
 		if ctx.Err() != nil {
-			return "", time.Time{}, fmt.Errorf("%s: phase %q: %w", host, phase, ctx.Err())
+			return nil, time.Time{}, fmt.Errorf("%s: phase %q: %w", host, phase, ctx.Err())
 		}
 		if err == nil {
-			if now != fp {
+			if w.next(b) == nil {
 				if failingSince.IsZero() {
 					failingSince = probeStart
 				}
-				return now, failingSince, nil
+				return &b, failingSince, nil
 			}
 			if fails > 0 {
-				t.Progressf("read the boot time again after %d failed probe(s): unchanged, so no reboot", fails)
+				t.Progressf("read the boot time again after %d failed probe(s): the same boot, so no reboot", fails)
 			}
 			failingSince, fails, lastErr = time.Time{}, 0, nil
 			if !time.Now().Before(windowEnd) {
-				return "", time.Time{}, nil
+				return nil, time.Time{}, nil
 			}
 			continue
 		}
+		w.failed = true
 		t.Host.Reset()
 		if fails == 0 {
 			failingSince = probeStart
@@ -365,15 +440,16 @@ func (r *Reboot) waitStable(ctx context.Context, t *Task, p rebootPlan, round in
 		lastErr = err
 		if hostAway(err) && time.Since(failingSince) >= grace {
 			t.Progressf("unreachable for %s within the stability window; waiting for it to come back", time.Since(failingSince).Round(100*time.Millisecond))
-			back, err := r.waitBoot(ctx, t, p, roundName("down and back", round+1), func(string) error { return nil })
+			back, err := wt.waitBoot(ctx, roundName("down and back", round+1), w, true)
 			if err != nil {
-				return "", time.Time{}, err
+				return nil, time.Time{}, err
 			}
-			if back != fp {
-				return back, failingSince, nil
+			if w.next(back) == nil {
+				return &back, failingSince, nil
 			}
-			if outages++; outages > maxExtraReboots {
-				return "", time.Time{}, fmt.Errorf("%s: stability window: the host went away %d times without rebooting; giving up", host, outages)
+			wt.outages++
+			if err := wt.giveUp(phase); err != nil {
+				return nil, time.Time{}, err
 			}
 			t.Progressf("back with the same boot time: it was unreachable for %s, not rebooted; watching %s again",
 				time.Since(failingSince).Round(100*time.Millisecond), p.stable)
@@ -382,10 +458,17 @@ func (r *Reboot) waitStable(ctx context.Context, t *Task, p rebootPlan, round in
 			continue
 		}
 		if time.Now().After(windowEnd.Add(p.ready)) {
-			return "", time.Time{}, fmt.Errorf("%s: timed out in phase %q: the boot time could not be read for %s after the %s window (last error: %v)",
+			return nil, time.Time{}, fmt.Errorf("%s: timed out in phase %q: the boot time could not be read for %s after the %s window (last error: %v)",
 				host, phase, p.ready, p.stable, lastErr)
 		}
 	}
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }
 
 // hostAway reports whether a failed probe means the host is off the
@@ -402,15 +485,21 @@ func (n notYet) Error() string { return string(n) }
 
 // poll retries check with a short probe deadline and capped exponential
 // backoff with jitter, resetting the connection after each failure, and
-// reports progress while it waits. The timeout names the phase and why
-// the last probe was not good enough.
-func (r *Reboot) poll(ctx context.Context, t *Task, p rebootPlan, budget time.Duration, phase string, check func(context.Context) error) error {
+// reports progress while it waits. It spends at most the phase's own
+// budget, and never goes past the overall deadline. The timeout names the
+// phase, which budget ran out and why the last probe was not good enough.
+func (wt *waiter) poll(ctx context.Context, own time.Duration, phase string, check func(context.Context) error) error {
+	t, p := wt.t, wt.p
+	budget, overall := wt.budget(own)
+	if budget <= 0 {
+		return errors.New(wt.timedOut(phase, 0, true))
+	}
 	start := time.Now()
 	deadline := start.Add(budget)
 	lastReport := start
 	var last error
 	for fails := 0; ; {
-		pctx, cancel := context.WithTimeout(ctx, p.probe)
+		pctx, cancel := context.WithDeadline(ctx, minTime(time.Now().Add(p.probe), wt.deadline))
 		err := check(pctx)
 		cancel()
 		if err == nil {
@@ -430,7 +519,7 @@ func (r *Reboot) poll(ctx context.Context, t *Task, p rebootPlan, budget time.Du
 		}
 		wait := Backoff(p.poll, p.backoff, fails)
 		if time.Now().Add(wait).After(deadline) {
-			msg := fmt.Sprintf("%s: timed out in phase %q after %s", t.Host.Name(), phase, budget)
+			msg := wt.timedOut(phase, budget, overall)
 			if errors.As(last, &ny) {
 				return fmt.Errorf("%s (%s)", msg, ny)
 			}
@@ -490,10 +579,130 @@ func BootFingerprint(ctx context.Context, t *Task) (string, error) {
 	if m == nil {
 		return "", fmt.Errorf("%s: `%s` printed no LastBootUpTime: %q", t.Host.Name(), cmd.Line, clip(out.Stdout))
 	}
-	if _, err := time.Parse("20060102150405.000000", m[1][:21]); err != nil {
+	if _, err := ParseBootTime(m[1]); err != nil {
 		return "", fmt.Errorf("%s: `%s` printed a LastBootUpTime that is no date: %q", t.Host.Name(), cmd.Line, m[1])
 	}
 	return m[1], nil
+}
+
+// ParseBootTime parses a CIM datetime, yyyymmddHHMMSS.ffffff+UUU with UUU
+// the offset from UTC in minutes, as BootFingerprint returns it.
+func ParseBootTime(s string) (time.Time, error) {
+	if len(s) != 25 || (s[21] != '+' && s[21] != '-') {
+		return time.Time{}, fmt.Errorf("%q is not a CIM datetime (yyyymmddHHMMSS.ffffff+UUU)", s)
+	}
+	local, err := time.Parse("20060102150405.000000", s[:21])
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q is not a CIM datetime: %w", s, err)
+	}
+	mins, err := strconv.Atoi(s[22:])
+	if err != nil || strings.Trim(s[22:], "0123456789") != "" {
+		return time.Time{}, fmt.Errorf("%q is not a CIM datetime: bad UTC offset", s)
+	}
+	offset := time.Duration(mins) * time.Minute
+	if s[21] == '-' {
+		offset = -offset
+	}
+	return local.Add(-offset).UTC(), nil
+}
+
+// BootAdvance is how much later the boot time now is than before (both
+// CIM datetimes; negative when earlier).
+func BootAdvance(before, now string) (time.Duration, error) {
+	b, err := ParseBootTime(before)
+	if err != nil {
+		return 0, err
+	}
+	n, err := ParseBootTime(now)
+	if err != nil {
+		return 0, err
+	}
+	return n.Sub(b), nil
+}
+
+// bootReading is a boot time read from the host, and when its answer came.
+type bootReading struct {
+	raw string
+	at  time.Time
+}
+
+func readBoot(ctx context.Context, t *Task) (bootReading, error) {
+	raw, err := BootFingerprint(ctx, t)
+	if err != nil {
+		return bootReading{}, err
+	}
+	return bootReading{raw: raw, at: time.Now()}, nil
+}
+
+// bootWatch tells a new boot from the boot being left. LastBootUpTime moves
+// without a reboot: Windows derives it from the clock less the uptime, so
+// it jitters by a second and follows every clock adjustment (known from
+// elastic/beats#12591 and windows_exporter#74). So a reading is a new boot
+// only when its boot time is later than the last reading of the old boot
+// by more than tol, and the host showed it went away since that reading:
+//   - a probe failed (on a real host a reboot takes far longer than a
+//     probe with its retries, so one always fails), or
+//   - the new boot time is after upAt, when the host last answered from
+//     the old boot, on our clock (exact in the lab, whose clock is ours and
+//     whose short reboots hide behind the connection's retries; on a real
+//     host a drift passes it only from a clock ahead of ours by more than
+//     the uptime), or
+//   - lenient: the host may have gone down unseen (a lost reply, 1115, a
+//     reboot someone else started), until a read shows the old boot.
+//
+// A boot time that moves otherwise is drift: the new reading becomes the
+// reference, so that drift does not add up.
+type bootWatch struct {
+	ref     bootReading
+	upAt    time.Time
+	failed  bool
+	lenient bool
+	tol     time.Duration
+	report  func(format string, args ...any)
+}
+
+func newBootWatch(t *Task, ref bootReading, lenient bool) *bootWatch {
+	return &bootWatch{ref: ref, upAt: ref.at, lenient: lenient, tol: bootTolerance(t), report: t.Progressf}
+}
+
+// bootTolerance is how far a boot time may move without a reboot: 2s,
+// twice the jitter, while a real reboot moves it by at least its own
+// duration, tens of seconds. Under scaled-down timing (the lab, whose
+// reboots take 100s of ms) it shrinks with the stability window.
+func bootTolerance(t *Task) time.Duration {
+	tol := 2 * time.Second
+	if s := t.Timing.Stable; s > 0 {
+		tol = min(tol, s/15)
+	}
+	return tol
+}
+
+// next returns nil when b is a new boot, and otherwise why it is not.
+func (w *bootWatch) next(b bootReading) error {
+	adv, err := BootAdvance(w.ref.raw, b.raw)
+	if err != nil {
+		return err
+	}
+	if adv > w.tol && (w.failed || w.lenient || w.bootAfterUp(b.raw)) {
+		return nil
+	}
+	why := "the boot time is still " + b.raw
+	switch {
+	case adv > w.tol:
+		why = fmt.Sprintf("the boot time moved from %s to %s (%s later), but the host never went away: a clock adjustment, not a reboot", w.ref.raw, b.raw, adv)
+		w.report("%s", why)
+	case adv != 0:
+		why = fmt.Sprintf("the boot time moved from %s to %s by %s, within the %s it drifts: the same boot", w.ref.raw, b.raw, adv, w.tol)
+		w.report("%s", why)
+	}
+	w.ref, w.upAt, w.failed, w.lenient = b, b.at, false, false
+	return notYet(why)
+}
+
+// bootAfterUp reports whether boot is later than upAt, on our clock.
+func (w *bootWatch) bootAfterUp(boot string) bool {
+	bt, err := ParseBootTime(boot)
+	return err == nil && bt.After(w.upAt)
 }
 
 func randomHex(n int) string {

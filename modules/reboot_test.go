@@ -3,6 +3,7 @@ package modules_test
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -39,17 +40,73 @@ func (p *rebootProgress) text() string {
 // rebootRun runs r on lab host name over real WinRM, recording progress.
 func rebootRun(t *testing.T, l *lab.Lab, name string, r *modules.Reboot) (*modules.Result, *rebootProgress, error) {
 	t.Helper()
+	return rebootRunWith(t, l, name, r, rebootHooks{})
+}
+
+// rebootHooks let a test act on what the module does rather than on the
+// clock, so that it holds on a loaded machine.
+type rebootHooks struct {
+	// progress sees each progress line, before the module goes on.
+	progress func(line string)
+	// wrap wraps the task's connection.
+	wrap func(modules.Host) modules.Host
+}
+
+func rebootRunWith(t *testing.T, l *lab.Lab, name string, r *modules.Reboot, hooks rebootHooks) (*modules.Result, *rebootProgress, error) {
+	t.Helper()
 	require.Empty(t, r.Validate())
 	task := labtest.Task(t, l, name, false)
+	if hooks.wrap != nil {
+		task.Host = hooks.wrap(task.Host)
+	}
 	p := &rebootProgress{}
 	task.Progress = func(format string, args ...any) {
 		p.add(format, args...)
 		t.Logf("progress: "+format, args...)
+		if hooks.progress != nil {
+			hooks.progress(fmt.Sprintf(format, args...))
+		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	res, err := r.Run(ctx, task)
 	return res, p, err
+}
+
+// watching is the progress line that opens a stability window.
+func watching(line string) bool {
+	return strings.HasPrefix(line, "back and ready; watching ")
+}
+
+// driftHost reports the lab's boot time moved by shift(real): the jitter
+// and clock adjustments that move LastBootUpTime on Windows without a
+// reboot, which the lab does not simulate.
+type driftHost struct {
+	modules.Host
+	shift func(real string) time.Duration
+}
+
+var bootTimeRE = regexp.MustCompile(`LastBootUpTime=(\S+)`)
+
+func (d *driftHost) Run(ctx context.Context, cmd modules.Command) (modules.Output, error) {
+	out, err := d.Host.Run(ctx, cmd)
+	if err != nil || !strings.Contains(cmd.Line, "lastbootuptime") {
+		return out, err
+	}
+	out.Stdout = bootTimeRE.ReplaceAllStringFunc(out.Stdout, func(m string) string {
+		real := strings.TrimPrefix(m, "LastBootUpTime=")
+		bt, err := modules.ParseBootTime(real)
+		if err != nil {
+			return m
+		}
+		return "LastBootUpTime=" + cimDatetime(bt.Add(d.shift(real)))
+	})
+	return out, nil
+}
+
+func cimDatetime(t time.Time) string {
+	t = t.UTC()
+	return fmt.Sprintf("%s.%06d+000", t.Format("20060102150405"), t.Nanosecond()/1000)
 }
 
 // rebootBootTime reads the boot time as the module does.
@@ -348,6 +405,205 @@ func TestRebootStabilityWindowTellsAnOutageFromAReboot(t *testing.T) {
 	assert.Contains(t, progress.text(), "within the stability window; waiting for it to come back")
 	assert.Contains(t, progress.text(), "back with the same boot time")
 	assert.Regexp(t, `^stable$`, res.Phases[len(res.Phases)-1].Name)
+}
+
+func TestRebootTellsBootTimeDriftFromTheReboot(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		// shift is how far the first boot's reported time moves once the
+		// shutdown is pending.
+		shift time.Duration
+		lose  bool
+		want  string
+	}{
+		// Later than the old boot time by far more than any jitter, but
+		// while the host kept answering: the clock was set forward.
+		{"a clock step while the host answers", 5 * time.Second, false, "a clock adjustment, not a reboot"},
+		// After a lost reply a changed boot time alone may be the reboot;
+		// not one within the jitter.
+		{"jitter after a lost reply", 5 * time.Millisecond, true, "it drifts: the same boot"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			l := labtest.Start(t, lab.HostSpec{Name: "node1"})
+			h := l.Host("node1")
+			first := rebootBootTime(t, l, "node1")
+			if tc.lose {
+				var lost atomic.Bool
+				h.Inject(wsman.InjectorFunc(func(r wsman.Request) wsman.Injection {
+					if r.Action == "Command" && strings.HasPrefix(r.CommandLine, "shutdown.exe /r") && lost.CompareAndSwap(false, true) {
+						return wsman.Injection{Kind: wsman.LoseReply}
+					}
+					return wsman.Injection{}
+				}))
+			}
+			drift := &driftHost{shift: func(real string) time.Duration {
+				if real != first {
+					return 0
+				}
+				// The first boot was an hour before the lab started: no
+				// move of its boot time reaches the time of the reboot.
+				d := -time.Hour
+				if len(rebootSent(h)) > 0 {
+					d += tc.shift
+				}
+				return d
+			}}
+			// 50 lab seconds is 1s: longer than the 400ms stability window,
+			// so a module fooled by the move returns before the host goes down.
+			delay := 50
+			res, progress, err := rebootRunWith(t, l, "node1", &modules.Reboot{PreRebootDelay: &delay}, rebootHooks{wrap: func(h modules.Host) modules.Host {
+				drift.Host = h
+				return drift
+			}})
+			require.NoError(t, err, progress.text())
+			assert.Equal(t, 1, h.Boots(), "returned before the host rebooted")
+			assert.Contains(t, progress.text(), tc.want)
+			assert.Equal(t, rebootBootTime(t, l, "node1"), res.Facts["boot_time"])
+			assert.Equal(t, 0, res.Facts["extra_reboots"])
+			assert.Equal(t, []string{"send reboot", "down and back", "ready", "stable"}, rebootPhaseNames(res))
+		})
+	}
+}
+
+// A boot time that jitters within the stability window is not a second
+// reboot, even right after a failed probe.
+func TestRebootStabilityWindowIgnoresBootTimeJitter(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name  string
+		fault bool
+	}{{"jitter", false}, {"jitter after a failed probe", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			l := labtest.Start(t, lab.HostSpec{Name: "node1"})
+			h := l.Host("node1")
+			first := rebootBootTime(t, l, "node1")
+			var inWindow, faulted atomic.Bool
+			if tc.fault {
+				h.Inject(wsman.InjectorFunc(func(r wsman.Request) wsman.Injection {
+					if inWindow.Load() && r.Action == "Command" && strings.Contains(r.CommandLine, "lastbootuptime") && faulted.CompareAndSwap(false, true) {
+						return wsman.Injection{Kind: wsman.Fault500}
+					}
+					return wsman.Injection{}
+				}))
+			}
+			drift := &driftHost{shift: func(real string) time.Duration {
+				if real != first && inWindow.Load() {
+					return 5 * time.Millisecond
+				}
+				return 0
+			}}
+			res, progress, err := rebootRunWith(t, l, "node1", &modules.Reboot{}, rebootHooks{
+				wrap: func(h modules.Host) modules.Host {
+					drift.Host = h
+					return drift
+				},
+				progress: func(line string) {
+					if watching(line) {
+						inWindow.Store(true)
+					}
+				},
+			})
+			require.NoError(t, err, progress.text())
+			assert.Equal(t, tc.fault, faulted.Load(), "the fault was not injected")
+			assert.Equal(t, 1, h.Boots())
+			assert.Equal(t, 0, res.Facts["extra_reboots"], progress.text())
+			assert.Contains(t, progress.text(), "it drifts: the same boot")
+			assert.Equal(t, []string{"send reboot", "down and back", "ready", "stable"}, rebootPhaseNames(res))
+		})
+	}
+}
+
+// A host that keeps rebooting fails the task: after maxExtraReboots (3)
+// further reboots in all, or at the overall budget, twice the phase
+// budgets, whichever comes first.
+func TestRebootGivesUpOnAHostThatKeepsRebooting(t *testing.T) {
+	t.Parallel()
+	t.Run("too many reboots", func(t *testing.T) {
+		t.Parallel()
+		l := labtest.Start(t, lab.HostSpec{Name: "node1"})
+		h := l.Host("node1")
+		// The host restarts as each stability window opens.
+		start := time.Now()
+		_, progress, err := rebootRunWith(t, l, "node1", &modules.Reboot{}, rebootHooks{progress: func(line string) {
+			if watching(line) {
+				h.Crash()
+			}
+		}})
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), `node1: giving up in phase "stable (reboot 4)"`)
+		assert.Contains(t, err.Error(), "rebooted 4 more time(s) on its own")
+		assert.Equal(t, 5, h.Boots())
+		assert.Equal(t, 3, strings.Count(progress.text(), "rebooted again within the stability window"))
+		// 2 x (5s + 5s + 400ms), labtest's phase budgets.
+		assert.Less(t, time.Since(start), 2*(2*labtest.Modules.RebootPhase+labtest.Modules.Stable))
+	})
+	t.Run("out of time", func(t *testing.T) {
+		t.Parallel()
+		l := labtest.Start(t, lab.HostSpec{Name: "node1"})
+		h := l.Host("node1")
+		// The host restarts at the 5th boot-time read of each 2.4s window
+		// (one every 400ms), so a round takes 2.3s or more, and the 8.8s
+		// budget ends before a 4th reboot. The read that sees the crash
+		// fails, so a late read cannot close the window first.
+		var armed atomic.Bool
+		var reads atomic.Int32
+		h.Inject(wsman.InjectorFunc(func(r wsman.Request) wsman.Injection {
+			if armed.Load() && r.Action == "Command" && strings.Contains(r.CommandLine, "lastbootuptime") && reads.Add(1) == 5 {
+				armed.Store(false)
+				go h.Crash()
+				return wsman.Injection{Kind: wsman.Drop}
+			}
+			return wsman.Injection{}
+		}))
+		start := time.Now()
+		_, progress, err := rebootRunWith(t, l, "node1", &modules.Reboot{DownTimeout: "1s", ReadyTimeout: "1s", StableFor: "2400ms"},
+			rebootHooks{progress: func(line string) {
+				if watching(line) {
+					reads.Store(0)
+					armed.Store(true)
+				}
+			}})
+		elapsed := time.Since(start)
+		require.Error(t, err, progress.text())
+		assert.Regexp(t, `^node1: timed out in phase "[^"]+ \(reboot \d\)" after .*, at the end of the reboot's overall budget of 8.8s \(twice down_timeout \+ ready_timeout \+ stable_for\)`, err.Error())
+		// It may stop a probe interval short of the budget, rather than
+		// sleep past it.
+		assert.GreaterOrEqual(t, elapsed, 8*time.Second)
+		assert.Less(t, elapsed, 9800*time.Millisecond, "the overall budget was overrun")
+		assert.GreaterOrEqual(t, h.Boots(), 3)
+	})
+}
+
+func TestBootAdvanceComparesCIMDatetimes(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		before, now string
+		want        time.Duration
+	}{
+		{"20261201192203.500000+000", "20261201192203.500000+000", 0},
+		// The jitter Windows shows without a reboot, both ways.
+		{"20261201192203.500000+000", "20261201192204.500000+000", time.Second},
+		{"20261201192203.500000+000", "20261201192202.500000+000", -time.Second},
+		{"20261201192203.500000+000", "20261201192203.500001+000", time.Microsecond},
+		// The same instant in another time zone is the same boot.
+		{"20261201192203.500000+000", "20261201202203.500000+060", 0},
+		{"20261201192203.500000+000", "20261201142203.500000-300", 0},
+		// Across midnight, month and year.
+		{"20261231235959.000000+000", "20270101000001.000000+000", 2 * time.Second},
+	} {
+		got, err := modules.BootAdvance(tc.before, tc.now)
+		require.NoError(t, err, "%s -> %s", tc.before, tc.now)
+		assert.Equal(t, tc.want, got, "%s -> %s", tc.before, tc.now)
+	}
+	for _, bad := range []string{"", "20261201192203.500000", "20261301192203.500000+000", "20261201192203.500000*000", "20261201192203.500000+0x0", "20261201192203.500000+-12", "20261201192203.500000+0000"} {
+		_, err := modules.BootAdvance("20261201192203.500000+000", bad)
+		assert.Error(t, err, "%q", bad)
+		_, err = modules.ParseBootTime(bad)
+		assert.Error(t, err, "%q", bad)
+	}
 }
 
 func TestRebootHostThatNeverComesBack(t *testing.T) {
