@@ -312,11 +312,13 @@ func TestRebootStabilityWindowCatchesASecondReboot(t *testing.T) {
 	t.Parallel()
 	l := labtest.Start(t, lab.HostSpec{Name: "node1"})
 	h := l.Host("node1")
-	// Short probes see the host back within 300ms or so, well before it
-	// restarts by itself, 800ms after its boot and inside the window.
-	h.RebootAgainAfter(800 * time.Millisecond)
-
-	res, progress, err := rebootRun(t, l, "node1", &modules.Reboot{ConnectTimeout: "300ms", StableFor: "1500ms"})
+	// The host restarts by itself as the stability window opens.
+	var crashed atomic.Bool
+	res, progress, err := rebootRunWith(t, l, "node1", &modules.Reboot{}, rebootHooks{progress: func(line string) {
+		if watching(line) && crashed.CompareAndSwap(false, true) {
+			h.Crash()
+		}
+	}})
 	require.NoError(t, err)
 	assert.True(t, res.Rebooted)
 	assert.Equal(t, 2, h.Boots(), "one managed reboot and one by itself")
@@ -346,18 +348,11 @@ func TestRebootStabilityWindowSurvivesAGlitch(t *testing.T) {
 			t.Parallel()
 			l := labtest.Start(t, lab.HostSpec{Name: "node1"})
 			h := l.Host("node1")
-			var backAt atomic.Int64
+			var inWindow atomic.Bool
 			var injected atomic.Int32
 			h.Inject(wsman.InjectorFunc(func(r wsman.Request) wsman.Injection {
-				if h.Boots() == 0 {
-					return wsman.Injection{}
-				}
-				backAt.CompareAndSwap(0, time.Now().UnixNano())
-				if time.Since(time.Unix(0, backAt.Load())) < 500*time.Millisecond {
-					return wsman.Injection{}
-				}
-				// From the boot-time read on, 500ms after the host came back.
-				if injected.Load() == 0 && !(r.Action == "Command" && strings.Contains(r.CommandLine, "lastbootuptime")) {
+				// From the first boot-time read of the stability window on.
+				if !inWindow.Load() || injected.Load() == 0 && !(r.Action == "Command" && strings.Contains(r.CommandLine, "lastbootuptime")) {
 					return wsman.Injection{}
 				}
 				if injected.Add(1) <= tc.count {
@@ -365,7 +360,11 @@ func TestRebootStabilityWindowSurvivesAGlitch(t *testing.T) {
 				}
 				return wsman.Injection{}
 			}))
-			res, progress, err := rebootRun(t, l, "node1", &modules.Reboot{StableFor: "1s"})
+			res, progress, err := rebootRunWith(t, l, "node1", &modules.Reboot{StableFor: "1s"}, rebootHooks{progress: func(line string) {
+				if watching(line) {
+					inWindow.Store(true)
+				}
+			}})
 			require.NoError(t, err, progress.text())
 			assert.GreaterOrEqual(t, injected.Load(), tc.count, "the fault was never injected")
 			assert.True(t, res.Rebooted)
@@ -384,21 +383,20 @@ func TestRebootStabilityWindowTellsAnOutageFromAReboot(t *testing.T) {
 	t.Parallel()
 	l := labtest.Start(t, lab.HostSpec{Name: "node1"})
 	h := l.Host("node1")
-	var outageFrom, outageTo atomic.Int64
+	// Every request is dropped for 1350ms from the opening of the window:
+	// longer than a glitch (two 250ms probe timeouts).
+	var outageTo atomic.Int64
 	h.Inject(wsman.InjectorFunc(func(r wsman.Request) wsman.Injection {
-		if h.Boots() == 0 {
-			return wsman.Injection{}
-		}
-		now := time.Now().UnixNano()
-		if outageFrom.CompareAndSwap(0, now+int64(150*time.Millisecond)) {
-			outageTo.Store(now + int64(1500*time.Millisecond))
-		}
-		if now >= outageFrom.Load() && now < outageTo.Load() {
+		if time.Now().UnixNano() < outageTo.Load() {
 			return wsman.Injection{Kind: wsman.Drop}
 		}
 		return wsman.Injection{}
 	}))
-	res, progress, err := rebootRun(t, l, "node1", &modules.Reboot{ConnectTimeout: "250ms"})
+	res, progress, err := rebootRunWith(t, l, "node1", &modules.Reboot{ConnectTimeout: "250ms"}, rebootHooks{progress: func(line string) {
+		if watching(line) {
+			outageTo.CompareAndSwap(0, time.Now().Add(1350*time.Millisecond).UnixNano())
+		}
+	}})
 	require.NoError(t, err, progress.text())
 	assert.Equal(t, 1, h.Boots())
 	assert.Equal(t, 0, res.Facts["extra_reboots"])
@@ -407,6 +405,9 @@ func TestRebootStabilityWindowTellsAnOutageFromAReboot(t *testing.T) {
 	assert.Regexp(t, `^stable$`, res.Phases[len(res.Phases)-1].Name)
 }
 
+// LastBootUpTime moves without a reboot (time sync, whole-second jitter).
+// While a long pre_reboot_delay runs, such a move is not the reboot: the
+// module waits for the host to go down and come back.
 func TestRebootTellsBootTimeDriftFromTheReboot(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
