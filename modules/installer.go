@@ -279,13 +279,17 @@ func recoverInstall(ctx context.Context, t *Task, s installStep, boot string, lo
 	t.Progressf("reply to `%s` was lost; watching the boot time and the detection rule", s.cmd.Line)
 	o := installOutcome{lost: true, out: Output{ExitCode: -1}}
 	rebooted := false
+	// Lenient: the host may have rebooted and come back unseen while the
+	// reply was lost; a boot time that only drifts is still no reboot.
+	watch := newBootWatch(t, bootReading{raw: boot, at: time.Now()}, true)
 	err := Poll(ctx, t, s.wait, s.what+" to finish", func(ctx context.Context) (bool, error) {
-		now, err := BootFingerprint(ctx, t)
+		now, err := readBoot(ctx, t)
 		if err != nil {
+			watch.failed = true
 			t.Host.Reset()
 			return false, err
 		}
-		if now != boot {
+		if watch.next(now) == nil {
 			rebooted = true
 			return true, nil
 		}
