@@ -9,23 +9,46 @@ import (
 
 // Apply runs a changing command and, if its reply was lost, reads the
 // state again instead of resending it: verify reports whether the change
-// is in place. When it is, the lost reply is forgotten; when it is not, the
-// command evidently never ran and is sent once more, now knowingly.
+// is in place. A command whose reply was lost may have started and not
+// yet taken effect (sc stop still on its way to the service), so the
+// state is watched for a while (twenty poll intervals: 5s on real hosts)
+// before the command is taken never to have run and is sent once more,
+// now knowingly. When the change shows, the lost reply is forgotten.
 func Apply(ctx context.Context, t *Task, cmd Command, verify func(context.Context) (bool, error)) (Output, error) {
 	cmd.Changes = true
 	out, err := t.Run(ctx, cmd)
 	if err == nil || !errors.Is(err, ErrOutcomeUnknown) {
 		return out, err
 	}
-	t.Progressf("reply to `%s` was lost; reading the state again", cmd.Line)
-	done, verr := verify(ctx)
-	if verr != nil {
-		return out, fmt.Errorf("%w; reading the state again also failed: %v", err, verr)
-	}
-	if done {
-		return Output{}, nil
+	t.Progressf("reply to `%s` was lost; reading the state again", cmd.Shown())
+	interval := pollInterval(t)
+	deadline := time.Now().Add(20 * interval)
+	for {
+		done, verr := verify(ctx)
+		if verr != nil {
+			return out, fmt.Errorf("%w; reading the state again also failed: %v", err, verr)
+		}
+		if done {
+			return Output{}, nil
+		}
+		if time.Now().Add(interval).After(deadline) {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return out, fmt.Errorf("%w; then %w", err, ctx.Err())
+		case <-time.After(interval):
+		}
 	}
 	return t.Run(ctx, cmd)
+}
+
+// pollInterval is the first interval between polls: Timing.Poll, or 250ms.
+func pollInterval(t *Task) time.Duration {
+	if t.Timing.Poll > 0 {
+		return t.Timing.Poll
+	}
+	return 250 * time.Millisecond
 }
 
 // Poll calls check until it reports done, the timeout passes or ctx ends,
@@ -33,10 +56,7 @@ func Apply(ctx context.Context, t *Task, cmd Command, verify func(context.Contex
 // capped at t.Timing.MaxBackoff. what names the awaited state in the
 // timeout error.
 func Poll(ctx context.Context, t *Task, timeout time.Duration, what string, check func(context.Context) (bool, error)) error {
-	interval := t.Timing.Poll
-	if interval <= 0 {
-		interval = 250 * time.Millisecond
-	}
+	interval := pollInterval(t)
 	maxWait := t.Timing.MaxBackoff
 	if maxWait <= 0 {
 		maxWait = 5 * time.Second
