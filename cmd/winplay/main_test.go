@@ -229,6 +229,30 @@ func writePlaybook(t *testing.T, src string) string {
 	return path
 }
 
+// pinPlaybook and pwPlaybook pass a sensitive number and a sensitive
+// string to a command.
+const (
+	pinPlaybook = `
+variable "pin" {
+  type      = number
+  sensitive = true
+}
+play "p" {
+  hosts = "node1"
+  task "t" {
+    command { argv = ["hostname", var.pin] }
+  }
+}`
+	pwPlaybook = `
+variable "pw" { sensitive = true }
+play "p" {
+  hosts = "node1"
+  task "t" {
+    command { argv = ["hostname", var.pw] }
+  }
+}`
+)
+
 // TestSensitiveValuesAppearNowhere runs the CLI with sensitive variables
 // along every path that used to print them, in text and JSON output with a
 // journal, and looks for the secret in everything written.
@@ -249,70 +273,29 @@ func TestSensitiveValuesAppearNowhere(t *testing.T) {
 		code     int
 	}{
 		{
-			name: "a wrong type in -e",
-			playbook: `
-variable "pin" {
-  type      = number
-  sensitive = true
-}
-play "p" {
-  hosts = "node1"
-  task "t" {
-    command { argv = ["hostname", var.pin] }
-  }
-}`,
-			args: []string{"-e", "pin=" + secret}, secret: secret, code: runner.ExitInvalid,
+			name:     "a wrong type in -e",
+			playbook: pinPlaybook,
+			args:     []string{"-e", "pin=" + secret}, secret: secret, code: runner.ExitInvalid,
 		},
 		{
-			name: "a wrong type in a var file",
-			playbook: `
-variable "pin" {
-  type      = number
-  sensitive = true
-}
-play "p" {
-  hosts = "node1"
-  task "t" {
-    command { argv = ["hostname", var.pin] }
-  }
-}`,
-			args: []string{"--var-file", varFile}, secret: secret, code: runner.ExitInvalid,
+			name:     "a wrong type in a var file",
+			playbook: pinPlaybook,
+			args:     []string{"--var-file", varFile}, secret: secret, code: runner.ExitInvalid,
 		},
 		{
-			name: "a var file HCL cannot parse",
-			playbook: `
-variable "pw" { sensitive = true }
-play "p" {
-  hosts = "node1"
-  task "t" {
-    command { argv = ["hostname", var.pw] }
-  }
-}`,
-			args: []string{"--var-file", brokenVarFile}, secret: secret, code: runner.ExitInvalid,
+			name:     "a var file HCL cannot parse",
+			playbook: pwPlaybook,
+			args:     []string{"--var-file", brokenVarFile}, secret: secret, code: runner.ExitInvalid,
 		},
 		{
-			name: "a value given to -e without its name",
-			playbook: `
-variable "pw" { sensitive = true }
-play "p" {
-  hosts = "node1"
-  task "t" {
-    command { argv = ["hostname", var.pw] }
-  }
-}`,
-			args: []string{"-e", secret}, secret: secret, code: runner.ExitInvalid,
+			name:     "a value given to -e without its name",
+			playbook: pwPlaybook,
+			args:     []string{"-e", secret}, secret: secret, code: runner.ExitInvalid,
 		},
 		{
-			name: "an argv value that cannot be passed safely",
-			playbook: `
-variable "pw" { sensitive = true }
-play "p" {
-  hosts = "node1"
-  task "t" {
-    command { argv = ["hostname", var.pw] }
-  }
-}`,
-			args: []string{"-e", "pw=Hunter2%Secret"}, secret: "Hunter2%Secret", code: runner.ExitInvalid,
+			name:     "an argv value that cannot be passed safely",
+			playbook: pwPlaybook,
+			args:     []string{"-e", "pw=Hunter2%Secret"}, secret: "Hunter2%Secret", code: runner.ExitInvalid,
 		},
 		{
 			name: "HCL's own diagnostic about an expression",
