@@ -126,8 +126,6 @@ func (r *Registry) canonical(data string) (string, error) {
 			return "", fmt.Errorf("%q is not REG_BINARY hex digits (pairs of 0-9, A-F)", data)
 		}
 		return strings.ToUpper(data), nil
-	case "REG_MULTI_SZ":
-		return data, nil
 	}
 	return data, nil
 }
