@@ -125,7 +125,6 @@ const labPasswordEnv = "WINPLAY_PASSWORD"
 
 func labCmd(ctx context.Context, args []string, stdio Stdio) int {
 	fs := pflag.NewFlagSet("winplay lab", pflag.ContinueOnError)
-	fs.SetOutput(stdio.Err)
 	var (
 		lf       labFlags
 		addr     string
@@ -145,14 +144,8 @@ func labCmd(ctx context.Context, args []string, stdio Stdio) int {
 	fs.StringVar(&invOut, "inventory-out", "", "write an inventory of the lab to this file, for winplay run -i")
 	fs.BoolVar(&https, "https", false, "serve HTTPS with a self-signed certificate (written next to the inventory)")
 	fs.StringSliceVar(&auth, "auth", []string{"basic", "ntlm"}, "authentication schemes offered: basic, ntlm")
-	fs.Usage = func() {
-		fmt.Fprintf(stdio.Err, "Usage: winplay lab [flags]\n\nServes simulated Windows hosts over WinRM until interrupted.\n\n%s", fs.FlagUsages())
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			return runner.ExitOK
-		}
-		return runner.ExitInvalid
+	if code, ok := parseFlags(fs, args, stdio, "winplay lab [flags]\n\nServes simulated Windows hosts over WinRM until interrupted.\n"); !ok {
+		return code
 	}
 	if fs.NArg() != 0 {
 		fs.Usage()

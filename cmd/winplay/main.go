@@ -82,6 +82,9 @@ func Main(ctx context.Context, args []string, stdio Stdio) int {
 	case "lab":
 		return labCmd(ctx, rest, stdio)
 	case "help", "-h", "--help":
+		if len(rest) == 1 && cmd == "help" && rest[0] != "help" {
+			return Main(ctx, []string{rest[0], "--help"}, stdio)
+		}
 		fmt.Fprint(stdio.Out, usage)
 		return runner.ExitOK
 	}

@@ -645,3 +645,38 @@ func TestDocShowsEachArgumentsDescription(t *testing.T) {
 	assert.Equal(t, runner.ExitInvalid, r.code)
 	assert.Contains(t, r.err, `no module named "regedit"; modules: assert,`)
 }
+
+// Every subcommand prints a parse error with its usage; none exits
+// silently. pflag's ContinueOnError returns the error without printing it.
+func TestEveryUnknownFlagIsPrintedWithUsage(t *testing.T) {
+	for _, tc := range []struct{ args []string }{
+		{[]string{"run", "--chek", "x.hcl"}},
+		{[]string{"run", "x.hcl", "--lab", "--forks"}},
+		{[]string{"validate", "--bogus"}},
+		{[]string{"hosts", "--graphh"}},
+		{[]string{"fmt", "-diff"}},
+		{[]string{"doc", "--bogus"}},
+		{[]string{"lab", "--nope"}},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			r := winplay(t, nil, tc.args...)
+			assert.Equal(t, runner.ExitInvalid, r.code)
+			assert.Contains(t, r.err, "winplay "+tc.args[0]+": ")
+			assert.Regexp(t, `unknown (shorthand )?flag|flag needs an argument`, r.err)
+			assert.Contains(t, r.err, "Usage: winplay "+tc.args[0])
+			assert.Contains(t, r.err, "Flags:")
+		})
+	}
+}
+
+// --help is not an error: usage on stdout, exit 0, for every subcommand.
+func TestEveryHelpFlagPrintsUsage(t *testing.T) {
+	for _, cmd := range []string{"run", "validate", "hosts", "fmt", "doc", "lab"} {
+		r := winplay(t, nil, cmd, "--help")
+		assert.Equal(t, runner.ExitOK, r.code, cmd)
+		assert.Contains(t, r.out, "Usage: winplay "+cmd, cmd)
+		r = winplay(t, nil, "help", cmd)
+		assert.Equal(t, runner.ExitOK, r.code, cmd)
+		assert.Contains(t, r.out, "Usage: winplay "+cmd, "help "+cmd)
+	}
+}

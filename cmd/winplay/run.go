@@ -63,17 +63,10 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 
 func runCmd(ctx context.Context, args []string, stdio Stdio) int {
 	fs := pflag.NewFlagSet("winplay run", pflag.ContinueOnError)
-	fs.SetOutput(stdio.Err)
 	var f runFlags
 	f.register(fs)
-	fs.Usage = func() {
-		fmt.Fprintf(stdio.Err, "Usage: winplay run PLAYBOOK (-i INVENTORY | --lab) [flags]\n\n%s", fs.FlagUsages())
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			return runner.ExitOK
-		}
-		return runner.ExitInvalid
+	if code, ok := parseFlags(fs, args, stdio, "winplay run PLAYBOOK (-i INVENTORY | --lab) [flags]\n\nRuns a playbook against the hosts of an inventory, or rehearses it against\nsimulated hosts with --lab.\n"); !ok {
+		return code
 	}
 	if fs.NArg() != 1 {
 		fs.Usage()

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"go/doc/comment"
 	"os"
@@ -21,17 +20,13 @@ import (
 // run does before contacting any host, and stops there.
 func validateCmd(args []string, stdio Stdio) int {
 	fs := pflag.NewFlagSet("winplay validate", pflag.ContinueOnError)
-	fs.SetOutput(stdio.Err)
 	var f runFlags
 	fs.StringVarP(&f.inventory, "inventory", "i", "", "inventory file (HCL)")
 	fs.StringArrayVarP(&f.vars, "extra-vars", "e", nil, "set a playbook variable: -e name=value")
 	fs.StringArrayVar(&f.varFiles, "var-file", nil, "read playbook variables from an HCL file")
 	fs.StringVarP(&f.limit, "limit", "l", "", "further limit the hosts")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			return runner.ExitOK
-		}
-		return runner.ExitInvalid
+	if code, ok := parseFlags(fs, args, stdio, "winplay validate PLAYBOOK -i INVENTORY [flags]\n\nLoads and checks the playbook and inventory as run does, and contacts no host.\n"); !ok {
+		return code
 	}
 	if fs.NArg() != 1 || f.inventory == "" {
 		fmt.Fprintf(stdio.Err, "Usage: winplay validate PLAYBOOK -i INVENTORY [-e name=value]...\n")
@@ -66,13 +61,9 @@ func validateCmd(args []string, stdio Stdio) int {
 
 func hostsCmd(args []string, stdio Stdio) int {
 	fs := pflag.NewFlagSet("winplay hosts", pflag.ContinueOnError)
-	fs.SetOutput(stdio.Err)
 	path := fs.StringP("inventory", "i", "", "inventory file (HCL)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			return runner.ExitOK
-		}
-		return runner.ExitInvalid
+	if code, ok := parseFlags(fs, args, stdio, "winplay hosts -i INVENTORY [PATTERN]\n\nLists the hosts a pattern selects.\n"); !ok {
+		return code
 	}
 	if *path == "" || fs.NArg() > 1 {
 		fmt.Fprintln(stdio.Err, "Usage: winplay hosts -i INVENTORY [PATTERN]")
@@ -100,6 +91,15 @@ func hostsCmd(args []string, stdio Stdio) int {
 // docCmd lists the modules, or one module's arguments, from the modules'
 // own declarations and doc comments, so the text cannot drift from the code.
 func docCmd(args []string, stdio Stdio) int {
+	fs := pflag.NewFlagSet("winplay doc", pflag.ContinueOnError)
+	if code, ok := parseFlags(fs, args, stdio, "winplay doc [MODULE]\n\nLists the modules, or shows one module's arguments.\n"); !ok {
+		return code
+	}
+	if fs.NArg() > 1 {
+		fmt.Fprintf(stdio.Err, "winplay doc: at most one module name, not %d\n\n%s", fs.NArg(), usageText(fs, "winplay doc [MODULE]\n"))
+		return runner.ExitInvalid
+	}
+	args = fs.Args()
 	if len(args) == 0 {
 		fmt.Fprintln(stdio.Out, "Modules (winplay doc MODULE shows its arguments):")
 		for _, name := range modules.Names() {
@@ -178,13 +178,9 @@ func typeName(t reflect.Type) string {
 // fmtCmd rewrites HCL files in canonical form, as terraform fmt does.
 func fmtCmd(args []string, stdio Stdio) int {
 	fs := pflag.NewFlagSet("winplay fmt", pflag.ContinueOnError)
-	fs.SetOutput(stdio.Err)
 	check := fs.Bool("check", false, "do not write; list the files that are not formatted and exit 4")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			return runner.ExitOK
-		}
-		return runner.ExitInvalid
+	if code, ok := parseFlags(fs, args, stdio, "winplay fmt [--check] FILE...\n\nRewrites HCL files in canonical form.\n"); !ok {
+		return code
 	}
 	code := runner.ExitOK
 	for _, path := range fs.Args() {
