@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/winplay/winplay/modules/cmdline"
+	"github.com/winplay/winplay/modules/readonly"
 )
 
 func init() {
@@ -36,7 +37,8 @@ type RunCommand struct {
 	// SuccessCodes are the exit codes that mean success; default [0].
 	SuccessCodes []int `hcl:"success_codes,optional"`
 	// ReadOnly declares that the command changes nothing: it then runs in
-	// check mode too and reports ok.
+	// check mode too and reports ok. Validation refuses it for a line that
+	// winplay cannot prove read-only.
 	ReadOnly bool `hcl:"read_only,optional"`
 }
 
@@ -60,13 +62,12 @@ func (c *RunCommand) Validate() []FieldError {
 	case len(c.Line) > cmdline.MaxLine:
 		errs = append(errs, FieldError{"line", fmt.Sprintf("is %d characters, over cmd.exe's limit of %d", len(c.Line), cmdline.MaxLine)})
 	}
-	if c.ReadOnly {
-		why := lineChangesHost(c.Line)
-		if len(c.Argv) > 0 {
-			why = changesHost(c.Argv)
-		}
-		if why != "" {
-			errs = append(errs, FieldError{"read_only", why + ", so read_only = true would let it run in --check; remove read_only"})
+	if c.ReadOnly && (len(c.Argv) > 0 || c.Line != "") {
+		line, _ := c.build()
+		// One classifier decides: the guard would refuse in --check what
+		// it cannot prove read-only, whatever read_only says.
+		if v := readonly.Classify(line, nil); line != "" && !v.ReadOnly {
+			errs = append(errs, FieldError{"read_only", readOnlyRefusal(v)})
 		}
 	}
 	for _, f := range []struct{ name, v string }{{"creates", c.Creates}, {"removes", c.Removes}} {
@@ -78,6 +79,15 @@ func (c *RunCommand) Validate() []FieldError {
 		}
 	}
 	return errs
+}
+
+// readOnlyRefusal says why read_only cannot hold for a line.
+func readOnlyRefusal(v readonly.Verdict) string {
+	if v.Known {
+		return v.Reason() + ", so read_only = true is not true; remove read_only"
+	}
+	return v.Reason() + ", so winplay cannot prove read_only = true and --check would refuse the command; " +
+		"remove read_only, or set check_mode = false on the task to run it for real in --check (the dry run then flags it)"
 }
 
 func (c *RunCommand) build() (string, error) {

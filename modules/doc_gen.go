@@ -35,7 +35,7 @@ var docs = map[string]ModuleDoc{
 			"creates":       "creates skips the command when this path exists on the host.",
 			"removes":       "removes skips the command when this path does not exist.",
 			"success_codes": "success_codes are the exit codes that mean success; default [0].",
-			"read_only":     "read_only declares that the command changes nothing: it then runs in check mode too and reports ok.",
+			"read_only":     "read_only declares that the command changes nothing: it then runs in check mode too and reports ok. Validation refuses it for a line that winplay cannot prove read-only.",
 		},
 	},
 	"copy": {

@@ -75,18 +75,20 @@ func Connect(t testing.TB, l *lab.Lab, name string) *conn.Conn {
 	return c.(*conn.Conn)
 }
 
-// Guard refuses changing commands in check mode, as the runner's guard
-// does, and records every command line it passes on.
+// Guard makes the runner's check-mode decision (modules.Admit) and
+// records every command line it passes on.
 type Guard struct {
 	modules.Host
 	Check bool
 	Sent  []modules.Command
 }
 
-// Run refuses a changing command in check mode and otherwise runs it.
+// Run refuses in check mode what modules.Admit refuses, and otherwise
+// runs the command as Admit marks it.
 func (g *Guard) Run(ctx context.Context, cmd modules.Command) (modules.Output, error) {
-	if g.Check && cmd.Changes {
-		return modules.Output{}, fmt.Errorf("%w: %s", modules.ErrCheckMode, cmd.Line)
+	cmd, err := modules.Admit(cmd, g.Check)
+	if err != nil {
+		return modules.Output{}, err
 	}
 	g.Sent = append(g.Sent, cmd)
 	return g.Host.Run(ctx, cmd)
