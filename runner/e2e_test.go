@@ -294,6 +294,13 @@ func TestCheckModeFalseRunsInADryRun(t *testing.T) {
 		}
 		assert.True(t, found, "%s: the check_mode = false task did not run", h.Name())
 	}
+	var warned []string
+	for _, ev := range rec.events {
+		if ev.Type == runner.EventWarning {
+			warned = append(warned, ev.Task)
+		}
+	}
+	assert.Len(t, warned, 1, "the task that runs for real in a dry run is flagged once")
 }
 
 func TestStartAtTaskAndSkipTags(t *testing.T) {

@@ -17,11 +17,14 @@ type EventType string
 
 // The events of a run, in the order they occur.
 const (
-	EventRunStart   EventType = "run_start"
-	EventPlayStart  EventType = "play_start"
-	EventTaskStart  EventType = "task_start"
-	EventCommand    EventType = "command"
-	EventProgress   EventType = "progress"
+	EventRunStart  EventType = "run_start"
+	EventPlayStart EventType = "play_start"
+	EventTaskStart EventType = "task_start"
+	EventCommand   EventType = "command"
+	EventProgress  EventType = "progress"
+	// EventWarning is something the run does that its user must know:
+	// a task that runs for real in a dry run, TLS not verified.
+	EventWarning    EventType = "warning"
 	EventTaskResult EventType = "task_result"
 	EventAbort      EventType = "abort"
 	EventRecap      EventType = "recap"
@@ -153,6 +156,8 @@ func (t *text) Event(ev Event) {
 		}
 	case EventProgress:
 		fmt.Fprintln(w, t.paint(ansiDim, fmt.Sprintf("  [%s] %s", hostLabel(ev), ev.Msg)))
+	case EventWarning:
+		fmt.Fprintln(w, t.paint(ansiRed, "WARNING: "+ev.Msg))
 	case EventTaskResult:
 		t.result(ev)
 	case EventAbort:
@@ -388,7 +393,7 @@ func OpenJournal(path string) (*Journal, error) {
 // Event records run boundaries and task results.
 func (j *Journal) Event(ev Event) {
 	switch ev.Type {
-	case EventRunStart, EventTaskStart, EventTaskResult, EventAbort, EventRecap:
+	case EventRunStart, EventTaskStart, EventTaskResult, EventWarning, EventAbort, EventRecap:
 		// A task_start without its task_result marks a task that was
 		// running when winplay stopped: its outcome must be checked.
 	default:

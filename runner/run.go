@@ -279,6 +279,7 @@ func (e *engine) runBatch(ctx context.Context, play *Play, batch []*inventory.Ho
 			}
 		}
 		e.emit(Event{Type: EventTaskStart, Play: play.Name, Task: task.Name, Module: task.Module.Name, Hosts: hostNames(active)})
+		e.warnRealRun(task)
 		results := e.runTask(ctx, task, active)
 
 		fatal := false
@@ -808,14 +809,15 @@ func (e *engine) closeAll() {
 	}
 }
 
-// guard is the one place check mode is enforced: a changing command is
-// refused in a dry run. It is the only modules.Host a module ever gets:
-// Task.Host, what Task.Peer returns (for `on` and peers such as
-// iissync's), and what the reboot after a task runs on (rebootAfter reuses
-// the task's). It holds the connection instead of embedding it, so that no
-// other method of the connection can be reached through a type
-// assertion. It also reports each command as an event, so -vv shows what
-// ran.
+// guard is the one place check mode is enforced: in a dry run a command
+// runs only when the readonly classifier proves its line read-only
+// (modules.Admit), whatever the module or the playbook declared. It is the
+// only modules.Host a module ever gets: Task.Host, what Task.Peer returns
+// (for `on` and peers such as iissync's), and what the reboot after a task
+// runs on (rebootAfter reuses the task's). It holds the connection instead
+// of embedding it, so that no other method of the connection can be
+// reached through a type assertion. It also reports each command as an
+// event, marked read or change by the classifier, so -vv shows what ran.
 type guard struct {
 	conn  Connection
 	check bool
@@ -829,8 +831,8 @@ func (g guard) Name() string { return g.conn.Name() }
 func (g guard) Reset() { g.conn.Reset() }
 
 func (g guard) Run(ctx context.Context, cmd modules.Command) (modules.Output, error) {
-	if g.check && cmd.Changes {
-		err := fmt.Errorf("%w: %s", modules.ErrCheckMode, cmd.Shown())
+	cmd, err := modules.Admit(cmd, g.check)
+	if err != nil {
 		g.log(cmd, modules.Output{}, err, 0)
 		return modules.Output{}, err
 	}
