@@ -11,9 +11,9 @@ import (
 // state again instead of resending it: verify reports whether the change
 // is in place. A command whose reply was lost may have started and not
 // yet taken effect (sc stop still on its way to the service), so the
-// state is watched for a while (twenty poll intervals: 5s on real hosts)
-// before the command is taken never to have run and is sent once more,
-// now knowingly. When the change shows, the lost reply is forgotten.
+// state is watched (Watch) before the command is taken never to have run
+// and is sent once more, now knowingly. When the change shows, the lost
+// reply is forgotten.
 func Apply(ctx context.Context, t *Task, cmd Command, verify func(context.Context) (bool, error)) (Output, error) {
 	cmd.Changes = true
 	out, err := t.Run(ctx, cmd)
@@ -21,26 +21,42 @@ func Apply(ctx context.Context, t *Task, cmd Command, verify func(context.Contex
 		return out, err
 	}
 	t.Progressf("reply to `%s` was lost; reading the state again", cmd.Shown())
+	done, werr := Watch(ctx, t, verify)
+	switch {
+	case werr != nil:
+		return out, fmt.Errorf("%w; then %w", err, werr)
+	case done:
+		return Output{}, nil
+	}
+	return t.Run(ctx, cmd)
+}
+
+// Watch is how winplay decides about a changing command whose reply was
+// lost: it reads the state with verify for twenty poll intervals (5s on
+// real hosts), since the command may have started and not yet taken
+// effect, and reports whether the change showed. Only a change that never
+// shows in that time is taken never to have happened. A failed read ends
+// the watch with its error: nothing is proven then.
+func Watch(ctx context.Context, t *Task, verify func(context.Context) (bool, error)) (bool, error) {
 	interval := pollInterval(t)
 	deadline := time.Now().Add(20 * interval)
 	for {
-		done, verr := verify(ctx)
-		if verr != nil {
-			return out, fmt.Errorf("%w; reading the state again also failed: %v", err, verr)
+		done, err := verify(ctx)
+		if err != nil {
+			return false, fmt.Errorf("reading the state again also failed: %w", err)
 		}
 		if done {
-			return Output{}, nil
+			return true, nil
 		}
 		if time.Now().Add(interval).After(deadline) {
-			break
+			return false, nil
 		}
 		select {
 		case <-ctx.Done():
-			return out, fmt.Errorf("%w; then %w", err, ctx.Err())
+			return false, ctx.Err()
 		case <-time.After(interval):
 		}
 	}
-	return t.Run(ctx, cmd)
 }
 
 // pollInterval is the first interval between polls: Timing.Poll, or 250ms.

@@ -22,6 +22,10 @@ const (
 	EventTaskStart EventType = "task_start"
 	EventCommand   EventType = "command"
 	EventProgress  EventType = "progress"
+	// EventAttempt is an attempt of a task that is retried, or that a
+	// lost reply ended: Attempts is its number, Error why it did not
+	// succeed, Msg what was read and decided.
+	EventAttempt EventType = "attempt"
 	// EventWarning is something the run does that its user must know:
 	// a task that runs for real in a dry run, TLS not verified.
 	EventWarning    EventType = "warning"
@@ -156,6 +160,8 @@ func (t *text) Event(ev Event) {
 		}
 	case EventProgress:
 		fmt.Fprintln(w, t.paint(ansiDim, fmt.Sprintf("  [%s] %s", hostLabel(ev), ev.Msg)))
+	case EventAttempt:
+		fmt.Fprintln(w, t.paint(ansiYellow, fmt.Sprintf("  [%s] attempt %d failed: %s; %s", hostLabel(ev), ev.Attempts, ev.Error, ev.Msg)))
 	case EventWarning:
 		fmt.Fprintln(w, t.paint(ansiRed, "WARNING: "+ev.Msg))
 	case EventTaskResult:
@@ -393,7 +399,7 @@ func OpenJournal(path string) (*Journal, error) {
 // Event records run boundaries and task results.
 func (j *Journal) Event(ev Event) {
 	switch ev.Type {
-	case EventRunStart, EventTaskStart, EventTaskResult, EventWarning, EventAbort, EventRecap:
+	case EventRunStart, EventTaskStart, EventAttempt, EventTaskResult, EventWarning, EventAbort, EventRecap:
 		// A task_start without its task_result marks a task that was
 		// running when winplay stopped: its outcome must be checked.
 	default:

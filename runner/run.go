@@ -561,9 +561,10 @@ func (e *engine) runOn(ctx context.Context, task *Task, h *inventory.Host) (r ho
 	if diags.HasErrors() {
 		return fail(fmt.Errorf("%s arguments: %s", task.Module.Name, diags.Error()))
 	}
+	lost := &lostReplies{}
 	mt := &modules.Task{
-		Host: guard{conn, check, e.commandLogger(task, h.Name, r.delegate)}, Target: h.Name, Check: check, Diff: e.opts.Diff,
-		Peer:   e.peer(task, h.Name, check),
+		Host: guard{conn, check, e.commandLogger(task, h.Name, r.delegate), lost}, Target: h.Name, Check: check, Diff: e.opts.Diff,
+		Peer:   e.peer(task, h.Name, check, lost),
 		Timing: e.opts.Timing,
 		Progress: func(format string, args ...any) {
 			e.emit(Event{Type: EventProgress, Play: task.Play.Name, Task: task.Name, Host: h.Name, Delegate: r.delegate, Msg: fmt.Sprintf(format, args...)})
@@ -579,38 +580,8 @@ func (e *engine) runOn(ctx context.Context, task *Task, h *inventory.Host) (r ho
 		defer cancel()
 	}
 
-	var res *modules.Result
-	for {
-		r.attempts++
-		res, err = m.Run(runCtx, mt)
-		if errors.Is(err, modules.ErrUnreachable) {
-			return fail(err)
-		}
-		done := err == nil
-		if task.Until != nil && err == nil {
-			status := statusOf(res)
-			self := resultValue(status, res, nil, r.attempts, time.Since(start))
-			val, diags := task.Until.Value(e.untilContext(h, task, self))
-			if diags.HasErrors() {
-				return fail(fmt.Errorf("until: %s", diags.Error()))
-			}
-			if done, err = toBool(val); err != nil {
-				return fail(fmt.Errorf("until: %w", err))
-			}
-		}
-		if done || task.Retries < 0 || r.attempts > task.Retries {
-			if !done && err == nil {
-				err = errors.New("until condition still false")
-			}
-			break
-		}
-		mt.Progressf("attempt %d of %d did not succeed; retrying in %s", r.attempts, task.Retries+1, task.Delay)
-		select {
-		case <-runCtx.Done():
-			return fail(withTimeout(fmt.Errorf("waiting to retry: %w", runCtx.Err()), runCtx, task))
-		case <-time.After(task.Delay):
-		}
-	}
+	res, attempts, err := e.attempts(runCtx, attemptRun{task: task, host: h, module: m, mt: mt, evalCtx: evalCtx, start: start})
+	r.attempts = attempts
 	if err != nil {
 		r.res = res
 		return fail(withTimeout(err, runCtx, task))
@@ -787,7 +758,9 @@ func (e *engine) conn(h *inventory.Host) (Connection, error) {
 	return c, nil
 }
 
-func (e *engine) peer(task *Task, target string, check bool) func(string) (modules.Host, error) {
+// peer returns Task.Peer: guarded connections to other hosts, whose lost
+// replies count for the task as its own host's do.
+func (e *engine) peer(task *Task, target string, check bool, lost *lostReplies) func(string) (modules.Host, error) {
 	return func(name string) (modules.Host, error) {
 		h, ok := e.inv.Host(name)
 		if !ok {
@@ -797,7 +770,7 @@ func (e *engine) peer(task *Task, target string, check bool) func(string) (modul
 		if err != nil {
 			return nil, err
 		}
-		return guard{c, check, e.commandLogger(task, target, h.Name)}, nil
+		return guard{c, check, e.commandLogger(task, target, h.Name), lost}, nil
 	}
 }
 
@@ -817,11 +790,14 @@ func (e *engine) closeAll() {
 // runs on (rebootAfter reuses the task's). It holds the connection instead
 // of embedding it, so that no other method of the connection can be
 // reached through a type assertion. It also reports each command as an
-// event, marked read or change by the classifier, so -vv shows what ran.
+// event, marked read or change by the classifier, so -vv shows what ran,
+// and records the changing commands whose reply was lost (lost), which
+// decide how a task may be retried.
 type guard struct {
 	conn  Connection
 	check bool
 	log   func(cmd modules.Command, out modules.Output, err error, elapsed time.Duration)
+	lost  *lostReplies
 }
 
 func (g guard) Name() string { return g.conn.Name() }
@@ -839,6 +815,9 @@ func (g guard) Run(ctx context.Context, cmd modules.Command) (modules.Output, er
 	start := time.Now()
 	out, err := g.conn.Run(ctx, cmd)
 	g.log(cmd, out, err, time.Since(start))
+	if cmd.Changes && errors.Is(err, modules.ErrOutcomeUnknown) {
+		g.lost.add(cmd.Shown())
+	}
 	return out, err
 }
 
