@@ -62,7 +62,7 @@ func CheckAccountName(name string) error {
 	if strings.TrimSpace(name) == "" {
 		return errors.New("an account name must not be empty")
 	}
-	if err := cmdline.Check(name); err != nil {
+	if err := cmdline.CheckData(name); err != nil {
 		return err
 	}
 	if strings.ContainsAny(name, `'`) {

@@ -41,7 +41,7 @@ func (a *Assert) Validate() []FieldError {
 		errs = append(errs, FieldError{"", "nothing to assert: set that, or service with state or start_mode"})
 	}
 	if a.Service != "" {
-		if err := cmdline.Check(a.Service); err != nil {
+		if err := cmdline.CheckData(a.Service); err != nil {
 			errs = append(errs, FieldError{"service", err.Error()})
 		}
 		if a.State == "" && a.StartMode == "" {

@@ -71,7 +71,7 @@ func (c *Cluster) Validate() []FieldError {
 		if f.name != "owner" {
 			named++
 		}
-		if err := cmdline.Check(f.v); err != nil {
+		if err := cmdline.CheckData(f.v); err != nil {
 			errs = append(errs, FieldError{f.name, err.Error()})
 		}
 	}
@@ -196,7 +196,7 @@ func (c *Cluster) runResource(ctx context.Context, t *Task, timeout time.Duratio
 	// "Affect the group" goes first: the runbook unticks it before it
 	// brings anything online, so a failure cannot move the group.
 	if wantRA >= 0 && beforeRA != wantRA {
-		cmd := Change(cmdline.New("cluster.exe").Arg("resource", c.Resource, "/prop").Raw("RestartAction=" + strconv.Itoa(wantRA)))
+		cmd := Change(cmdline.New("cluster.exe").Arg("resource").Data(c.Resource).Arg("/prop").Raw("RestartAction=" + strconv.Itoa(wantRA)))
 		out, err := Apply(ctx, t, cmd, func(ctx context.Context) (bool, error) {
 			now, err := clusterRestartAction(ctx, t, c.Resource)
 			return now == wantRA, err
@@ -222,7 +222,7 @@ func (c *Cluster) runResource(ctx context.Context, t *Task, timeout time.Duratio
 }
 
 func (c *Cluster) setResourceState(ctx context.Context, t *Task, want string, timeout time.Duration) (clusterRow, error) {
-	cmd := Change(cmdline.New("cluster.exe").Arg("resource", c.Resource, "/"+strings.ToLower(want)))
+	cmd := Change(cmdline.New("cluster.exe").Arg("resource").Data(c.Resource).Arg("/" + strings.ToLower(want)))
 	out, err := Apply(ctx, t, cmd, func(ctx context.Context) (bool, error) {
 		now, err := clusterResourceRow(ctx, t, c.Resource)
 		return now.Status == want || now.Status == want+" Pending", err
@@ -289,7 +289,7 @@ func (c *Cluster) runGroup(ctx context.Context, t *Task) (*Result, error) {
 		}
 	}
 	if wantStatus != "" && now.Status != wantStatus {
-		cmd := Change(cmdline.New("cluster.exe").Arg("group", c.Group, "/"+c.State))
+		cmd := Change(cmdline.New("cluster.exe").Arg("group").Data(c.Group).Arg("/" + c.State))
 		out, err := Apply(ctx, t, cmd, func(ctx context.Context) (bool, error) {
 			g, err := clusterGroupRow(ctx, t, c.Group)
 			return g.Status == wantStatus, err
@@ -317,7 +317,7 @@ func (c *Cluster) runGroup(ctx context.Context, t *Task) (*Result, error) {
 // moveGroup moves the group and checks where it ended up: a group that
 // comes back to where it was has had a resource fail that affects it.
 func (c *Cluster) moveGroup(ctx context.Context, t *Task, from clusterRow) (clusterRow, error) {
-	cmd := Change(cmdline.New("cluster.exe").Arg("group", c.Group).Flag("/move:", c.Owner))
+	cmd := Change(cmdline.New("cluster.exe").Arg("group").Data(c.Group).Flag("/move:", c.Owner))
 	out, err := Apply(ctx, t, cmd, func(ctx context.Context) (bool, error) {
 		g, err := clusterGroupRow(ctx, t, c.Group)
 		return strings.EqualFold(g.Node, c.Owner), err
@@ -405,15 +405,15 @@ type clusterRow struct {
 }
 
 func clusterResourceRow(ctx context.Context, t *Task, name string) (clusterRow, error) {
-	return clusterOneRow(ctx, t, Read(cmdline.New("cluster.exe").Arg("resource", name)), name)
+	return clusterOneRow(ctx, t, Read(cmdline.New("cluster.exe").Arg("resource").Data(name)), name)
 }
 
 func clusterGroupRow(ctx context.Context, t *Task, name string) (clusterRow, error) {
-	return clusterOneRow(ctx, t, Read(cmdline.New("cluster.exe").Arg("group", name)), name)
+	return clusterOneRow(ctx, t, Read(cmdline.New("cluster.exe").Arg("group").Data(name)), name)
 }
 
 func clusterNodeStatus(ctx context.Context, t *Task, node string) (string, error) {
-	row, err := clusterOneRow(ctx, t, Read(cmdline.New("cluster.exe").Arg("node", node, "/status")), node)
+	row, err := clusterOneRow(ctx, t, Read(cmdline.New("cluster.exe").Arg("node").Data(node).Arg("/status")), node)
 	return row.Status, err
 }
 
@@ -439,7 +439,7 @@ func clusterOneRow(ctx context.Context, t *Task, cmd Command, name string) (clus
 
 // clusterRestartAction reads a resource's RestartAction from /prop.
 func clusterRestartAction(ctx context.Context, t *Task, resource string) (int, error) {
-	cmd := Read(cmdline.New("cluster.exe").Arg("resource", resource, "/prop"))
+	cmd := Read(cmdline.New("cluster.exe").Arg("resource").Data(resource).Arg("/prop"))
 	out, err := t.Run(ctx, cmd)
 	if err != nil {
 		return 0, err

@@ -74,7 +74,7 @@ func (c *RunCommand) Validate() []FieldError {
 		if f.v == "" {
 			continue
 		}
-		if err := cmdline.Check(f.v); err != nil {
+		if err := cmdline.CheckData(f.v); err != nil {
 			errs = append(errs, FieldError{f.name, err.Error()})
 		}
 	}

@@ -42,7 +42,7 @@ func (g *GroupMember) Validate() []FieldError {
 	var errs []FieldError
 	if strings.TrimSpace(g.Name) == "" {
 		errs = append(errs, FieldError{"name", "must name a local group"})
-	} else if err := cmdline.Check(g.Name); err != nil {
+	} else if err := cmdline.CheckData(g.Name); err != nil {
 		errs = append(errs, FieldError{"name", err.Error()})
 	}
 	if len(g.Members) == 0 && g.State != "exact" {
@@ -256,7 +256,7 @@ func (g *GroupMember) change(ctx context.Context, t *Task, acc *accounts, member
 	if add {
 		verb, tolerated = "/add", 1378
 	}
-	cmd := Change(cmdline.New("net.exe").Arg("localgroup", g.Name, member, verb))
+	cmd := Change(cmdline.New("net.exe").Arg("localgroup").Data(g.Name, member).Arg(verb))
 	out, err := Apply(ctx, t, cmd, func(ctx context.Context) (bool, error) {
 		now, err := localGroupMembers(ctx, t, g.Name)
 		if err != nil {
@@ -304,7 +304,7 @@ func netMeaning(code int, out Output) string {
 // localGroupMembers lists a local group's members as `net localgroup G`
 // prints them: domain accounts as DOMAIN\name, local ones bare.
 func localGroupMembers(ctx context.Context, t *Task, group string) ([]string, error) {
-	cmd := Read(cmdline.New("net.exe").Arg("localgroup", group))
+	cmd := Read(cmdline.New("net.exe").Arg("localgroup").Data(group))
 	out, err := t.Run(ctx, cmd)
 	if err != nil {
 		return nil, err

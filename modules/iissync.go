@@ -76,11 +76,11 @@ func (s *IISSync) Validate() []FieldError {
 	var errs []FieldError
 	if strings.TrimSpace(s.Target) == "" {
 		errs = append(errs, FieldError{"target", "must name the inventory host to overwrite (the rebuilt node)"})
-	} else if err := cmdline.Check(s.Target); err != nil {
+	} else if err := cmdline.CheckData(s.Target); err != nil {
 		errs = append(errs, FieldError{"target", err.Error()})
 	}
 	if s.Rebuilt != "" {
-		if err := cmdline.Check(s.Rebuilt); err != nil {
+		if err := cmdline.CheckData(s.Rebuilt); err != nil {
 			errs = append(errs, FieldError{"rebuilt", err.Error()})
 		}
 	}
@@ -211,7 +211,7 @@ func (s *IISSync) Run(ctx context.Context, t *Task) (*Result, error) {
 		return nil, fmt.Errorf("%s: %s, the source: IISSYNC needs IIS Admin running there to read the metabase; start it first", source, why)
 	}
 
-	cmd := Change(cmdline.NewRaw(iisSyncProgram).Arg(targetName))
+	cmd := Change(cmdline.NewRaw(iisSyncProgram).Data(targetName))
 	out, err := Apply(ctx, t, cmd, func(ctx context.Context) (bool, error) {
 		// A lost reply leaves IISSYNC perhaps still running: resending it
 		// then would stop the target's IIS Admin mid-copy. Wait for the

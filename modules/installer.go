@@ -84,7 +84,7 @@ func (in *Installer) Validate() []FieldError {
 	}
 	if _, err := cmdline.New(in.Path).Arg(in.Arguments...).Line(); in.Path != "" && err != nil {
 		field := "arguments"
-		if cmdline.Check(in.Path) != nil {
+		if cmdline.CheckData(in.Path) != nil {
 			field = "path"
 		}
 		errs = append(errs, FieldError{field, err.Error()})
@@ -349,7 +349,7 @@ func (r detectRule) validate() []FieldError {
 		{"detect_path", r.path}, {"detect_service", r.service},
 		{"detect_registry", r.regKey}, {"detect_registry_value", r.regValue},
 	} {
-		if err := cmdline.Check(f.v); err != nil {
+		if err := cmdline.CheckData(f.v); err != nil {
 			errs = append(errs, FieldError{f.name, err.Error()})
 		}
 	}

@@ -90,7 +90,7 @@ func (m *MSDTC) Validate() []FieldError {
 		errs = append(errs, copyCheckPath("install_dir", strings.TrimRight(m.InstallDir, `\`), false)...)
 	}
 	if m.VirtualServer != "" {
-		if err := cmdline.Check(m.VirtualServer); err != nil {
+		if err := cmdline.CheckData(m.VirtualServer); err != nil {
 			errs = append(errs, FieldError{"virtual_server", err.Error()})
 		} else if len(m.VirtualServer) > 15 || strings.ContainsAny(m.VirtualServer, ` \/:*?<>|`) {
 			errs = append(errs, FieldError{"virtual_server", fmt.Sprintf("%q is not a NetBIOS name (at most 15 characters, no spaces or \\/:*?<>|)", m.VirtualServer)})
@@ -326,12 +326,12 @@ func (m *MSDTC) install(ctx context.Context, t *Task) error {
 	case m.Clustered:
 		b.Arg("-install")
 		if m.InstallDir != "" {
-			b.Arg("-d", m.InstallDir)
+			b.Arg("-d").Data(m.InstallDir)
 		} else {
 			// The runbook's value, left for cmd.exe to expand.
 			b.Raw(`-d %windir%\system32`)
 		}
-		b.Arg("-l", m.LogDir, "-v", m.VirtualServer)
+		b.Arg("-l").Data(m.LogDir).Arg("-v").Data(m.VirtualServer)
 	default:
 		b.Arg("-install")
 	}
@@ -524,7 +524,7 @@ func readClusterResources(ctx context.Context, t *Task, withPrivate ...string) (
 // clusterResourceProps runs cluster resource R /prop or /priv and returns
 // the properties by lower-case name.
 func clusterResourceProps(ctx context.Context, t *Task, resource, verb string) (map[string]string, error) {
-	cmd := Read(cmdline.New("cluster.exe").Arg("resource", resource, verb))
+	cmd := Read(cmdline.New("cluster.exe").Arg("resource").Data(resource).Arg(verb))
 	out, err := t.Run(ctx, cmd)
 	if err != nil {
 		return nil, err

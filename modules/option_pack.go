@@ -69,7 +69,7 @@ func (o *OptionPack) Validate() []FieldError {
 	var errs []FieldError
 	if o.Setup == "" {
 		errs = append(errs, FieldError{"setup", "must not be empty"})
-	} else if err := cmdline.Check(o.Setup); err != nil {
+	} else if err := cmdline.CheckData(o.Setup); err != nil {
 		errs = append(errs, FieldError{"setup", err.Error()})
 	}
 	state := o.state()

@@ -69,11 +69,11 @@ func (r *Reboot) Validate() []FieldError {
 	if r.PreRebootDelay != nil && (*r.PreRebootDelay < 0 || *r.PreRebootDelay > 600) {
 		errs = append(errs, FieldError{"pre_reboot_delay", "must be between 0 and 600 seconds"})
 	}
-	if err := cmdline.Check(r.Msg); err != nil {
+	if err := cmdline.CheckData(r.Msg); err != nil {
 		errs = append(errs, FieldError{"msg", err.Error()})
 	}
 	for name, state := range r.WaitServices {
-		if err := cmdline.Check(name); err != nil {
+		if err := cmdline.CheckData(name); err != nil {
 			errs = append(errs, FieldError{"wait_services", err.Error()})
 		}
 		if state != "running" && state != "stopped" {

@@ -55,12 +55,12 @@ func (r *Registry) Validate() []FieldError {
 	root, _, _ := strings.Cut(r.Key, `\`)
 	if !oneOf(strings.ToUpper(root), registryRoots...) {
 		errs = append(errs, FieldError{"key", fmt.Sprintf("%q must start with a root key such as HKLM\\", r.Key)})
-	} else if err := cmdline.Check(r.Key); err != nil {
+	} else if err := cmdline.CheckData(r.Key); err != nil {
 		errs = append(errs, FieldError{"key", err.Error()})
 	}
 	if strings.TrimSpace(r.Name) == "" {
 		errs = append(errs, FieldError{"name", "must name the value"})
-	} else if err := cmdline.Check(r.Name); err != nil {
+	} else if err := cmdline.CheckData(r.Name); err != nil {
 		errs = append(errs, FieldError{"name", err.Error()})
 	}
 	if r.State != "" && !oneOf(r.State, "present", "absent") {
@@ -83,7 +83,7 @@ func (r *Registry) Validate() []FieldError {
 		for _, s := range r.DataList {
 			if strings.Contains(s, multiSep) {
 				errs = append(errs, FieldError{"data_list", fmt.Sprintf("%q holds \\0, reg.exe's separator", s)})
-			} else if err := cmdline.Check(s); err != nil {
+			} else if err := cmdline.CheckData(s); err != nil {
 				errs = append(errs, FieldError{"data_list", err.Error()})
 			}
 		}
@@ -97,7 +97,7 @@ func (r *Registry) Validate() []FieldError {
 		errs = append(errs, FieldError{"data", "trailing spaces cannot be compared through reg query's output"})
 	} else if _, err := r.canonical(r.Data); err != nil {
 		errs = append(errs, FieldError{"data", err.Error()})
-	} else if err := cmdline.Check(r.Data); err != nil {
+	} else if err := cmdline.CheckData(r.Data); err != nil {
 		errs = append(errs, FieldError{"data", err.Error()})
 	}
 	return errs
@@ -182,9 +182,9 @@ func (r *Registry) Run(ctx context.Context, t *Task) (*Result, error) {
 	}
 	var cmd Command
 	if after.exists {
-		cmd = Change(cmdline.New("reg.exe").Arg("add", r.Key, "/v", r.Name, "/t", after.typ, "/d", after.data, "/f"))
+		cmd = Change(cmdline.New("reg.exe").Arg("add").Data(r.Key).Arg("/v").Data(r.Name).Arg("/t", after.typ, "/d").Data(after.data).Arg("/f"))
 	} else {
-		cmd = Change(cmdline.New("reg.exe").Arg("delete", r.Key, "/v", r.Name, "/f"))
+		cmd = Change(cmdline.New("reg.exe").Arg("delete").Data(r.Key).Arg("/v").Data(r.Name).Arg("/f"))
 	}
 	out, err := Apply(ctx, t, cmd, func(ctx context.Context) (bool, error) {
 		now, err := r.read(ctx, t)
@@ -216,7 +216,7 @@ func (r *Registry) read(ctx context.Context, t *Task) (registryValue, error) {
 // queryRegValue runs reg query for one value. reg.exe's "unable to find
 // the specified registry key or value" is an absent value, not an error.
 func queryRegValue(ctx context.Context, t *Task, key, name string) (registryValue, error) {
-	cmd := Read(cmdline.New("reg.exe").Arg("query", key, "/v", name))
+	cmd := Read(cmdline.New("reg.exe").Arg("query").Data(key).Arg("/v").Data(name))
 	out, err := t.Run(ctx, cmd)
 	if err != nil {
 		return registryValue{}, err

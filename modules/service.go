@@ -51,7 +51,7 @@ func (s *Service) Validate() []FieldError {
 	var errs []FieldError
 	if s.Name == "" {
 		errs = append(errs, FieldError{"name", "must not be empty"})
-	} else if err := cmdline.Check(s.Name); err != nil {
+	} else if err := cmdline.CheckData(s.Name); err != nil {
 		errs = append(errs, FieldError{"name", err.Error()})
 	}
 	if s.State != "" && !oneOf(s.State, serviceStates...) {
@@ -153,7 +153,7 @@ func (s *Service) setStartMode(ctx context.Context, t *Task, before ServiceStatu
 	if s.StartMode == "" || before.StartMode == s.StartMode {
 		return nil
 	}
-	cmd := Change(cmdline.New("sc.exe").Arg("config", s.Name).Raw("start=").Arg(startModes[s.StartMode]))
+	cmd := Change(cmdline.New("sc.exe").Arg("config").Data(s.Name).Raw("start=").Arg(startModes[s.StartMode]))
 	out, err := Apply(ctx, t, cmd, func(ctx context.Context) (bool, error) {
 		now, err := QueryService(ctx, t, s.Name)
 		return now.StartMode == s.StartMode, err
@@ -168,7 +168,7 @@ func (s *Service) setStartMode(ctx context.Context, t *Task, before ServiceStatu
 }
 
 func (s *Service) start(ctx context.Context, t *Task, timeout time.Duration) error {
-	cmd := Change(cmdline.New("sc.exe").Arg("start", s.Name))
+	cmd := Change(cmdline.New("sc.exe").Arg("start").Data(s.Name))
 	out, err := Apply(ctx, t, cmd, func(ctx context.Context) (bool, error) {
 		now, err := QueryService(ctx, t, s.Name)
 		return now.State != StateStopped, err
@@ -186,9 +186,9 @@ func (s *Service) start(ctx context.Context, t *Task, timeout time.Duration) err
 func (s *Service) stop(ctx context.Context, t *Task, timeout time.Duration) error {
 	var cmd Command
 	if s.ForceDependents {
-		cmd = Change(cmdline.New("net.exe").Arg("stop", s.Name, "/y"))
+		cmd = Change(cmdline.New("net.exe").Arg("stop").Data(s.Name).Arg("/y"))
 	} else {
-		cmd = Change(cmdline.New("sc.exe").Arg("stop", s.Name))
+		cmd = Change(cmdline.New("sc.exe").Arg("stop").Data(s.Name))
 	}
 	out, err := Apply(ctx, t, cmd, func(ctx context.Context) (bool, error) {
 		now, err := QueryService(ctx, t, s.Name)
@@ -256,7 +256,7 @@ func QueryService(ctx context.Context, t *Task, name string) (ServiceStatus, err
 	if err != nil {
 		return ServiceStatus{}, err
 	}
-	cmd := Read(cmdline.New("sc.exe").Arg("qc", name))
+	cmd := Read(cmdline.New("sc.exe").Arg("qc").Data(name))
 	out, err := t.Run(ctx, cmd)
 	if err != nil {
 		return ServiceStatus{}, err
@@ -272,7 +272,7 @@ func QueryService(ctx context.Context, t *Task, name string) (ServiceStatus, err
 }
 
 func queryState(ctx context.Context, t *Task, name string) (int, error) {
-	cmd := Read(cmdline.New("sc.exe").Arg("query", name))
+	cmd := Read(cmdline.New("sc.exe").Arg("query").Data(name))
 	out, err := t.Run(ctx, cmd)
 	if err != nil {
 		return 0, err

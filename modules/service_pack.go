@@ -62,7 +62,7 @@ func (s *ServicePack) Validate() []FieldError {
 	var errs []FieldError
 	if s.Path == "" {
 		errs = append(errs, FieldError{"path", "must not be empty"})
-	} else if err := cmdline.Check(s.Path); err != nil {
+	} else if err := cmdline.CheckData(s.Path); err != nil {
 		errs = append(errs, FieldError{"path", err.Error()})
 	}
 	if strings.TrimSpace(s.Level) == "" {

@@ -37,7 +37,7 @@ var stateByWord = map[string]int{
 // Validate checks the arguments.
 func (w *WaitFor) Validate() []FieldError {
 	var errs []FieldError
-	if err := cmdline.Check(w.Service); err != nil || w.Service == "" {
+	if err := cmdline.CheckData(w.Service); err != nil || w.Service == "" {
 		errs = append(errs, FieldError{"service", "must name a service" + errSuffix(err)})
 	}
 	if _, ok := stateByWord[w.State]; !ok {

@@ -290,7 +290,7 @@ func decodeModule(t *Task, ctx *hcl.EvalContext) (m modules.Module, deferred boo
 	if diags.HasErrors() {
 		return nil, false, diags
 	}
-	for _, fe := range m.Validate() {
+	for _, fe := range validate(t, m, content, vals) {
 		subject := t.ModuleRange
 		if attr, ok := content.Attributes[fe.Field]; ok {
 			subject = attr.Expr.Range()

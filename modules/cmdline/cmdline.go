@@ -54,6 +54,20 @@ func Check(value string) error {
 	return nil
 }
 
+// CheckData reports whether value can be passed as one argument that the
+// program receiving it reads as data, never as a switch: Windows' tools
+// take switches written with / or - and have no -- to end them, so a
+// value that starts with either cannot be passed safely.
+func CheckData(value string) error {
+	if err := Check(value); err != nil {
+		return err
+	}
+	if strings.HasPrefix(value, "/") || strings.HasPrefix(value, "-") {
+		return fmt.Errorf("%w: it starts with %q, so the program would read it as a switch", ErrUnsafe, value[:1])
+	}
+	return nil
+}
+
 // special holds the characters that make an argument need quotes: the ones
 // cmd.exe acts on outside quotes, and the ones CommandLineToArgvW splits on.
 const special = " \t&|<>^()@,;=!`'+[]{}~"
@@ -114,6 +128,22 @@ func (b *Builder) arg(v string) {
 // Arg appends each value as one argument.
 func (b *Builder) Arg(values ...string) *Builder {
 	for _, v := range values {
+		b.arg(v)
+	}
+	return b
+}
+
+// Data appends each value as one argument that must be read as data, not
+// a switch (CheckData): a service, group, account or value name.
+func (b *Builder) Data(values ...string) *Builder {
+	for _, v := range values {
+		if b.err != nil {
+			return b
+		}
+		if err := CheckData(v); err != nil {
+			b.err = fmt.Errorf("argument %q %w", v, err)
+			return b
+		}
 		b.arg(v)
 	}
 	return b

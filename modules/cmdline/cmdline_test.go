@@ -70,3 +70,14 @@ func TestBuilder(t *testing.T) {
 	_, err = New("echo").Arg(strings.Repeat("a", MaxLine)).Line()
 	assert.ErrorContains(t, err, "8191")
 }
+
+func TestDataIsNeverASwitch(t *testing.T) {
+	for _, v := range []string{"/add", "-remove", "/", "-"} {
+		assert.ErrorIs(t, CheckData(v), ErrUnsafe, v)
+		_, err := New("net").Arg("localgroup").Data(v).Line()
+		assert.ErrorIs(t, err, ErrUnsafe, v)
+	}
+	line, err := New("net").Arg("localgroup").Data("Web Admins", `a/b`, "x-y").Arg("/add").Line()
+	assert.NoError(t, err)
+	assert.Equal(t, `net localgroup "Web Admins" a/b x-y /add`, line)
+}

@@ -1,0 +1,47 @@
+package runner
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// Switches written literally stay switches; values never become them.
+func TestLiteralSwitchesAndValuesInSwitchLists(t *testing.T) {
+	for _, tc := range []struct {
+		name, argv string
+		ok         bool
+	}{
+		{"literal switch after a value", `["net", "localgroup", var.group, "/add"]`, true},
+		{"switch glued to a value", `["setup.exe", "/D=${var.dir}"]`, true},
+		{"value that is a switch", `["net", "localgroup", var.sw]`, false},
+		{"value in a template that starts with it", `["net", "localgroup", "${var.sw}x"]`, false},
+		{"list from an expression", `concat(["net", "localgroup"], [var.sw])`, false},
+		{"literal list from an expression", `concat(["net", "localgroup"], ["/add"])`, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "p.hcl")
+			require.NoError(t, os.WriteFile(path, []byte(`
+variable "group" { default = "Guests" }
+variable "dir" { default = "C:\\x" }
+variable "sw" { default = "-remove" }
+play "p" {
+  hosts = ["node1"]
+  task "t" {
+    command { argv = `+tc.argv+` }
+  }
+}
+`), 0o600))
+			diags := loadAndBind(path, testInventory(t))
+			if tc.ok {
+				assert.False(t, diags.HasErrors(), diags.Error())
+			} else {
+				require.True(t, diags.HasErrors())
+				assert.Contains(t, diags.Error(), "would read it as a switch")
+			}
+		})
+	}
+}
