@@ -283,7 +283,8 @@ func copySendChunks(ctx context.Context, t *Task, text, path string) error {
 				shown.AppendTo(path)
 			}
 			cmd := Change(b)
-			cmd.Display = shown.MustLine()
+			// A line too long fails in Run with its error; no Display then.
+			cmd.Display, _ = shown.Line()
 			out, err := t.Run(ctx, cmd)
 			if errors.Is(err, ErrOutcomeUnknown) {
 				lost = err

@@ -204,3 +204,22 @@ func TestCopyShowsNothingOfInlineContent(t *testing.T) {
 		assert.NotContains(t, text, secret)
 	}
 }
+
+// A temp_dir so long that the chunk lines cannot fit fails validation; at
+// run time (a value known only then) the upload fails with the reason
+// instead of panicking.
+func TestCopyWithAnOverlongTempDirFailsCleanly(t *testing.T) {
+	temp := `C:\` + strings.Repeat(`d\`, 4075) + "d"
+	c := &modules.Copy{Content: "x", Dest: `C:\x.txt`, TempDir: temp}
+	errs := modules.CheckLengths("copy", c)
+	require.NotEmpty(t, errs)
+	for _, e := range errs {
+		assert.Equal(t, "temp_dir", e.Field)
+	}
+
+	l := labtest.Start(t, lab.HostSpec{Name: "node1"})
+	task := labtest.Task(t, l, "node1", false)
+	_, err := c.Run(context.Background(), task)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "over cmd.exe's limit")
+}

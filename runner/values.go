@@ -2,6 +2,7 @@ package runner
 
 import (
 	"fmt"
+	"runtime/debug"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -11,11 +12,14 @@ import (
 	"github.com/winplay/winplay/modules"
 )
 
-// validate checks a decoded module's arguments: its own Validate, and
-// that no element of a switch list that comes from a value can be read as
-// a switch.
+// validate checks a decoded module's arguments: its own Validate, the
+// length of the command lines they make (modules.CheckLengths), and that
+// no element of a switch list that comes from a value can be read as a
+// switch. A Validate that panics is a bug in winplay; it is reported as
+// an error of the task's arguments instead of ending the process.
 func validate(t *Task, m modules.Module, content *hcl.BodyContent, vals map[string]cty.Value) []modules.FieldError {
-	errs := m.Validate()
+	errs := safeValidate(t.Module.Name, m)
+	errs = append(errs, modules.CheckLengths(t.Module.Name, m)...)
 	if sf, ok := m.(modules.SwitchFields); ok {
 		for _, name := range sf.SwitchFields() {
 			if attr, ok := content.Attributes[name]; ok {
@@ -24,6 +28,16 @@ func validate(t *Task, m modules.Module, content *hcl.BodyContent, vals map[stri
 		}
 	}
 	return errs
+}
+
+func safeValidate(module string, m modules.Module) (errs []modules.FieldError) {
+	defer func() {
+		if p := recover(); p != nil {
+			errs = []modules.FieldError{{Msg: fmt.Sprintf("internal error: the %s module's validation panicked (%v); this is a bug in winplay, please report it with this trace:\n%s",
+				module, p, firstFrames(debug.Stack()))}}
+		}
+	}()
+	return m.Validate()
 }
 
 // dataElements refuses the elements of a switch list that come from a
@@ -72,4 +86,10 @@ func literalStart(e hclsyntax.Expression) bool {
 		return ok && lit.Val.Type() == cty.String && lit.Val.AsString() != ""
 	}
 	return false
+}
+
+// firstFrames keeps the top of a stack trace, enough to find a bug.
+func firstFrames(stack []byte) string {
+	lines := strings.Split(string(stack), "\n")
+	return strings.Join(lines[:min(len(lines), 16)], "\n")
 }
