@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -20,7 +19,13 @@ import (
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 	"github.com/zclconf/go-cty/cty/gocty"
+
+	"github.com/winplay/winplay/internal/input"
 )
+
+// maxCAFile bounds a CA bundle: the system's own, with every root, is
+// about 200 KB.
+const maxCAFile = 4 << 20
 
 // LoadOptions are what Load needs from its caller besides the file.
 type LoadOptions struct {
@@ -94,7 +99,7 @@ func Load(filename string, opts LoadOptions) (*Inventory, hcl.Diagnostics) {
 	if parser == nil {
 		parser = hclparse.NewParser()
 	}
-	f, diags := parser.ParseHCLFile(filename)
+	f, diags := input.ParseHCLFile(parser, filename)
 	var src []byte
 	if f != nil {
 		src = f.Bytes
@@ -502,7 +507,7 @@ func readCA(path, dir string, rng hcl.Range) (caBundle, hcl.Diagnostics) {
 	if dir == "" {
 		relTo = "the working directory"
 	}
-	data, err := os.ReadFile(full)
+	data, err := input.ReadFile(full, maxCAFile)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return caBundle{}, hcl.Diagnostics{errorAt("CA file not found",

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/winplay/winplay/internal/input"
 	"github.com/winplay/winplay/modules/cmdline"
 )
 
@@ -98,7 +99,7 @@ func copyCheckPath(field, p string, required bool) []FieldError {
 
 func (c *Copy) data() ([]byte, error) {
 	if c.Src != "" {
-		b, err := os.ReadFile(c.Src)
+		b, err := input.ReadFile(c.Src, copyMaxSize)
 		if err != nil {
 			return nil, fmt.Errorf("reading src: %w", err)
 		}

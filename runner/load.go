@@ -18,6 +18,7 @@ import (
 	"github.com/zclconf/go-cty/cty/convert"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 
+	"github.com/winplay/winplay/internal/input"
 	"github.com/winplay/winplay/modules"
 )
 
@@ -87,7 +88,7 @@ var reservedNames = []string{"var", "host", "hosts", "self", "run", "each", "pat
 // result still has to be bound to an inventory (Bind) before it can run.
 func Load(filename string, opts LoadOptions) (*Plan, hcl.Diagnostics) {
 	parser := hclparse.NewParser()
-	file, diags := parser.ParseHCLFile(filename)
+	file, diags := input.ParseHCLFile(parser, filename)
 	plan := &Plan{Files: parser.Files()}
 	if abs, err := filepath.Abs(filename); err == nil {
 		plan.Source, plan.Dir = abs, filepath.Dir(abs)
@@ -226,7 +227,7 @@ func (p *Plan) resolveVariables(parser *hclparse.Parser, opts LoadOptions) hcl.D
 		byName[v.Name] = v
 	}
 	for _, path := range opts.VarFiles {
-		f, d := parser.ParseHCLFile(path)
+		f, d := input.ParseHCLFile(parser, path)
 		p.Files = parser.Files()
 		if d.HasErrors() {
 			if f != nil && setsSensitive(f.Bytes, byName) {

@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclwrite"
 	"github.com/spf13/pflag"
 
+	"github.com/winplay/winplay/internal/input"
 	"github.com/winplay/winplay/modules"
 	"github.com/winplay/winplay/runner"
 )
@@ -184,9 +185,14 @@ func fmtCmd(args []string, stdio Stdio) int {
 	}
 	code := runner.ExitOK
 	for _, path := range fs.Args() {
-		src, err := os.ReadFile(path)
+		src, err := input.ReadFile(path, input.MaxHCL)
 		if err != nil {
 			fmt.Fprintf(stdio.Err, "winplay: %v\n", err)
+			code = runner.ExitInvalid
+			continue
+		}
+		if d := input.CheckNesting(src, path); d != nil {
+			printDiags(stdio, nil, nil, hcl.Diagnostics{d})
 			code = runner.ExitInvalid
 			continue
 		}
