@@ -409,7 +409,7 @@ func (e *engine) runTask(ctx context.Context, task *Task, hosts []*inventory.Hos
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			r := e.runOn(ctx, task, h)
+			r := e.runOnSafely(ctx, task, h)
 			results[i] = r
 			e.report(task, r)
 		}()
