@@ -85,6 +85,18 @@ func (m multi) Event(ev Event) {
 	}
 }
 
+// Err returns the first error of a sink that can fail (the journal).
+func (m multi) Err() error {
+	for _, s := range m {
+		if f, ok := s.(failingSink); ok {
+			if err := f.Err(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // TextOptions shape human output.
 type TextOptions struct {
 	Color bool
@@ -419,6 +431,17 @@ func (j *Journal) Event(ev Event) {
 		return
 	}
 	j.err = j.f.Sync()
+}
+
+// Err returns the first error writing the journal, if any: the run stops
+// before its next task when it is set (see ErrJournal).
+func (j *Journal) Err() error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.err != nil {
+		return fmt.Errorf("writing journal: %w", j.err)
+	}
+	return nil
 }
 
 // Close closes the file and reports the first write error, if any.

@@ -135,6 +135,8 @@ type engine struct {
 	// play, in every batch.
 	skip     map[*Task]bool
 	stepping bool
+	// recordErr is why the journal could not be written (see ErrJournal).
+	recordErr error
 }
 
 // ErrInvalidOptions is returned by Run for options that do not fit the
@@ -163,7 +165,8 @@ func (p *Plan) taskNames() []string {
 }
 
 // Run runs a bound plan. It returns an error only when the run could not
-// proceed at all; task failures are in the Summary.
+// proceed at all, or could not go on (ErrJournal, with the Summary of what
+// ran); task failures are in the Summary.
 func Run(ctx context.Context, plan *Plan, inv *inventory.Inventory, opts Options) (*Summary, error) {
 	if opts.Connector == nil {
 		return nil, errors.New("runner: no connector")
@@ -199,7 +202,11 @@ func Run(ctx context.Context, plan *Plan, inv *inventory.Inventory, opts Options
 	e.emit(Event{Type: EventRunStart, Check: opts.Check, Msg: plan.Source})
 	start := time.Now()
 	for _, play := range plan.Plays {
-		if err := e.runPlay(ctx, play); err != nil {
+		err := e.stopUnrecorded(fmt.Sprintf("play %q", play.Name))
+		if err == nil {
+			err = e.runPlay(ctx, play)
+		}
+		if err != nil {
 			e.summary.Aborted = true
 			e.emit(Event{Type: EventAbort, Msg: err.Error()})
 			break
@@ -207,6 +214,9 @@ func Run(ctx context.Context, plan *Plan, inv *inventory.Inventory, opts Options
 	}
 	sort.Strings(e.summary.Hosts)
 	e.emit(Event{Type: EventRecap, Recap: e.summary.Stats, Hosts: e.summary.Hosts, Elapsed: time.Since(start)})
+	if err := e.unrecorded(); err != nil {
+		return e.summary, fmt.Errorf("%w: %v", ErrJournal, err)
+	}
 	return e.summary, nil
 }
 
@@ -280,6 +290,9 @@ func (e *engine) runBatch(ctx context.Context, play *Play, batch []*inventory.Ho
 		}
 		e.emit(Event{Type: EventTaskStart, Play: play.Name, Task: task.Name, Module: task.Module.Name, Hosts: hostNames(active)})
 		e.warnRealRun(task)
+		if err := e.stopUnrecorded(fmt.Sprintf("task %q", task.Name)); err != nil {
+			return err
+		}
 		results := e.runTask(ctx, task, active)
 
 		fatal := false

@@ -2,8 +2,10 @@ package runner_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -73,4 +75,91 @@ func TestAPanicFailsTheTaskNotTheRun(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 2, strings.Count(string(b), `"event":"task_result"`))
 	assert.Contains(t, string(b), `"event":"recap"`)
+}
+
+// A run that cannot write its journal stops before its next task, and
+// says so; before, --journal /dev/full went on changing hosts and exited
+// 0.
+func TestAJournalThatCannotBeWrittenStopsTheRun(t *testing.T) {
+	t.Parallel()
+	l := labtest.Start(t)
+	inv := labtest.Inventory(t, l)
+	plan, diags := runner.Load(writePlaybook(t, `play "p" {
+  hosts = ["node1"]
+  task "stop the spooler" {
+    service {
+      name  = "Spooler"
+      state = "stopped"
+    }
+  }
+}`), runner.LoadOptions{})
+	require.False(t, diags.HasErrors())
+	require.False(t, plan.Bind(inv, nil).HasErrors())
+	j, err := runner.OpenJournal("/dev/full")
+	require.NoError(t, err)
+	rec := &recorder{}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	sum, err := runner.Run(ctx, plan, inv, runner.Options{Connector: conn.Connector{}, Events: runner.Multi(rec, j), Timing: labtest.Modules})
+	require.ErrorIs(t, err, runner.ErrJournal)
+	assert.Contains(t, err.Error(), "no space left on device")
+	assert.True(t, sum.Aborted)
+	assert.Empty(t, rec.results(), "a task ran")
+	assert.Empty(t, labtest.Changes(l, "node1"))
+	assert.Equal(t, "running", l.Host("node1").Dump().Services["Spooler"].State)
+	assert.Error(t, j.Close())
+}
+
+// failAfter is a journal that cannot write after its first task result.
+type failAfter struct {
+	mu     sync.Mutex
+	failed bool
+}
+
+func (f *failAfter) Event(ev runner.Event) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if ev.Type == runner.EventTaskResult {
+		f.failed = true
+	}
+}
+
+func (f *failAfter) Err() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.failed {
+		return errors.New("writing journal: disk full")
+	}
+	return nil
+}
+
+func TestAJournalThatFailsMidRunStopsBeforeTheNextTask(t *testing.T) {
+	t.Parallel()
+	l := labtest.Start(t)
+	inv := labtest.Inventory(t, l)
+	plan, diags := runner.Load(writePlaybook(t, `play "p" {
+  hosts = ["node1"]
+  task "first" {
+    command {
+      argv      = ["hostname"]
+      read_only = true
+    }
+  }
+  task "second" {
+    service {
+      name  = "Spooler"
+      state = "stopped"
+    }
+  }
+}`), runner.LoadOptions{})
+	require.False(t, diags.HasErrors())
+	require.False(t, plan.Bind(inv, nil).HasErrors())
+	rec := &recorder{}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	_, err := runner.Run(ctx, plan, inv, runner.Options{Connector: conn.Connector{}, Events: runner.Multi(rec, &failAfter{}), Timing: labtest.Modules})
+	require.ErrorIs(t, err, runner.ErrJournal)
+	assert.Contains(t, rec.results(), "first")
+	assert.NotContains(t, rec.results(), "second")
+	assert.Equal(t, "running", l.Host("node1").Dump().Services["Spooler"].State)
 }
