@@ -217,7 +217,7 @@ func (p *Plan) bindTask(t *Task, h *inventory.Host, inv *inventory.Inventory, s 
 		}
 	}
 	if t.Body != nil {
-		_, _, d := decodeModule(t, ctx)
+		_, _, d := decodeModule(t, ctx, p.addDerived)
 		diags = append(diags, d...)
 	}
 	return diags

@@ -245,8 +245,10 @@ type literalFielder interface{ LiteralFields() []string }
 
 // decodeModule decodes a task's module block for one host. When an
 // argument depends on a result not known yet (at bind time), the module is
-// returned with deferred set, unvalidated; the run decodes it again.
-func decodeModule(t *Task, ctx *hcl.EvalContext) (m modules.Module, deferred bool, diags hcl.Diagnostics) {
+// returned with deferred set, unvalidated; the run decodes it again. The
+// text of every argument computed from a sensitive value goes to secret
+// (see markedTexts).
+func decodeModule(t *Task, ctx *hcl.EvalContext, secret func(...string)) (m modules.Module, deferred bool, diags hcl.Diagnostics) {
 	m = t.Module.New()
 	schema, _ := gohcl.ImpliedBodySchema(m)
 	content, diags := t.Body.Content(schema)
@@ -277,6 +279,9 @@ func decodeModule(t *Task, ctx *hcl.EvalContext) (m modules.Module, deferred boo
 		}
 		if !val.IsWhollyKnown() {
 			deferred = true
+		}
+		if secret != nil && val.ContainsMarked() {
+			secret(markedTexts(val)...)
 		}
 		vals[name], _ = val.UnmarkDeep()
 	}
@@ -484,4 +489,20 @@ func hostNames(hosts []*inventory.Host) []string {
 		names[i] = h.Name
 	}
 	return names
+}
+
+// markedTexts returns the text of every part of v marked sensitive: a
+// value computed from a sensitive one (upper(var.pw), format("%s!",
+// var.pw), a sensitive map's element) is as secret as it, in the spelling
+// modules will show.
+func markedTexts(v cty.Value) []string {
+	var out []string
+	_ = cty.Walk(v, func(_ cty.Path, sub cty.Value) (bool, error) {
+		if sub.IsMarked() {
+			out = append(out, leafTexts(sub)...)
+			return false, nil
+		}
+		return true, nil
+	})
+	return out
 }

@@ -29,7 +29,12 @@ type Plan struct {
 	Plays     []*Play
 
 	vars map[string]cty.Value
+	// derived holds the texts Bind computed from sensitive values.
+	derived []string
 }
+
+// addDerived records texts computed from sensitive values.
+func (p *Plan) addDerived(texts ...string) { p.derived = append(p.derived, texts...) }
 
 // Variable is a declared input of the playbook.
 type Variable struct {

@@ -2,6 +2,8 @@ package runner
 
 import (
 	"bytes"
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
@@ -11,6 +13,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"unicode/utf16"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclwrite"
@@ -26,38 +30,60 @@ const Mask = "********"
 // Redactor hides secrets (passwords, sensitive variables) in everything
 // winplay prints or records: events, diagnostics with their source
 // snippets, and error messages. It is the one place output is redacted; a
-// nil or empty Redactor passes everything through.
+// nil or empty Redactor passes everything through. Secrets may be added
+// while a run goes on (values computed from sensitive ones), so it is
+// safe for concurrent use.
 type Redactor struct {
-	// forms are every way a secret may be written (as is, and escaped as
-	// Go, JSON, HCL, XML and URLs write it), longest first so that a
-	// secret holding another is hidden whole.
-	forms   []string
-	replace *strings.Replacer
+	mu   sync.RWMutex
+	seen map[string]bool
+	// forms are every way a secret may be written (see secretForms),
+	// longest first so that a secret holding another is hidden whole;
+	// match finds any of them in any letter case.
+	forms []string
+	match *regexp.Regexp
 }
 
 // NewRedactor returns a Redactor for these secrets; empty ones are ignored.
 func NewRedactor(secrets []string) *Redactor {
-	seen := map[string]bool{}
-	var forms []string
+	r := &Redactor{}
+	r.Add(secrets...)
+	return r
+}
+
+// Add masks these secrets too from now on.
+func (r *Redactor) Add(secrets ...string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.seen == nil {
+		r.seen = map[string]bool{}
+	}
+	known := map[string]bool{}
+	for _, f := range r.forms {
+		known[strings.ToLower(f)] = true
+	}
+	added := false
 	for _, s := range secrets {
+		if s == "" || r.seen[s] {
+			continue
+		}
+		r.seen[s] = true
 		for _, f := range secretForms(s) {
-			if f != "" && !seen[f] {
-				seen[f] = true
-				forms = append(forms, f)
+			if f != "" && !known[strings.ToLower(f)] {
+				known[strings.ToLower(f)] = true
+				r.forms = append(r.forms, f)
+				added = true
 			}
 		}
 	}
-	r := &Redactor{forms: forms}
-	if len(forms) == 0 {
-		return r
+	if !added {
+		return
 	}
-	sort.SliceStable(forms, func(i, j int) bool { return len(forms[i]) > len(forms[j]) })
-	pairs := make([]string, 0, 2*len(forms))
-	for _, f := range forms {
-		pairs = append(pairs, f, Mask)
+	sort.SliceStable(r.forms, func(i, j int) bool { return len(r.forms[i]) > len(r.forms[j]) })
+	quoted := make([]string, len(r.forms))
+	for i, f := range r.forms {
+		quoted[i] = regexp.QuoteMeta(f)
 	}
-	r.replace = strings.NewReplacer(pairs...)
-	return r
+	r.match = regexp.MustCompile("(?i)" + strings.Join(quoted, "|"))
 }
 
 // secretForms are the texts a secret may appear as: an error message may
@@ -65,7 +91,11 @@ func NewRedactor(secrets []string) *Redactor {
 // it as an HCL string literal, a WinRM fault or a command's XML output
 // escaped it as XML (with named entities, as .NET writes text, or numeric
 // ones, as Go does), and a URL in an error escaped it for a path or a
-// query.
+// query. Modules and functions write it in other spellings: a number in
+// hex (reg query shows REG_DWORD 987654 as 0xf1206), bytes as hex
+// (REG_BINARY, certutil), base64 and PowerShell's UTF-16LE base64 (within
+// longer text, so each of the three alignments); letter case is ignored
+// when matching, which covers upper(), lower() and REG_BINARY's capitals.
 func secretForms(s string) []string {
 	if s == "" {
 		return nil
@@ -79,7 +109,70 @@ func secretForms(s string) []string {
 	var xmlText strings.Builder
 	_ = xml.EscapeText(&xmlText, []byte(s))
 	forms = append(forms, xmlTextEscaper.Replace(s), xmlEscaper.Replace(s), xmlText.String())
-	return append(forms, url.PathEscape(s), url.QueryEscape(s))
+	forms = append(forms, url.PathEscape(s), url.QueryEscape(s))
+	forms = append(forms, numberForms(s)...)
+	for _, b := range [][]byte{[]byte(s), utf16LE(s)} {
+		forms = append(forms, hexForms(b)...)
+		forms = append(forms, base64Cores(b)...)
+	}
+	return forms
+}
+
+// numberForms: a whole number in hex (0xf1206 and f1206 for 987654), and
+// a hex number in decimal.
+func numberForms(s string) []string {
+	t := strings.TrimSpace(s)
+	if n, err := strconv.ParseUint(t, 10, 64); err == nil {
+		forms := []string{fmt.Sprintf("0x%x", n), fmt.Sprintf("0x%08x", n)}
+		if h := fmt.Sprintf("%x", n); len(h) >= 4 {
+			forms = append(forms, h)
+		}
+		return forms
+	}
+	if n, err := strconv.ParseUint(t, 0, 64); err == nil {
+		return []string{strconv.FormatUint(n, 10)}
+	}
+	return nil
+}
+
+// hexForms are bytes in hex, run together and separated by blanks.
+func hexForms(b []byte) []string {
+	if len(b) < 3 {
+		return nil
+	}
+	h := hex.EncodeToString(b)
+	spaced := make([]string, len(b))
+	for i := range b {
+		spaced[i] = h[2*i : 2*i+2]
+	}
+	return []string{h, strings.Join(spaced, " ")}
+}
+
+// base64Cores are the base64 characters that depend only on b's bytes,
+// wherever b starts in a longer text (three alignments), in the standard
+// and the URL alphabet.
+func base64Cores(b []byte) []string {
+	var out []string
+	for k := 0; k < 3; k++ {
+		enc := base64.StdEncoding.EncodeToString(append(make([]byte, k), b...))
+		start, end := (8*k+5)/6, (8*k+8*len(b))/6
+		if end-start < 6 {
+			continue
+		}
+		core := enc[start:end]
+		out = append(out, core, strings.NewReplacer("+", "-", "/", "_").Replace(core))
+	}
+	return out
+}
+
+// utf16LE is s as PowerShell's -EncodedCommand carries it.
+func utf16LE(s string) []byte {
+	u := utf16.Encode([]rune(s))
+	b := make([]byte, 2*len(u))
+	for i, c := range u {
+		b[2*i], b[2*i+1] = byte(c), byte(c>>8)
+	}
+	return b
 }
 
 // xmlTextEscaper escapes text as XML writers do in element content;
@@ -91,10 +184,25 @@ var (
 
 // String returns s with every secret masked.
 func (r *Redactor) String(s string) string {
-	if r == nil || r.replace == nil {
+	if r == nil {
 		return s
 	}
-	return r.maskClipped(r.replace.Replace(s))
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	if r.match == nil {
+		return s
+	}
+	return r.maskClipped(r.match.ReplaceAllLiteralString(s, Mask))
+}
+
+// empty reports whether r masks nothing.
+func (r *Redactor) empty() bool {
+	if r == nil {
+		return true
+	}
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.match == nil
 }
 
 // clipMark ends output that modules cut short in error messages.
@@ -127,10 +235,10 @@ func (r *Redactor) maskClipped(s string) string {
 }
 
 // clippedPrefix is the length of the longest prefix of secret, two bytes
-// or more, that head ends with; 0 if none.
+// or more, that head ends with in any letter case; 0 if none.
 func clippedPrefix(head, secret string) int {
 	for k := len(secret) - 1; k >= 2; k-- {
-		if strings.HasSuffix(head, secret[:k]) {
+		if len(head) >= k && strings.EqualFold(head[len(head)-k:], secret[:k]) {
 			return k
 		}
 	}
@@ -139,7 +247,7 @@ func clippedPrefix(head, secret string) int {
 
 // Event returns ev with every secret masked in every text it holds.
 func (r *Redactor) Event(ev Event) Event {
-	if r == nil || r.replace == nil {
+	if r.empty() {
 		return ev
 	}
 	for _, s := range []*string{&ev.Play, &ev.Task, &ev.Module, &ev.Host, &ev.Delegate, &ev.Msg,
@@ -208,7 +316,7 @@ func (r *Redactor) recap(hosts []string, stats map[string]*Stats) ([]string, map
 // Sink returns a sink that masks secrets in each event before next sees
 // it.
 func (r *Redactor) Sink(next Sink) Sink {
-	if r == nil || r.replace == nil {
+	if r == nil {
 		return next
 	}
 	return redactingSink{r, next}
@@ -252,7 +360,7 @@ func (r *Redactor) WriteDiagnostics(w io.Writer, files map[string]*hcl.File, dia
 			}
 		}
 	}
-	if (r == nil || r.replace == nil) && len(hidden) == 0 {
+	if r.empty() && len(hidden) == 0 {
 		return hcl.NewDiagnosticTextWriter(w, files, width, color).WriteDiagnostics(diags)
 	}
 	masked := make(map[string]*hcl.File, len(files))
@@ -261,17 +369,12 @@ func (r *Redactor) WriteDiagnostics(w io.Writer, files map[string]*hcl.File, dia
 			continue
 		}
 		src := bytes.Clone(f.Bytes)
-		if r != nil {
-			for _, form := range r.forms {
-				for at := 0; ; {
-					i := bytes.Index(src[at:], []byte(form))
-					if i < 0 {
-						break
-					}
-					hide(src, at+i, at+i+len(form))
-					at += i + len(form)
-				}
+		if !r.empty() {
+			r.mu.RLock()
+			for _, at := range r.match.FindAllIndex(src, -1) {
+				hide(src, at[0], at[1])
 			}
+			r.mu.RUnlock()
 		}
 		for _, rng := range hidden[name] {
 			hide(src, rng.Start.Byte, rng.End.Byte)
@@ -347,9 +450,10 @@ func Secrets(plan *Plan, inv *inventory.Inventory) []string {
 
 // Secrets returns the text of every sensitive variable's value: the
 // default, each value given with -e or in a --var-file (even one that was
-// rejected), and the resolved value, each leaf of a collection on its own.
+// rejected), and the resolved value, each leaf of a collection on its own;
+// and, after Bind, every module argument computed from one.
 func (p *Plan) Secrets() []string {
-	var out []string
+	out := append([]string(nil), p.derived...)
 	for _, v := range p.Variables {
 		if !v.Sensitive {
 			continue

@@ -2,6 +2,8 @@ package runner
 
 import (
 	"bytes"
+	"encoding/base64"
+	"encoding/hex"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -329,4 +331,44 @@ func TestRedactorMasksWhatInventoryDiagnosticsMark(t *testing.T) {
 		assert.NotContains(t, out.String(), "Sup3rSecret!")
 		assert.False(t, strings.ContainsRune(out.String(), 0), "the mask's placeholder leaked")
 	}
+}
+
+// TestRedactorMasksEverySpelling: the forms modules and functions write a
+// secret in, as the issue found them shown: a REG_DWORD in hex, REG_BINARY
+// upper-cased, upper() and lower(), and base64, plain and UTF-16LE as
+// PowerShell's -EncodedCommand carries a script, at every alignment.
+func TestRedactorMasksEverySpelling(t *testing.T) {
+	r := NewRedactor([]string{"987654", "Hunter2Secret", "deadbeef01"})
+	for _, shown := range []string{
+		"0xf1206", "0xF1206", "0x000f1206", "F1206",
+		"HUNTER2SECRET", "hunter2secret", "hUnTeR2sEcReT",
+		"DEADBEEF01",
+		hex.EncodeToString([]byte("Hunter2Secret")), "48 75 6e 74 65 72 32 53 65 63 72 65 74",
+	} {
+		assert.NotContains(t, r.String("value: "+shown+"."), shown, shown)
+	}
+	for _, prefix := range []string{"", "a", "ab", "abc"} {
+		text := prefix + "pw=Hunter2Secret;rest"
+		for _, enc := range []string{
+			base64.StdEncoding.EncodeToString([]byte(text)),
+			base64.StdEncoding.EncodeToString(utf16LE(text)),
+		} {
+			masked := r.String("powershell -EncodedCommand " + enc)
+			assert.Contains(t, masked, Mask, "%q", text)
+			core := base64Cores([]byte("Hunter2Secret"))
+			for _, c := range core {
+				assert.NotContains(t, masked, c)
+			}
+		}
+	}
+	assert.Equal(t, "a hex value 0x1234 stays", r.String("a hex value 0x1234 stays"))
+}
+
+// Secrets added during a run are masked from then on, by the same
+// Redactor the CLI prints with.
+func TestRedactorLearnsSecretsWhileARunGoesOn(t *testing.T) {
+	r := NewRedactor(nil)
+	assert.Equal(t, "x PW y", r.String("x PW y"))
+	r.Add("pw", "pw")
+	assert.Equal(t, "x "+Mask+" y", r.String("x PW y"))
 }

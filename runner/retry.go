@@ -152,7 +152,7 @@ func (e *engine) settle(ctx context.Context, a attemptRun, err error, lines []st
 	dry.Peer = e.peer(a.task, a.host.Name, true, nil)
 	var read *modules.Result
 	inPlace, werr := modules.Watch(ctx, &dry, func(ctx context.Context) (bool, error) {
-		m, _, diags := decodeModule(a.task, a.evalCtx)
+		m, _, diags := decodeModule(a.task, a.evalCtx, e.redact.Add)
 		if diags.HasErrors() {
 			return false, errors.New(diags.Error())
 		}

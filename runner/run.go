@@ -137,6 +137,7 @@ type engine struct {
 	stepping bool
 	// recordErr is why the journal could not be written (see ErrJournal).
 	recordErr error
+	redact    *Redactor
 }
 
 // ErrInvalidOptions is returned by Run for options that do not fit the
@@ -183,14 +184,18 @@ func Run(ctx context.Context, plan *Plan, inv *inventory.Inventory, opts Options
 	if sink == nil {
 		sink = Discard
 	}
+	// The CLI's Redactor learns what Bind computed from sensitive values,
+	// and what the run computes, so its own messages mask them too.
 	redact := opts.Redactor
 	if redact == nil {
-		redact = NewRedactor(Secrets(plan, inv))
+		redact = NewRedactor(nil)
 	}
+	redact.Add(Secrets(plan, inv)...)
 	e := &engine{
 		plan: plan, inv: inv, opts: opts,
 		scope:     newScope(plan, inv, opts.Check, opts.Diff),
 		sink:      redact.Sink(sink),
+		redact:    redact,
 		conns:     map[string]Connection{},
 		predicted: map[string]string{},
 		hosts:     map[string]*hostState{},
@@ -570,7 +575,7 @@ func (e *engine) runOn(ctx context.Context, task *Task, h *inventory.Host) (r ho
 	if err != nil {
 		return fail(err)
 	}
-	m, _, diags := decodeModule(task, evalCtx)
+	m, _, diags := decodeModule(task, evalCtx, e.redact.Add)
 	if diags.HasErrors() {
 		return fail(fmt.Errorf("%s arguments: %s", task.Module.Name, diags.Error()))
 	}
