@@ -28,7 +28,19 @@ type LoadOptions struct {
 	Vars []string
 	// VarFiles are --var-file paths, applied before Vars.
 	VarFiles []string
+	// Getenv looks up WINPLAY_VAR_name, which sets var.name below the var
+	// files and -e, so that a secret need not be on a command line. Nil
+	// means no variable comes from the environment.
+	Getenv func(string) string
+	// Prompt asks for a sensitive variable that has no value, without
+	// echoing what is typed; nil means a missing value is an error. The
+	// CLI passes one when its input is a terminal.
+	Prompt func(prompt string) (string, error)
 }
+
+// VarEnvPrefix starts the names of the environment variables that set
+// playbook variables: WINPLAY_VAR_rebuilt=node2.
+const VarEnvPrefix = "WINPLAY_VAR_"
 
 var fileSchema = &hcl.BodySchema{
 	Blocks: []hcl.BlockHeaderSchema{
@@ -226,6 +238,8 @@ func (p *Plan) resolveVariables(parser *hclparse.Parser, opts LoadOptions) hcl.D
 		v.Value = v.Default
 		byName[v.Name] = v
 	}
+	var warnings hcl.Diagnostics // after the errors, which come first
+	diags = append(diags, p.varsFromEnv(byName, opts.Getenv)...)
 	for _, path := range opts.VarFiles {
 		f, d := input.ParseHCLFile(parser, path)
 		p.Files = parser.Files()
@@ -292,6 +306,7 @@ func (p *Plan) resolveVariables(parser *hclparse.Parser, opts LoadOptions) hcl.D
 		}
 		if v.Sensitive {
 			v.given = append(v.given, raw)
+			warnings = append(warnings, cliSecretWarning(name))
 		}
 		val, err := parseCLIValue(raw, v.Type, v.Sensitive)
 		if err != nil {
@@ -303,12 +318,13 @@ func (p *Plan) resolveVariables(parser *hclparse.Parser, opts LoadOptions) hcl.D
 		}
 		v.Value = val
 	}
+	diags = append(diags, p.promptSensitive(opts.Prompt)...)
 	p.vars = map[string]cty.Value{}
 	for _, v := range p.Variables {
 		if v.Value == cty.NilVal {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError, Summary: "No value for required variable",
-				Detail:  fmt.Sprintf("Variable %q has no default; pass -e %s=VALUE or set it in a --var-file.", v.Name, v.Name),
+				Detail:  fmt.Sprintf("Variable %q has no default; pass -e %s=VALUE, set %s%s or set it in a --var-file.", v.Name, v.Name, VarEnvPrefix, v.Name),
 				Subject: v.DeclRange.Ptr(),
 			})
 			p.vars[v.Name] = cty.DynamicVal
@@ -325,7 +341,7 @@ func (p *Plan) resolveVariables(parser *hclparse.Parser, opts LoadOptions) hcl.D
 	if !diags.HasErrors() {
 		diags = append(diags, p.validateVariables()...)
 	}
-	return diags
+	return append(diags, warnings...)
 }
 
 // validateVariables checks each variable's validation blocks, as

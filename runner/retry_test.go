@@ -114,9 +114,9 @@ func TestRetriesNeverResendACommandWhoseReplyWasLost(t *testing.T) {
 }`)
 			_, rec := runOn(t, path, labtest.Inventory(t, l), runner.Options{})
 			res := rec.results()["move the web group"]["node1"]
-			assert.Equal(t, modules.StatusFailed, res.Status)
+			require.Equal(t, modules.StatusFailed, res.Status, res.Error)
 			assert.Contains(t, res.Error, "not sent again")
-			assert.Equal(t, 1, f.sends(), "the command was sent again")
+			assert.Equal(t, 1, f.sends(), "the command was sent again: %s", res.Error)
 			assert.Equal(t, 1, ranTool(l.Host("node1"), "cluster"))
 			assert.Equal(t, "NODE2", l.Host("node1").Dump().Cluster.Groups["Web Group"].Owner, "the group moved back")
 			attempts := attemptEvents(rec)

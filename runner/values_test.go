@@ -45,3 +45,40 @@ play "p" {
 		})
 	}
 }
+
+// A sensitive variable with no value is asked for, once, and its answer is
+// a secret; the environment comes before the prompt, var files and -e
+// after the environment.
+func TestSensitiveVariablesFromThePromptAndTheEnvironment(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "p.hcl")
+	require.NoError(t, os.WriteFile(path, []byte(`
+variable "pw" { sensitive = true }
+variable "node" {}
+play "p" {
+  hosts = ["node1"]
+  task "t" {
+    command { argv = ["hostname", var.pw, var.node] }
+  }
+}
+`), 0o600))
+	var asked []string
+	plan, diags := Load(path, LoadOptions{
+		Getenv: func(k string) string { return map[string]string{"WINPLAY_VAR_node": "node2"}[k] },
+		Prompt: func(q string) (string, error) { asked = append(asked, q); return "Typed-Secret\n", nil },
+	})
+	require.False(t, diags.HasErrors(), diags.Error())
+	assert.Equal(t, []string{"var.pw: "}, asked)
+	assert.Contains(t, plan.Secrets(), "Typed-Secret")
+	assert.Equal(t, "node2", plan.vars["node"].AsString())
+
+	plan, diags = Load(path, LoadOptions{
+		Vars: []string{"node=node1"},
+		Getenv: func(k string) string {
+			return map[string]string{"WINPLAY_VAR_node": "node2", "WINPLAY_VAR_pw": "From-Env"}[k]
+		},
+		Prompt: func(string) (string, error) { t.Fatal("asked for a value the environment gave"); return "", nil },
+	})
+	require.False(t, diags.HasErrors(), diags.Error())
+	assert.Equal(t, "node1", plan.vars["node"].AsString(), "-e wins over the environment")
+	assert.Contains(t, plan.Secrets(), "From-Env")
+}

@@ -140,7 +140,8 @@ func labCmd(ctx context.Context, args []string, stdio Stdio) int {
 	fs.StringVar(&lf.speed, "speed", "fast", "fast (reboots in about two seconds) or real (reboots and installs in real time)")
 	fs.StringVar(&addr, "addr", "127.0.0.1:25985", "address of the first host (127.0.0.0/8 only); port 0 lets the OS choose")
 	fs.StringVar(&user, "user", lab.DefaultUser, "the local administrator WinRM accepts")
-	fs.StringVar(&password, "password", lab.DefaultPassword, "its password")
+	fs.StringVar(&password, "password", "", "refused: the password comes from $"+labPasswordEnv+" or a prompt")
+	_ = fs.MarkHidden("password")
 	fs.StringVar(&invOut, "inventory-out", "", "write an inventory of the lab to this file, for winplay run -i")
 	fs.BoolVar(&https, "https", false, "serve HTTPS with a self-signed certificate (written next to the inventory)")
 	fs.StringSliceVar(&auth, "auth", []string{"basic", "ntlm"}, "authentication schemes offered: basic, ntlm")
@@ -156,6 +157,15 @@ func labCmd(ctx context.Context, args []string, stdio Stdio) int {
 		fmt.Fprintf(stdio.Err, "winplay lab: %v\n", err)
 		return runner.ExitInvalid
 	}
+	if fs.Changed("password") {
+		fmt.Fprintf(stdio.Err, "winplay lab: %v\n", errPasswordFlag)
+		return runner.ExitInvalid
+	}
+	password, shown, err := labPassword(stdio)
+	if err != nil {
+		fmt.Fprintf(stdio.Err, "winplay lab: %v\n", err)
+		return runner.ExitInvalid
+	}
 	cfg.Addr, cfg.User, cfg.Password, cfg.HTTPS = addr, user, password, https
 	for _, a := range auth {
 		switch strings.ToLower(a) {
@@ -167,10 +177,6 @@ func labCmd(ctx context.Context, args []string, stdio Stdio) int {
 			fmt.Fprintf(stdio.Err, "winplay lab: --auth: %q is not basic or ntlm\n", a)
 			return runner.ExitInvalid
 		}
-	}
-	if password == "" {
-		fmt.Fprintln(stdio.Err, "winplay lab: --password must not be empty")
-		return runner.ExitInvalid
 	}
 	l, err := lab.Start(cfg)
 	if err != nil {
@@ -189,8 +195,12 @@ func labCmd(ctx context.Context, args []string, stdio Stdio) int {
 	}
 	fmt.Fprintf(stdio.Err, "cluster nodes: %s\n", strings.Join(l.Config().Cluster, ", "))
 	if invOut != "" {
-		fmt.Fprintf(stdio.Err, "inventory written to %s; its password comes from $%s:\n  export %s='%s'\n  winplay run PLAYBOOK -i %s\n",
-			invOut, labPasswordEnv, labPasswordEnv, strings.ReplaceAll(password, "'", `'\''`), invOut)
+		export := "  (set as for this lab)\n"
+		if shown {
+			export = fmt.Sprintf("  export %s='%s'   # the lab's default password\n", labPasswordEnv, password)
+		}
+		fmt.Fprintf(stdio.Err, "inventory written to %s; its password comes from $%s:\n%s  winplay run PLAYBOOK -i %s\n",
+			invOut, labPasswordEnv, export, invOut)
 	}
 	fmt.Fprintln(stdio.Err, "serving until interrupted (Ctrl+C)")
 	<-ctx.Done()

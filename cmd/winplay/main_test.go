@@ -85,7 +85,7 @@ func TestLabCommandServesAndWritesAnInventory(t *testing.T) {
 	done := make(chan int)
 	go func() {
 		done <- Main(ctx, []string{"lab", "--hosts", "node1,node2", "--addr", "127.0.0.1:0", "--user", "lab",
-			"--password", "Lab-Pass1", "--inventory-out", inv, "--https", "--auth", "basic,ntlm"}, Stdio{Out: &out, Err: &errb})
+			"--inventory-out", inv, "--https", "--auth", "basic,ntlm"}, Stdio{Out: &out, Err: &errb, Getenv: func(k string) string { return labEnv[k] }})
 	}()
 	require.Eventually(t, func() bool { return strings.Count(out.String(), "\n") == 2 }, 10*time.Second, 10*time.Millisecond, errb.String())
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
@@ -94,6 +94,7 @@ func TestLabCommandServesAndWritesAnInventory(t *testing.T) {
 	text, err := os.ReadFile(inv)
 	require.NoError(t, err)
 	assert.NotContains(t, string(text), "Lab-Pass1", "the password was written to the inventory")
+	assert.NotContains(t, out.String()+errb.String(), "Lab-Pass1", "the lab echoed the password it was given")
 	assert.Contains(t, string(text), `password_env`)
 	assert.FileExists(t, filepath.Join(dir, "lab-ca.pem"))
 
@@ -116,6 +117,7 @@ func TestLabCommandServesAndWritesAnInventory(t *testing.T) {
 func TestLabCommandRejectsBadFlags(t *testing.T) {
 	t.Parallel()
 	for _, args := range [][]string{
+		{"lab", "--password", "Lab-Pass1"},
 		{"lab", "--addr", "0.0.0.0:0"},
 		{"lab", "--auth", "kerberos"},
 		{"lab", "--profile", "node3=rebuilt"},
@@ -679,4 +681,31 @@ func TestEveryHelpFlagPrintsUsage(t *testing.T) {
 		assert.Equal(t, runner.ExitOK, r.code, cmd)
 		assert.Contains(t, r.out, "Usage: winplay "+cmd, "help "+cmd)
 	}
+}
+
+// A sensitive variable can come from WINPLAY_VAR_name, so that it is on
+// no command line; given with -e it works, with a warning that says why
+// not to.
+func TestSensitiveVariablesComeFromTheEnvironment(t *testing.T) {
+	t.Parallel()
+	l := labtest.Start(t)
+	inv := writeInventory(t, l)
+	pb := writePlaybook(t, pwPlaybook)
+	const secret = "Hunter2Secret"
+	env := map[string]string{labPasswordEnv: lab.DefaultPassword, runner.VarEnvPrefix + "pw": secret}
+	r := winplay(t, env, "run", pb, "-i", inv, "-vv")
+	require.Equal(t, runner.ExitOK, r.code, r.out+r.err)
+	assert.NotContains(t, r.out+r.err, secret)
+	assert.Contains(t, r.out, "hostname "+runner.Mask)
+	assert.NotContains(t, r.err, "Sensitive value on the command line")
+
+	r = winplay(t, labEnv, "run", pb, "-i", inv, "-e", "pw="+secret)
+	require.Equal(t, runner.ExitOK, r.code, r.out+r.err)
+	assert.Contains(t, r.err, "Sensitive value on the command line")
+	assert.Contains(t, r.err, runner.VarEnvPrefix+"pw")
+	assert.NotContains(t, r.out+r.err, secret)
+
+	r = winplay(t, labEnv, "run", pb, "-i", inv)
+	assert.Equal(t, runner.ExitInvalid, r.code, "no value and no terminal to ask on")
+	assert.Contains(t, r.err, runner.VarEnvPrefix+"pw")
 }

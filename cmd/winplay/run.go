@@ -85,7 +85,7 @@ func runCmd(ctx context.Context, args []string, stdio Stdio) int {
 		return runner.ExitInvalid
 	}
 
-	plan, diags := runner.Load(fs.Arg(0), runner.LoadOptions{Vars: f.vars, VarFiles: f.varFiles})
+	plan, diags := runner.Load(fs.Arg(0), runner.LoadOptions{Vars: f.vars, VarFiles: f.varFiles, Getenv: stdio.getenv, Prompt: terminalPrompt(stdio)})
 	redact := runner.NewRedactor(plan.Secrets())
 	if diags.HasErrors() {
 		printDiags(stdio, redact, plan.Files, diags)
@@ -167,15 +167,7 @@ func runCmd(ctx context.Context, args []string, stdio Stdio) int {
 // terminal. It returns nil and an exit code on failure.
 func loadInventory(path string, stdio Stdio, redact *runner.Redactor, skipPasswords bool) (*inventory.Inventory, int) {
 	parser := hclparse.NewParser()
-	opts := inventory.LoadOptions{Getenv: stdio.getenv, Parser: parser, SkipPasswords: skipPasswords}
-	if f, ok := stdio.In.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		opts.Prompt = func(prompt string) (string, error) {
-			fmt.Fprint(stdio.Err, prompt)
-			b, err := term.ReadPassword(int(f.Fd()))
-			fmt.Fprintln(stdio.Err)
-			return string(b), err
-		}
-	}
+	opts := inventory.LoadOptions{Getenv: stdio.getenv, Parser: parser, SkipPasswords: skipPasswords, Prompt: terminalPrompt(stdio)}
 	inv, diags := inventory.Load(path, opts)
 	printDiags(stdio, redact, parser.Files(), diags)
 	if diags.HasErrors() {

@@ -33,7 +33,7 @@ func validateCmd(args []string, stdio Stdio) int {
 		fmt.Fprintf(stdio.Err, "Usage: winplay validate PLAYBOOK -i INVENTORY [-e name=value]...\n")
 		return runner.ExitInvalid
 	}
-	plan, diags := runner.Load(fs.Arg(0), runner.LoadOptions{Vars: f.vars, VarFiles: f.varFiles})
+	plan, diags := runner.Load(fs.Arg(0), runner.LoadOptions{Vars: f.vars, VarFiles: f.varFiles, Getenv: stdio.getenv})
 	redact := runner.NewRedactor(plan.Secrets())
 	if diags.HasErrors() {
 		printDiags(stdio, redact, plan.Files, diags)
