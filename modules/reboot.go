@@ -506,6 +506,11 @@ func (wt *waiter) poll(ctx context.Context, own time.Duration, phase string, che
 			return nil
 		}
 		last = err
+		if errors.Is(err, ErrNoService) {
+			// The host answered that it has no such service: a misspelt
+			// wait_services name, which no waiting will bring.
+			return fmt.Errorf("%s: phase %q: %w (check wait_services)", t.Host.Name(), phase, err)
+		}
 		var ny notYet
 		if !errors.As(err, &ny) {
 			// While a host reboots every error is expected: drop the dead

@@ -627,11 +627,12 @@ func TestRebootBudgetsArePerPhase(t *testing.T) {
 	t.Parallel()
 	l := labtest.Start(t, lab.HostSpec{Name: "node1"})
 	// Down for labtest.Offline, about 300ms: within a 2s down budget,
-	// while the readiness probe fails on its own 500ms budget.
-	res, _, err := rebootRun(t, l, "node1", &modules.Reboot{DownTimeout: "2s", ReadyTimeout: "500ms", WaitServices: map[string]string{"NoSuchService": "running"}})
+	// while the readiness probe fails on its own 500ms budget (ClusSvc
+	// starts at boot).
+	res, _, err := rebootRun(t, l, "node1", &modules.Reboot{DownTimeout: "2s", ReadyTimeout: "500ms", WaitServices: map[string]string{"ClusSvc": "stopped"}})
 	require.Error(t, err, "%v", res)
 	assert.Contains(t, err.Error(), `timed out in phase "ready" after 500ms`)
-	assert.Contains(t, err.Error(), "NoSuchService")
+	assert.Contains(t, err.Error(), "ClusSvc")
 	assert.Equal(t, 1, l.Host("node1").Boots(), "the down phase did not wait for the host")
 }
 
@@ -653,4 +654,25 @@ func TestRebootValidation(t *testing.T) {
 		assert.Equal(t, tc.field, errs[0].Field)
 	}
 	assert.Empty(t, (&modules.Reboot{StableFor: "30s", WaitServices: map[string]string{"ClusSvc": "stopped"}}).Validate())
+}
+
+// The issue's probe leak: with a misspelt name in wait_services each
+// failed probe forgot its shell without deleting it, 30 were left open,
+// and the error blamed the shell quota. A service the host does not have
+// fails the wait at once, naming it, and no shell is left behind.
+func TestRebootWithAMisspeltServiceFailsAtOnceAndLeaksNoShell(t *testing.T) {
+	t.Parallel()
+	l := labtest.Start(t, lab.HostSpec{Name: "node1"})
+	task := labtest.Task(t, l, "node1", false)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	start := time.Now()
+	_, err := (&modules.Reboot{ReadyTimeout: "30s", WaitServices: map[string]string{"ClusSv": "running"}}).Run(ctx, task)
+	require.Error(t, err)
+	assert.ErrorIs(t, err, modules.ErrNoService)
+	assert.Contains(t, err.Error(), "ClusSv")
+	assert.Less(t, time.Since(start), 20*time.Second, "it waited out the ready budget")
+	assert.LessOrEqual(t, l.Host("node1").Server().Shells(), 1, "shells left open while it ran")
+	require.NoError(t, task.Host.(*labtest.Guard).Host.(interface{ Close() error }).Close())
+	assert.Zero(t, l.Host("node1").Server().Shells(), "a shell was left open")
 }

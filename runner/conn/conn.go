@@ -89,6 +89,14 @@ type Conn struct {
 	mu      sync.Mutex
 	shellID string
 	used    int
+	// stale are shells given up without being deleted (a reset, a failed
+	// signal): deleted once the next shell is open, or at Close. Every
+	// shell opened is deleted on every path, or Windows' per-user shell
+	// quota fills (30 by default).
+	stale []string
+	// running are shells left to a command that may still run after its
+	// reply was lost (deleting its shell would end it): deleted at Close.
+	running []string
 }
 
 type doer interface {
@@ -186,13 +194,23 @@ func (c *Conn) Name() string { return c.cfg.Name }
 // Endpoint is the WinRM URL, for messages.
 func (c *Conn) Endpoint() string { return c.url }
 
-// Reset forgets the shell and drops pooled connections: the host rebooted
-// or is rebooting, and the next command connects and opens a shell anew.
+// Reset gives up the shell and drops pooled connections: the host
+// rebooted or is rebooting, and the next command connects and opens a
+// shell anew. The old shell is deleted once a new one is open (after a
+// reboot it is gone anyway).
 func (c *Conn) Reset() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.shellID, c.used = "", 0
+	c.giveUp(&c.stale)
 	c.dropConnections()
+}
+
+// giveUp stops using the shell, keeping it in list to delete.
+func (c *Conn) giveUp(list *[]string) {
+	if c.shellID != "" {
+		*list = append(*list, c.shellID)
+	}
+	c.shellID, c.used = "", 0
 }
 
 func (c *Conn) dropConnections() {
@@ -202,18 +220,24 @@ func (c *Conn) dropConnections() {
 	}
 }
 
-// Close deletes the shell, best effort, and drops pooled connections.
+// Close deletes every shell it opened, best effort, and drops pooled
+// connections.
 func (c *Conn) Close() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	var err error
-	if c.shellID != "" {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		err = c.deleteShell(ctx)
-		cancel()
+	c.giveUp(&c.stale)
+	ids := append(c.stale, c.running...)
+	c.stale, c.running = nil, nil
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	var first error
+	for _, id := range ids {
+		if err := c.deleteShellID(ctx, id); err != nil && first == nil && !isShellGone(err) {
+			first = err
+		}
 	}
 	c.dropConnections()
-	return err
+	return first
 }
 
 // Run runs one command line in the host's shell and waits for it.
@@ -309,14 +333,17 @@ func cdata(line string) string {
 // retire makes the next command open a new shell and delete this one.
 func (c *Conn) retire() { c.used = c.cfg.CommandsPerShell }
 
+// openShell opens a new shell, then deletes the shells given up before
+// (the one retired, stale ones), now that the host answers.
 func (c *Conn) openShell(ctx context.Context) error {
-	if c.shellID != "" {
-		// Best effort: a shell that cannot be deleted expires on its own.
-		dctx, cancel := context.WithTimeout(ctx, c.cfg.ConnectTimeout)
-		_ = c.deleteShell(dctx)
-		cancel()
-	}
+	c.giveUp(&c.stale)
 	body, err := c.post(ctx, winrm.NewOpenShellRequest(c.url, c.params))
+	var f *Fault
+	if errors.As(err, &f) && f.Code == FaultTooManyShells && len(c.stale) > 0 {
+		// At the quota: make room with the shells given up, then retry.
+		c.deleteStale(ctx)
+		body, err = c.post(ctx, winrm.NewOpenShellRequest(c.url, c.params))
+	}
 	if err != nil {
 		return err
 	}
@@ -325,14 +352,36 @@ func (c *Conn) openShell(ctx context.Context) error {
 		return fmt.Errorf("reading the Create response: no shell id (%v)", err)
 	}
 	c.shellID, c.used = id, 0
+	c.deleteStale(ctx)
 	return nil
 }
 
-func (c *Conn) deleteShell(ctx context.Context) error {
-	id := c.shellID
-	c.shellID, c.used = "", 0
+// deleteStale deletes the stale shells, each on a short deadline; one the
+// host does not know is gone already, and one that cannot be deleted now
+// is tried again at Close.
+func (c *Conn) deleteStale(ctx context.Context) {
+	var keep []string
+	for _, id := range c.stale {
+		dctx, cancel := context.WithTimeout(ctx, c.cfg.ConnectTimeout)
+		err := c.deleteShellID(dctx, id)
+		cancel()
+		if err != nil && !isShellGone(err) {
+			keep = append(keep, id)
+		}
+	}
+	c.stale = keep
+}
+
+func (c *Conn) deleteShellID(ctx context.Context, id string) error {
 	_, err := c.post(ctx, winrm.NewDeleteShellRequest(c.url, id, c.params))
 	return err
+}
+
+// isShellGone reports the fault of a shell the host does not know (it
+// expired, or the host rebooted): deleting it is done.
+func isShellGone(err error) bool {
+	var f *Fault
+	return errors.As(err, &f) && f.Code == FaultShellNotFound
 }
 
 // receive long-polls for the command's output until it is done.
@@ -351,14 +400,15 @@ func (c *Conn) receive(ctx context.Context, commandID string) (modules.Output, e
 				c.retire()
 			} else {
 				// The command may still run: leave its shell alone (deleting
-				// it would end the command) and use a new one.
-				c.shellID = ""
+				// it would end the command) and use a new one; Close deletes
+				// it when the run is over.
+				c.giveUp(&c.running)
 			}
 			return modules.Output{Stdout: stdout.String(), Stderr: stderr.String()}, err
 		}
 		done, code, err := winrm.ParseSlurpOutputErrResponse(body, &stdout, &stderr)
 		if err != nil {
-			c.shellID = ""
+			c.giveUp(&c.running)
 			return modules.Output{}, fmt.Errorf("reading the Receive response: %w", err)
 		}
 		if done {
@@ -375,7 +425,7 @@ func (c *Conn) signal(commandID string) {
 	ctx, cancel := context.WithTimeout(context.Background(), c.cfg.ConnectTimeout)
 	defer cancel()
 	if _, err := c.post(ctx, winrm.NewSignalRequest(c.url, c.shellID, commandID, c.params)); err != nil {
-		c.shellID = ""
+		c.giveUp(&c.stale)
 	}
 }
 
