@@ -49,6 +49,7 @@ type connLayer struct {
 	transport        setting[string]
 	https            setting[bool]
 	insecure         setting[bool]
+	allowUnencrypted setting[bool]
 	port             setting[int]
 	user             setting[string]
 	passwordEnv      setting[string]
@@ -64,6 +65,7 @@ func (l connLayer) over(upper connLayer) connLayer {
 		transport:        l.transport.or(upper.transport),
 		https:            l.https.or(upper.https),
 		insecure:         l.insecure.or(upper.insecure),
+		allowUnencrypted: l.allowUnencrypted.or(upper.allowUnencrypted),
 		port:             l.port.or(upper.port),
 		user:             l.user.or(upper.user),
 		passwordEnv:      l.passwordEnv.or(upper.passwordEnv),
@@ -77,7 +79,7 @@ func (l connLayer) over(upper connLayer) connLayer {
 // layerFromConnection turns a Connection given in code into a host-level
 // layer: zero values are unset, so the defaults apply.
 func layerFromConnection(c Connection) (connLayer, hcl.Diagnostics) {
-	l := connLayer{https: set(c.HTTPS), insecure: set(c.Insecure)}
+	l := connLayer{https: set(c.HTTPS), insecure: set(c.Insecure), allowUnencrypted: set(c.AllowUnencrypted)}
 	if c.Transport != "" {
 		l.transport = set(c.Transport)
 	}
@@ -474,6 +476,7 @@ func resolveConnection(l connLayer) Connection {
 		Transport:        DefaultTransport,
 		HTTPS:            l.https.val,
 		Insecure:         l.insecure.val,
+		AllowUnencrypted: l.allowUnencrypted.val,
 		User:             l.user.val,
 		PasswordEnv:      l.passwordEnv.val,
 		CAFile:           l.ca.val.path,
@@ -522,9 +525,11 @@ func checkConnection(agg *aggregate, hd *hostDecl, l connLayer, c Connection) {
 			return fmt.Sprintf("For %s, insecure = true turns certificate verification off, but ca_file%s asks to verify certificates against %s. Remove one of them; to drop an inherited ca_file, set ca_file = \"\" beside insecure.", hosts, at(l.ca.rng), ca)
 		})
 	}
-	if c.Transport == TransportBasic && !c.HTTPS {
-		agg.add(hcl.DiagWarning, "basic-http@"+l.transport.rng.String()+l.https.rng.String(), l.transport.rng, hd.name, "Basic authentication over HTTP", func(hosts string) string {
-			return fmt.Sprintf("%s would send the password and every command in clear text. Windows refuses this unless AllowUnencrypted and Basic are enabled on the WinRM service; prefer https = true, or transport = \"ntlm\", which is encrypted over HTTP.", capitalize(hosts))
+	if c.Transport == TransportBasic && !c.HTTPS && !c.AllowUnencrypted {
+		// Windows' default too: the WinRM service refuses unencrypted
+		// traffic unless AllowUnencrypted is set on it.
+		agg.add(hcl.DiagError, "basic-http@"+l.transport.rng.String()+l.https.rng.String(), l.transport.rng, hd.name, "Basic authentication over HTTP", func(hosts string) string {
+			return fmt.Sprintf("%s would send the password and every command in clear text, which Windows refuses unless AllowUnencrypted and Basic are enabled on the WinRM service. Use https = true, or transport = \"ntlm\", which is encrypted over HTTP; or, on a network you trust and a WinRM service set so, allow_unencrypted = true.", capitalize(hosts))
 		})
 	}
 }

@@ -33,9 +33,13 @@ var transports = []string{TransportBasic, TransportNTLM, TransportKerberos}
 // the value: it lives behind an unexported pointer, so %v, %+v, %#v and
 // encoding/json never see it. Read it with Password.
 type Connection struct {
-	Transport        string // TransportBasic, TransportNTLM or TransportKerberos
-	HTTPS            bool
-	Insecure         bool // skip TLS certificate verification
+	Transport string // TransportBasic, TransportNTLM or TransportKerberos
+	HTTPS     bool
+	Insecure  bool // skip TLS certificate verification
+	// AllowUnencrypted permits Basic over plain HTTP, which sends the
+	// password and every command in clear text; Windows refuses it too
+	// unless its WinRM service sets AllowUnencrypted.
+	AllowUnencrypted bool
 	Port             int
 	User             string
 	PasswordEnv      string // environment variable the password came from, if any
@@ -89,6 +93,9 @@ func (c Connection) String() string {
 	case c.HasPassword():
 		b.WriteString(", password set")
 	}
+	if c.AllowUnencrypted && !c.HTTPS && c.Transport == TransportBasic {
+		b.WriteString(", unencrypted")
+	}
 	if c.Insecure {
 		b.WriteString(", TLS verification off")
 	} else if c.CAFile != "" {
@@ -103,6 +110,7 @@ type connectionJSON struct {
 	Transport        string `json:"transport"`
 	HTTPS            bool   `json:"https"`
 	Insecure         bool   `json:"insecure"`
+	AllowUnencrypted bool   `json:"allow_unencrypted,omitempty"`
 	Port             int    `json:"port"`
 	User             string `json:"user"`
 	PasswordEnv      string `json:"password_env,omitempty"`
@@ -119,6 +127,7 @@ func (c Connection) MarshalJSON() ([]byte, error) {
 		Transport:        c.Transport,
 		HTTPS:            c.HTTPS,
 		Insecure:         c.Insecure,
+		AllowUnencrypted: c.AllowUnencrypted,
 		Port:             c.Port,
 		User:             c.User,
 		PasswordEnv:      c.PasswordEnv,

@@ -11,7 +11,8 @@
 //	  user              = "CORP\\svc-winplay"
 //	  password_env      = "WINPLAY_PASSWORD"
 //	  ca_file           = "corp-ca.pem" # relative to this file
-//	  insecure          = false
+//	  insecure          = false         # true: TLS not verified (warned at each run)
+//	  allow_unencrypted = false         # true: Basic over plain HTTP
 //	  connect_timeout   = "5s"
 //	  operation_timeout = "60s"
 //	}
@@ -85,8 +86,10 @@
 //   - insecure = true together with a ca_file is an error: one asks for
 //     verification against a CA, the other turns verification off.
 //   - transport "kerberos" requires https = true: winplay's WinRM client
-//     cannot encrypt Kerberos messages over HTTP. Basic over HTTP is
-//     allowed with a warning, since it sends the password in clear text.
+//     cannot encrypt Kerberos messages over HTTP. Basic over plain HTTP
+//     is an error, as Windows' own default (AllowUnencrypted = false) makes
+//     it: it sends the password and every command in clear text. Set
+//     allow_unencrypted = true where that is wanted.
 //   - vars is an object of plain values; a number beyond about 1e±1000 is
 //     refused, since it could not be written out in decimal.
 //   - Every host needs a user.

@@ -85,6 +85,7 @@ type connectionBody struct {
 	PasswordEnv      *hcl.Attribute `hcl:"password_env,optional"`
 	CAFile           *hcl.Attribute `hcl:"ca_file,optional"`
 	Insecure         *hcl.Attribute `hcl:"insecure,optional"`
+	AllowUnencrypted *hcl.Attribute `hcl:"allow_unencrypted,optional"`
 	ConnectTimeout   *hcl.Attribute `hcl:"connect_timeout,optional"`
 	OperationTimeout *hcl.Attribute `hcl:"operation_timeout,optional"`
 	DefRange         hcl.Range      `hcl:",def_range"`
@@ -190,6 +191,8 @@ func decodeConnection(cb *connectionBody, dir string) (connLayer, hcl.Diagnostic
 	l.https, ds = decodeValue[bool](cb.HTTPS)
 	diags = append(diags, ds...)
 	l.insecure, ds = decodeValue[bool](cb.Insecure)
+	diags = append(diags, ds...)
+	l.allowUnencrypted, ds = decodeValue[bool](cb.AllowUnencrypted)
 	diags = append(diags, ds...)
 	l.port, ds = decodeValue[int](cb.Port)
 	diags = append(diags, ds...)

@@ -420,8 +420,10 @@ func TestLoadWithParserPrintsSnippets(t *testing.T) {
 	assert.Contains(t, out.String(), `hosts = ["node1", "node3"]`)
 }
 
-func TestLoadBasicOverHTTPWarns(t *testing.T) {
-	path := writeFile(t, `
+// Basic over plain HTTP is refused, as Windows refuses it by default,
+// unless the inventory allows it where it means to.
+func TestLoadBasicOverHTTPIsRefusedUnlessAllowed(t *testing.T) {
+	src := `
 connection {
   transport    = "basic"
   user         = "lab"
@@ -432,14 +434,23 @@ host "b" {}
 host "c" {
   connection { https = true }
 }
-`)
-	inv, diags := Load(path, LoadOptions{Getenv: testEnv})
-	require.NotNil(t, inv, "a warning still gives an inventory")
+`
+	inv, diags := Load(writeFile(t, src), LoadOptions{Getenv: testEnv})
+	require.Nil(t, inv)
 	require.Len(t, diags, 1)
-	assert.Equal(t, hcl.DiagWarning, diags[0].Severity)
+	assert.Equal(t, hcl.DiagError, diags[0].Severity)
 	assert.Equal(t, "Basic authentication over HTTP", diags[0].Summary)
 	assert.Contains(t, diags[0].Detail, `Hosts "a", "b" would send`)
+	assert.Contains(t, diags[0].Detail, "allow_unencrypted = true")
 	assert.Equal(t, 3, diags[0].Subject.Start.Line)
+
+	allowed := strings.Replace(src, `user         = "lab"`, "user         = \"lab\"\n  allow_unencrypted = true", 1)
+	inv, diags = Load(writeFile(t, allowed), LoadOptions{Getenv: testEnv})
+	require.NotNil(t, inv, diags.Error())
+	assert.Empty(t, diags)
+	a, _ := inv.Host("a")
+	assert.True(t, a.Conn.AllowUnencrypted)
+	assert.Contains(t, a.Conn.String(), "unencrypted")
 }
 
 func TestLoadCAFile(t *testing.T) {

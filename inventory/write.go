@@ -33,6 +33,8 @@ var connFields = []connField{
 		func(c Connection) bool { return c.CAFile == "" }},
 	{"insecure", func(c Connection) cty.Value { return cty.BoolVal(c.Insecure) },
 		func(c Connection) bool { return !c.Insecure }},
+	{"allow_unencrypted", func(c Connection) cty.Value { return cty.BoolVal(c.AllowUnencrypted) },
+		func(c Connection) bool { return !c.AllowUnencrypted }},
 	{"connect_timeout", func(c Connection) cty.Value { return cty.StringVal(formatDuration(c.ConnectTimeout)) },
 		func(c Connection) bool { return c.ConnectTimeout == DefaultConnectTimeout }},
 	{"operation_timeout", func(c Connection) cty.Value { return cty.StringVal(formatDuration(c.OperationTimeout)) },

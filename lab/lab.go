@@ -350,6 +350,8 @@ func (l *Lab) InventorySpec(withPassword bool) inventory.Spec {
 			Port:      h.Port(),
 			User:      l.cfg.User,
 			CAPEM:     l.caPEM,
+			// A lab that serves only Basic over HTTP is plaintext by choice.
+			AllowUnencrypted: transport == inventory.TransportBasic && !l.cfg.HTTPS,
 		}
 		if withPassword {
 			c.SetPassword(l.cfg.Password)

@@ -22,7 +22,7 @@ func testInventory(t testing.TB) *inventory.Inventory {
 	var hosts []*inventory.Host
 	for i, name := range []string{"node1", "node2"} {
 		h := &inventory.Host{Name: name, Address: "127.0.0.1", Conn: inventory.Connection{
-			Transport: inventory.TransportBasic, Port: 1 + i, User: "lab",
+			Transport: inventory.TransportBasic, Port: 1 + i, User: "lab", AllowUnencrypted: true,
 		}}
 		h.Conn.SetPassword("Lab-Pass1")
 		hosts = append(hosts, h)

@@ -205,6 +205,7 @@ func Run(ctx context.Context, plan *Plan, inv *inventory.Inventory, opts Options
 	}
 	defer e.closeAll()
 	e.emit(Event{Type: EventRunStart, Check: opts.Check, Msg: plan.Source})
+	e.warnInsecure()
 	start := time.Now()
 	for _, play := range plan.Plays {
 		err := e.stopUnrecorded(fmt.Sprintf("play %q", play.Name))

@@ -14,6 +14,7 @@ import (
 
 	"github.com/winplay/winplay/internal/labtest"
 	"github.com/winplay/winplay/inventory"
+	"github.com/winplay/winplay/lab"
 	"github.com/winplay/winplay/modules"
 	"github.com/winplay/winplay/runner"
 	"github.com/winplay/winplay/runner/conn"
@@ -162,4 +163,43 @@ func TestAJournalThatFailsMidRunStopsBeforeTheNextTask(t *testing.T) {
 	assert.Contains(t, rec.results(), "first")
 	assert.NotContains(t, rec.results(), "second")
 	assert.Equal(t, "running", l.Host("node1").Dump().Services["Spooler"].State)
+}
+
+// insecure = true is warned about once per run, naming the hosts whose
+// certificates are not verified.
+func TestInsecureTLSIsWarnedOncePerRun(t *testing.T) {
+	t.Parallel()
+	l := labtest.StartConfig(t, lab.Config{HTTPS: true})
+	spec := l.InventorySpec(true)
+	for _, h := range spec.Hosts {
+		h.Conn.Insecure, h.Conn.CAPEM = true, nil
+	}
+	inv, err := inventory.New(spec)
+	require.NoError(t, err)
+	path := writePlaybook(t, `play "p" {
+  hosts = ["cluster"]
+  task "one" {
+    command {
+      argv      = ["hostname"]
+      read_only = true
+    }
+  }
+  task "two" {
+    command {
+      argv      = ["hostname"]
+      read_only = true
+    }
+  }
+}`)
+	sum, rec := runOn(t, path, inv, runner.Options{})
+	require.Equal(t, runner.ExitOK, sum.ExitCode())
+	var warnings []runner.Event
+	for _, ev := range rec.events {
+		if ev.Type == runner.EventWarning {
+			warnings = append(warnings, ev)
+		}
+	}
+	require.Len(t, warnings, 1)
+	assert.Equal(t, []string{"node1", "node2"}, warnings[0].Hosts)
+	assert.Contains(t, warnings[0].Msg, "insecure = true: the TLS certificates of node1, node2 are not verified")
 }
