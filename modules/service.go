@@ -294,16 +294,22 @@ func serviceError(t *Task, name string, cmd Command, out Output) error {
 	return Failed(t.Host.Name(), cmd, out, Win32Message(out.ExitCode))
 }
 
-// WaitService polls sc query until the service reaches state.
+// WaitService polls sc query until the service reaches state. It fails
+// early, wrapping ErrRebooted, when the host reboots under it.
 func WaitService(ctx context.Context, t *Task, name string, state int, timeout time.Duration) error {
 	last := 0
+	notice := noticeReboots(ctx, t)
 	err := Poll(ctx, t, timeout, fmt.Sprintf("%s to be %s", name, stateNames[state]), func(ctx context.Context) (bool, error) {
 		now, err := queryState(ctx, t, name)
 		if err != nil {
+			notice.failed()
 			return false, err
 		}
 		last = now
-		return now == state, nil
+		if now == state {
+			return true, nil
+		}
+		return false, notice.check(ctx)
 	})
 	if err != nil && last != 0 {
 		return fmt.Errorf("%s: %w (it is %s)", t.Host.Name(), err, stateNames[last])

@@ -88,3 +88,44 @@ func TestWaitForInCheckMode(t *testing.T) {
 	assert.Equal(t, "W3SVC is STOPPED", res.Msg)
 	assert.Empty(t, labtest.Changes(l, "node1"))
 }
+
+// A wait notices that the host rebooted under it, and says so, instead of
+// waiting out its whole timeout for a service that the boot started again.
+func TestWaitForNoticesAReboot(t *testing.T) {
+	t.Parallel()
+	l := labtest.Start(t)
+	h := l.Host("node1")
+	task := labtest.Task(t, l, "node1", false)
+	done := make(chan error, 1)
+	start := time.Now()
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		_, err := (&modules.WaitFor{Service: "Spooler", State: "stopped", Timeout: "40s"}).Run(ctx, task)
+		done <- err
+	}()
+	// Reboot the host once the wait is polling.
+	require.Eventually(t, func() bool {
+		n := 0
+		for _, e := range h.Log() {
+			if strings.Contains(e.Line, "query Spooler") {
+				n++
+			}
+		}
+		return n >= 2
+	}, 10*time.Second, 5*time.Millisecond)
+	booted := h.Booted()
+	h.Crash()
+	<-booted
+	select {
+	case err := <-done:
+		require.Error(t, err)
+		assert.ErrorIs(t, err, modules.ErrRebooted)
+		assert.Contains(t, err.Error(), "node1: the host rebooted during the wait (boot time ")
+		t.Log(err)
+		assert.Contains(t, err.Error(), "RUNNING")
+		assert.Less(t, time.Since(start), 30*time.Second)
+	case <-time.After(30 * time.Second):
+		t.Fatal("the wait did not notice the reboot")
+	}
+}
