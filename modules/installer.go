@@ -81,13 +81,11 @@ func (in *Installer) Validate() []FieldError {
 	var errs []FieldError
 	if in.Path == "" {
 		errs = append(errs, FieldError{"path", "must not be empty"})
+	} else if err := cmdline.CheckData(in.Path); err != nil {
+		errs = append(errs, FieldError{"path", err.Error()})
 	}
-	if _, err := cmdline.New(in.Path).Arg(in.Arguments...).Line(); in.Path != "" && err != nil {
-		field := "arguments"
-		if cmdline.CheckData(in.Path) != nil {
-			field = "path"
-		}
-		errs = append(errs, FieldError{field, err.Error()})
+	if _, err := cmdline.New(in.Path).Arg(in.Arguments...).Line(); in.Path != "" && cmdline.CheckData(in.Path) == nil && err != nil {
+		errs = append(errs, FieldError{"arguments", err.Error()})
 	}
 	for _, c := range in.SuccessCodes {
 		if c == 0 || c == exitRebootRequired || c == exitRebootInitiated {
