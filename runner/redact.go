@@ -20,6 +20,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclwrite"
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/winplay/winplay/internal/input"
 	"github.com/winplay/winplay/inventory"
 	"github.com/winplay/winplay/modules"
 )
@@ -344,7 +345,8 @@ var sentinelRun = regexp.MustCompile("\x00+")
 type secretSource interface{ SecretRanges() []hcl.Range }
 
 // WriteDiagnostics prints diags as HCL's text writer does, with the
-// source lines they point at, and every secret masked: in the summary, the
+// source lines they point at (the first input.MaxDiagnostics of them, and
+// how many more there are), and every secret masked: in the summary, the
 // detail, the source snippet and the values HCL shows beside it. The
 // snippets are masked, too, where a diagnostic's Extra says a secret is
 // (see secretSource); a nil Redactor masks only those.
@@ -352,6 +354,9 @@ func (r *Redactor) WriteDiagnostics(w io.Writer, files map[string]*hcl.File, dia
 	if len(diags) == 0 {
 		return nil
 	}
+	// Each diagnostic's source line is found by scanning its file: a few
+	// dozen say all there is to say, thousands would take hours.
+	diags = input.Limit(diags)
 	hidden := map[string][]hcl.Range{}
 	for _, d := range diags {
 		if s, ok := hcl.DiagnosticExtra[secretSource](d); ok {
@@ -360,14 +365,12 @@ func (r *Redactor) WriteDiagnostics(w io.Writer, files map[string]*hcl.File, dia
 			}
 		}
 	}
+	files = snippetFiles(files)
 	if r.empty() && len(hidden) == 0 {
 		return hcl.NewDiagnosticTextWriter(w, files, width, color).WriteDiagnostics(diags)
 	}
 	masked := make(map[string]*hcl.File, len(files))
 	for name, f := range files {
-		if f == nil {
-			continue
-		}
 		src := bytes.Clone(f.Bytes)
 		if !r.empty() {
 			r.mu.RLock()
@@ -397,6 +400,23 @@ func (r *Redactor) WriteDiagnostics(w io.Writer, files map[string]*hcl.File, dia
 	out := sentinelRun.ReplaceAllLiteralString(buf.String(), Mask)
 	_, err := io.WriteString(w, r.String(out))
 	return err
+}
+
+// maxSnippetFile bounds the files whose source lines diagnostics show:
+// HCL's printer scans a file from its start for each diagnostic, which on
+// a file of megabytes takes seconds and gigabytes each. A diagnostic about
+// a larger file says where, without the line.
+const maxSnippetFile = 256 << 10
+
+// snippetFiles are the files small enough to show source lines from.
+func snippetFiles(files map[string]*hcl.File) map[string]*hcl.File {
+	out := make(map[string]*hcl.File, len(files))
+	for name, f := range files {
+		if f != nil && len(f.Bytes) <= maxSnippetFile {
+			out[name] = f
+		}
+	}
+	return out
 }
 
 // hide overwrites src[start:end] with sentinels, line breaks excepted.

@@ -191,7 +191,7 @@ func fmtCmd(args []string, stdio Stdio) int {
 			code = runner.ExitInvalid
 			continue
 		}
-		if d := input.CheckNesting(src, path); d != nil {
+		if d := input.CheckShape(src, path); d != nil {
 			printDiags(stdio, nil, nil, hcl.Diagnostics{d})
 			code = runner.ExitInvalid
 			continue

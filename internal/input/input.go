@@ -1,7 +1,8 @@
 // Package input reads the files winplay is given (playbooks, inventories,
 // var files, CA bundles, files to copy) within bounds, so that no input
 // can exhaust memory or the stack: /dev/zero as a playbook, a 50 MB file,
-// 100,000 levels of nesting. Each refusal says what the bound is.
+// 100,000 levels of nesting, a heredoc of 100,000 lines. Each refusal says
+// what the bound is.
 package input
 
 import (
@@ -55,7 +56,8 @@ func size(n int64) string {
 }
 
 // ParseHCLFile reads and parses an HCL file with parser, as
-// parser.ParseHCLFile does, within MaxHCL and MaxNesting.
+// parser.ParseHCLFile does, within MaxHCL and CheckShape's bounds, and
+// with at most MaxDiagnostics diagnostics.
 func ParseHCLFile(parser *hclparse.Parser, path string) (*hcl.File, hcl.Diagnostics) {
 	src, err := ReadFile(path, MaxHCL)
 	if err != nil {
@@ -64,22 +66,49 @@ func ParseHCLFile(parser *hclparse.Parser, path string) (*hcl.File, hcl.Diagnost
 			Detail: fmt.Sprintf("The file %q could not be read: %s.", path, err),
 		}}
 	}
-	if d := CheckNesting(src, path); d != nil {
+	if d := CheckShape(src, path); d != nil {
 		return nil, hcl.Diagnostics{d}
 	}
-	return parser.ParseHCL(src, path)
+	f, diags := parser.ParseHCL(src, path)
+	return f, Limit(diags)
 }
 
-// CheckNesting returns an error diagnostic at the first place src nests
-// deeper than MaxNesting, or nil.
-func CheckNesting(src []byte, path string) *hcl.Diagnostic {
-	pos, deep := nestingOver(src, MaxNesting)
-	if !deep {
+// CheckShape returns an error diagnostic at the first place src nests
+// deeper than MaxNesting or holds a heredoc the parser cannot read in
+// bounds (see shapeOf), or nil.
+func CheckShape(src []byte, path string) *hcl.Diagnostic {
+	p := shapeOf(src, MaxNesting)
+	var summary, detail string
+	switch p.what {
+	case "":
 		return nil
+	case "nesting":
+		summary, detail = "Nesting too deep", fmt.Sprintf("The file nests blocks, brackets and interpolations more than %d levels deep.", MaxNesting)
+	case "heredoc lines":
+		summary, detail = "Heredoc too long", fmt.Sprintf("This heredoc has more than %d lines; put the text in a file beside the playbook instead.", MaxHeredocLines)
+	default:
+		summary, detail = "Unclosed heredoc", "This heredoc has no line that closes it with its marker."
 	}
 	return &hcl.Diagnostic{
-		Severity: hcl.DiagError, Summary: "Nesting too deep",
-		Detail:  fmt.Sprintf("The file nests blocks, brackets and interpolations more than %d levels deep.", MaxNesting),
-		Subject: &hcl.Range{Filename: path, Start: pos, End: pos},
+		Severity: hcl.DiagError, Summary: summary, Detail: detail,
+		Subject: &hcl.Range{Filename: path, Start: p.pos, End: p.pos},
 	}
+}
+
+// MaxDiagnostics bounds the diagnostics of one file: a file of garbage
+// has one per few bytes, and printing each with its source line scans the
+// file again, so a megabyte of them would take hours.
+const MaxDiagnostics = 20
+
+// Limit keeps the first MaxDiagnostics diagnostics and says how many more
+// there were.
+func Limit(diags hcl.Diagnostics) hcl.Diagnostics {
+	if len(diags) <= MaxDiagnostics {
+		return diags
+	}
+	out := append(hcl.Diagnostics(nil), diags[:MaxDiagnostics]...)
+	return append(out, &hcl.Diagnostic{
+		Severity: hcl.DiagError, Summary: "Too many errors",
+		Detail: fmt.Sprintf("%d more errors are not shown; this may not be an HCL file at all.", len(diags)-MaxDiagnostics),
+	})
 }

@@ -40,6 +40,7 @@ func TestNestingIsCountedWhereTheParserRecurses(t *testing.T) {
 		{"# " + strings.Repeat("{", 500) + "\na = 1", false},
 		{"/* " + strings.Repeat("[", 500) + " */ a = 1", false},
 		{"a = <<EOT\n" + strings.Repeat("{", 500) + "\nEOT\nb = 1", false},
+		{"a = <<EOT\n" + strings.Repeat("x\n", 5000) + "EOT\n" + strings.Repeat("[", 101), true},
 		{"a = <<-EOT\n  " + strings.Repeat("(", 500) + "\n  EOT\n", false},
 		{`a = "$${` + strings.Repeat("{", 500) + `"`, false},
 		{"a = [" + strings.Repeat(`"]",`, 500) + "]", false},
@@ -76,5 +77,30 @@ func TestShippedFilesAreWithinBounds(t *testing.T) {
 		require.NoError(t, err)
 		_, deep := nestingOver(src, MaxNesting)
 		assert.False(t, deep, f)
+	}
+}
+
+func TestGarbageGivesAFewDiagnosticsNotAMillion(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "garbage.hcl")
+	require.NoError(t, os.WriteFile(path, []byte(strings.Repeat("\x00 } ] ) ", 100000)), 0o600))
+	_, diags := ParseHCLFile(hclparse.NewParser(), path)
+	require.Len(t, diags, MaxDiagnostics+1)
+	assert.Equal(t, "Too many errors", diags[MaxDiagnostics].Summary)
+}
+
+func TestHeredocsTheParserCannotReadInBoundsAreRefused(t *testing.T) {
+	for _, tc := range []struct{ src, what string }{
+		{"a = <<EOT\n" + strings.Repeat("x\n", MaxHeredocLines+1) + "EOT\n", "Heredoc too long"},
+		{"a = <<-EOT\n" + strings.Repeat("  x\n", 10) + "\nb = 1\n", "Unclosed heredoc"},
+		{"a = <<EOT\n" + strings.Repeat("x\n", MaxHeredocLines) + "EOT\n", ""},
+	} {
+		d := CheckShape([]byte(tc.src), "f.hcl")
+		if tc.what == "" {
+			assert.Nil(t, d)
+			continue
+		}
+		require.NotNil(t, d, tc.what)
+		assert.Equal(t, tc.what, d.Summary)
+		assert.Equal(t, 1, d.Subject.Start.Line)
 	}
 }

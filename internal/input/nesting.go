@@ -11,6 +11,22 @@ import (
 // count only what the parser recurses on: { [ ( in expressions and ${ %{
 // in templates, not brackets inside strings, comments or heredocs.
 func nestingOver(src []byte, max int) (hcl.Pos, bool) {
+	p := shapeOf(src, max)
+	return p.pos, p.what == "nesting"
+}
+
+// shape is the first problem a scan found: what ("nesting", "heredoc
+// lines", "unclosed heredoc"), and where.
+type shape struct {
+	what string
+	pos  hcl.Pos
+}
+
+// shapeOf scans src for HCL that the parser would take too long or too
+// deep to read: nesting deeper than max, a heredoc of more than
+// MaxHeredocLines lines, or one never closed (whose lines HCL melds all
+// the same).
+func shapeOf(src []byte, max int) shape {
 	s := &nestScanner{src: src, pos: hcl.Pos{Line: 1, Column: 1}}
 	return s.scan(max)
 }
@@ -21,11 +37,18 @@ type nestScanner struct {
 	pos hcl.Pos
 }
 
+// MaxHeredocLines bounds a heredoc: HCL's parser melds its lines one by
+// one, in time and memory that grow with the square of their number (a
+// heredoc of 20,000 lines takes a gigabyte).
+const MaxHeredocLines = 5000
+
 // mode is what a level of the stack is: code, a quoted string's template,
-// or a heredoc's (with its end marker).
+// or a heredoc's (with its end marker, where it started and its lines).
 type mode struct {
 	kind   byte // 'c' code, '"' string, 'h' heredoc
 	marker []byte
+	start  hcl.Pos
+	lines  int
 }
 
 func (s *nestScanner) advance(n int) {
@@ -43,7 +66,7 @@ func (s *nestScanner) advance(n int) {
 
 func (s *nestScanner) at(prefix string) bool { return bytes.HasPrefix(s.src[s.i:], []byte(prefix)) }
 
-func (s *nestScanner) scan(max int) (hcl.Pos, bool) {
+func (s *nestScanner) scan(max int) shape {
 	stack := []mode{{kind: 'c'}}
 	depth := 0
 	push := func(m mode) bool {
@@ -65,7 +88,7 @@ func (s *nestScanner) scan(max int) (hcl.Pos, bool) {
 			case s.at("/*"):
 				end := bytes.Index(s.src[s.i+2:], []byte("*/"))
 				if end < 0 {
-					return s.pos, false // HCL reports the unclosed comment
+					return shape{} // HCL reports the unclosed comment
 				}
 				s.advance(end + 4)
 			case c == '"':
@@ -77,7 +100,7 @@ func (s *nestScanner) scan(max int) (hcl.Pos, bool) {
 				start := s.pos
 				s.advance(1)
 				if push(mode{kind: 'c'}) {
-					return start, true
+					return shape{"nesting", start}
 				}
 			case c == '}' || c == ']' || c == ')':
 				s.advance(1)
@@ -104,16 +127,26 @@ func (s *nestScanner) scan(max int) (hcl.Pos, bool) {
 				start := s.pos
 				s.advance(2)
 				if push(mode{kind: 'c'}) {
-					return start, true
+					return shape{"nesting", start}
 				}
 			case top.kind == 'h' && s.lineStart() && s.heredocEnd(top.marker):
 				stack = stack[:len(stack)-1]
+			case top.kind == 'h' && s.src[s.i] == '\n':
+				s.advance(1)
+				if stack[len(stack)-1].lines++; stack[len(stack)-1].lines > MaxHeredocLines {
+					return shape{"heredoc lines", top.start}
+				}
 			default:
 				s.advance(1)
 			}
 		}
 	}
-	return s.pos, false
+	for _, m := range stack {
+		if m.kind == 'h' {
+			return shape{"unclosed heredoc", m.start}
+		}
+	}
+	return shape{}
 }
 
 // heredoc enters <<MARKER or <<-MARKER, whose text starts on the next line.
@@ -131,8 +164,13 @@ func (s *nestScanner) heredoc(stack *[]mode) {
 		return
 	}
 	marker := append([]byte(nil), s.src[j:k]...)
-	s.advance(k - s.i)
-	*stack = append(*stack, mode{kind: 'h', marker: marker})
+	start := s.pos
+	// Past the marker's line break: the heredoc's lines start after it.
+	if s.src[k] == '\r' && k+1 < len(s.src) && s.src[k+1] == '\n' {
+		k++
+	}
+	s.advance(k + 1 - s.i)
+	*stack = append(*stack, mode{kind: 'h', marker: marker, start: start})
 }
 
 func (s *nestScanner) lineStart() bool { return s.i == 0 || s.src[s.i-1] == '\n' }
