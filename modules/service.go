@@ -90,7 +90,10 @@ func (s *Service) Run(ctx context.Context, t *Task) (*Result, error) {
 			changes = append(changes, fmt.Sprintf("%s → RUNNING", before.StateName()))
 		}
 	case "stopped":
-		if before.State != StateStopped {
+		// A service already stopping (an earlier run's sc stop, or
+		// someone else's) gets no second stop: Windows would refuse it
+		// (1061); the run waits for it instead.
+		if before.State != StateStopped && before.State != StateStopPending {
 			after.State = StateStopped
 			changes = append(changes, fmt.Sprintf("%s → STOPPED", before.StateName()))
 		}
@@ -107,6 +110,12 @@ func (s *Service) Run(ctx context.Context, t *Task) (*Result, error) {
 	}
 	if !res.Changed {
 		res.Msg = fmt.Sprintf("%s is %s, start mode %s", s.Name, before.StateName(), before.StartMode)
+		if s.State == "stopped" && before.State == StateStopPending && !t.Check {
+			if err := WaitService(ctx, t, s.Name, StateStopped, timeout); err != nil {
+				return nil, err
+			}
+			res.Msg = fmt.Sprintf("%s was stopping already; it is STOPPED, start mode %s", s.Name, before.StartMode)
+		}
 		return res, nil
 	}
 	res.Msg = s.Name + ": " + strings.Join(changes, ", ")
