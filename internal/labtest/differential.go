@@ -12,6 +12,7 @@ import (
 
 	"github.com/winplay/winplay/lab/win"
 	"github.com/winplay/winplay/lab/wsman"
+	"github.com/winplay/winplay/modules"
 	"github.com/winplay/winplay/modules/readonly"
 )
 
@@ -169,4 +170,29 @@ func Differential(t testing.TB, seed uint64, n int) (DiffStats, []string) {
 		}
 	}
 	return st, bad
+}
+
+// directHost runs commands on a lab machine directly, without WinRM: a
+// module's reads in microseconds, for sweeps that run many.
+type directHost struct {
+	name string
+	m    *win.Machine
+}
+
+func (h directHost) Name() string { return h.name }
+func (h directHost) Reset()       {}
+
+func (h directHost) Run(ctx context.Context, cmd modules.Command) (modules.Output, error) {
+	var out, errs strings.Builder
+	code := h.m.Exec(ctx, &wsman.Process{Line: cmd.Line, Stdout: &out, Stderr: &errs, Stdin: strings.NewReader("")})
+	return modules.Output{Stdout: out.String(), Stderr: errs.String(), ExitCode: code}, nil
+}
+
+// DirectTask is a module task on lab machine m, run directly, behind the
+// check-mode guard.
+func DirectTask(m *win.Machine, check bool) *modules.Task {
+	return &modules.Task{
+		Host: &Guard{Host: directHost{name: strings.ToLower(m.Name()), m: m}, Check: check}, Target: m.Name(), Check: check,
+		Timing: Modules,
+	}
 }
