@@ -709,3 +709,17 @@ func TestSensitiveVariablesComeFromTheEnvironment(t *testing.T) {
 	assert.Equal(t, runner.ExitInvalid, r.code, "no value and no terminal to ask on")
 	assert.Contains(t, r.err, runner.VarEnvPrefix+"pw")
 }
+
+// --journal /dev/full: the run stops before changing anything, and exits
+// non-zero saying why.
+func TestAJournalThatCannotBeWrittenStopsTheCLI(t *testing.T) {
+	t.Parallel()
+	l := labtest.Start(t)
+	r := winplay(t, labEnv, "run", "../../playbooks/cluster-service-cycle.hcl", "-i", writeInventory(t, l), "--journal", "/dev/full")
+	assert.Equal(t, runner.ExitError, r.code, r.out+r.err)
+	assert.Contains(t, r.err, "the journal could not be written")
+	assert.Contains(t, r.err, "no space left on device")
+	for _, h := range l.Hosts() {
+		assert.Empty(t, labtest.ChangesOf(h), h.Name())
+	}
+}
