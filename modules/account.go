@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/winplay/winplay/modules/cmdline"
+	"github.com/winplay/winplay/modules/win"
 )
 
 // Account names in playbooks take the forms Windows accepts: DOMAIN\name,
@@ -53,7 +54,7 @@ var wellKnownNames = map[string]string{
 }
 
 // ErrNoAccount is wrapped when a name resolves to no account on the host.
-var ErrNoAccount = errors.New(win32Messages[1332])
+var ErrNoAccount = errors.New(win.Win32Text(1332))
 
 // CheckAccountName reports whether name can be resolved safely: it must
 // pass the command-line check and hold no quote that would end a WQL
@@ -199,9 +200,9 @@ func (a *accounts) lookup(ctx context.Context, name string) (sid, qualified stri
 		return "", "", err
 	}
 	if out.ExitCode != 0 {
-		return "", "", Failed(a.t.Host.Name(), cmd, out, Win32Message(out.ExitCode))
+		return "", "", Failed(a.t.Host.Name(), cmd, out, win.Win32Message(out.ExitCode))
 	}
-	found := parseWMIValues(out.Stdout)
+	found := win.WMIValues(out.Stdout)
 	if len(found) == 0 {
 		return "", "", fmt.Errorf("%s: account %q: %w (`%s` found no account)", a.t.Host.Name(), name, ErrNoAccount, cmd.Line)
 	}
@@ -220,7 +221,7 @@ func (a *accounts) lookup(ctx context.Context, name string) (sid, qualified stri
 		}
 	}
 	if !IsSID(pick["SID"]) {
-		return "", "", fmt.Errorf("%s: `%s` printed no valid SID: %q", a.t.Host.Name(), cmd.Line, clip(out.Stdout))
+		return "", "", fmt.Errorf("%s: `%s` printed no valid SID: %q", a.t.Host.Name(), cmd.Line, win.Clip(out.Stdout))
 	}
 	return pick["SID"], pick["Domain"] + `\` + pick["Name"], nil
 }
@@ -238,7 +239,7 @@ func (a *accounts) Name(ctx context.Context, sid string) string {
 	cmd := Read(cmdline.New("wmic").Arg("useraccount", "where", fmt.Sprintf("sid='%s'", sid)).Raw("get Domain,Name /value"))
 	if IsSID(sid) {
 		if out, err := a.t.Run(ctx, cmd); err == nil && out.ExitCode == 0 {
-			if found := parseWMIValues(out.Stdout); len(found) == 1 && found[0]["Name"] != "" {
+			if found := win.WMIValues(out.Stdout); len(found) == 1 && found[0]["Name"] != "" {
 				name = found[0]["Domain"] + `\` + found[0]["Name"]
 			}
 		}
@@ -254,34 +255,4 @@ func (a *accounts) label(ctx context.Context, sid string) string {
 		return n + " (" + sid + ")"
 	}
 	return sid
-}
-
-// parseWMIValues reads `wmic … get … /value` output: one Name=Value per
-// line, instances separated by blank lines (wmic ends lines in CR CR LF).
-func parseWMIValues(out string) []map[string]string {
-	var all []map[string]string
-	cur := map[string]string{}
-	flush := func() {
-		if len(cur) > 0 {
-			all = append(all, cur)
-			cur = map[string]string{}
-		}
-	}
-	for _, line := range strings.Split(out, "\n") {
-		line = strings.TrimRight(line, "\r")
-		k, v, ok := strings.Cut(line, "=")
-		if !ok || strings.TrimSpace(k) == "" {
-			if strings.TrimSpace(line) == "" {
-				flush()
-			}
-			continue
-		}
-		k = strings.TrimSpace(k)
-		if _, dup := cur[k]; dup {
-			flush()
-		}
-		cur[k] = strings.TrimSpace(v)
-	}
-	flush()
-	return all
 }

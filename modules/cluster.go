@@ -3,7 +3,6 @@ package modules
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -348,12 +347,13 @@ func (c *Cluster) notOnline(ctx context.Context, t *Task, g clusterRow) string {
 	if err != nil || out.ExitCode != 0 {
 		return ""
 	}
-	rows, err := parseClusterRows(out.Stdout)
+	rows, err := clusterListing(out.Stdout)
 	if err != nil {
 		return ""
 	}
 	var bad []string
-	for _, r := range rows {
+	for _, readings := range rows {
+		r := readings[0]
 		if strings.EqualFold(r.Group, g.Name) && r.Status != "Online" {
 			bad = append(bad, r.Name+" "+r.Status)
 		}
@@ -396,207 +396,4 @@ func (c *Cluster) runNode(ctx context.Context, t *Task, timeout time.Duration) (
 	res.Facts["status"], res.Facts["elapsed"] = status, time.Since(start).Seconds()
 	res.Msg = fmt.Sprintf("node %s is %s", strings.ToUpper(c.Node), status)
 	return res, nil
-}
-
-// clusterRow is one row of a cluster.exe status table. Name is the first
-// column (group, resource or node); absent columns are "".
-type clusterRow struct {
-	Name, Group, Node, Status string
-}
-
-func clusterResourceRow(ctx context.Context, t *Task, name string) (clusterRow, error) {
-	return clusterOneRow(ctx, t, Read(cmdline.New("cluster.exe").Arg("resource", name)), name)
-}
-
-func clusterGroupRow(ctx context.Context, t *Task, name string) (clusterRow, error) {
-	return clusterOneRow(ctx, t, Read(cmdline.New("cluster.exe").Arg("group", name)), name)
-}
-
-func clusterNodeStatus(ctx context.Context, t *Task, node string) (string, error) {
-	row, err := clusterOneRow(ctx, t, Read(cmdline.New("cluster.exe").Arg("node", node, "/status")), node)
-	return row.Status, err
-}
-
-func clusterOneRow(ctx context.Context, t *Task, cmd Command, name string) (clusterRow, error) {
-	out, err := t.Run(ctx, cmd)
-	if err != nil {
-		return clusterRow{}, err
-	}
-	if out.ExitCode != 0 {
-		return clusterRow{}, clusterFailed(t, cmd, out)
-	}
-	rows, err := parseClusterRows(out.Stdout)
-	if err != nil {
-		return clusterRow{}, fmt.Errorf("%s: `%s`: %w", t.Host.Name(), cmd.Line, err)
-	}
-	for _, r := range rows {
-		if strings.EqualFold(r.Name, name) {
-			return r, nil
-		}
-	}
-	return clusterRow{}, fmt.Errorf("%s: `%s` listed no row for %q: %q", t.Host.Name(), cmd.Line, name, clip(out.Stdout))
-}
-
-// clusterRestartAction reads a resource's RestartAction from /prop.
-func clusterRestartAction(ctx context.Context, t *Task, resource string) (int, error) {
-	cmd := Read(cmdline.New("cluster.exe").Arg("resource", resource, "/prop"))
-	out, err := t.Run(ctx, cmd)
-	if err != nil {
-		return 0, err
-	}
-	if out.ExitCode != 0 {
-		return 0, clusterFailed(t, cmd, out)
-	}
-	ra, err := ParseClusterProperty(out.Stdout, "RestartAction")
-	if err != nil {
-		return 0, fmt.Errorf("%s: `%s`: %w", t.Host.Name(), cmd.Line, err)
-	}
-	return ra, nil
-}
-
-// clusterMeanings explain cluster.exe's errors where the Win32 text alone
-// would puzzle.
-var clusterMeanings = map[int]string{
-	1753: "the cluster service is not running on this node, so cluster.exe cannot reach the cluster",
-	5050: "the node is down",
-}
-
-var clusterSystemError = regexp.MustCompile(`System error (\d+) has occurred`)
-
-func clusterFailed(t *Task, cmd Command, out Output) error {
-	code := out.ExitCode
-	if m := clusterSystemError.FindStringSubmatch(out.Stderr + out.Stdout); m != nil {
-		code, _ = strconv.Atoi(m[1])
-	}
-	meaning := Win32Message(code)
-	if extra, ok := clusterMeanings[code]; ok {
-		meaning += " (" + extra + ")"
-	}
-	return Failed(t.Host.Name(), cmd, out, meaning)
-}
-
-// ParseClusterTable reads a cluster.exe table: the header line, the dash
-// line under it and the rows after it. Columns are where the dash runs
-// are (cluster.exe widens a column and its dashes for a long value); the
-// last column runs to the end of the line.
-func ParseClusterTable(out string) (headers []string, rows [][]string, err error) {
-	lines := strings.Split(strings.ReplaceAll(out, "\r\n", "\n"), "\n")
-	dash := -1
-	for i, l := range lines {
-		if i > 0 && strings.Contains(l, "-") && strings.Trim(l, "- \r") == "" {
-			dash = i
-			break
-		}
-	}
-	if dash < 0 {
-		return nil, nil, fmt.Errorf("no dash line under a header in %q", clip(out))
-	}
-	type span struct{ start, end int }
-	var spans []span
-	d := strings.TrimRight(lines[dash], " \r")
-	for i := 0; i < len(d); {
-		if d[i] != '-' {
-			i++
-			continue
-		}
-		j := i
-		for j < len(d) && d[j] == '-' {
-			j++
-		}
-		spans = append(spans, span{i, j})
-		i = j
-	}
-	cells := func(l string) []string {
-		l = strings.TrimRight(l, "\r")
-		out := make([]string, len(spans))
-		for k, s := range spans {
-			if s.start >= len(l) {
-				continue
-			}
-			end := s.end
-			if k == len(spans)-1 || end > len(l) {
-				end = len(l)
-			}
-			out[k] = strings.TrimSpace(l[s.start:end])
-		}
-		return out
-	}
-	headers = cells(lines[dash-1])
-	for _, l := range lines[dash+1:] {
-		if strings.TrimSpace(l) == "" {
-			break
-		}
-		rows = append(rows, cells(l))
-	}
-	return headers, rows, nil
-}
-
-// parseClusterRows reads a group, resource or node table into rows.
-func parseClusterRows(out string) ([]clusterRow, error) {
-	headers, cells, err := ParseClusterTable(out)
-	if err != nil {
-		return nil, err
-	}
-	col := map[string]int{}
-	for i, h := range headers {
-		col[h] = i
-	}
-	status, ok := col["Status"]
-	if !ok || len(headers) < 2 {
-		return nil, fmt.Errorf("no Status column in %q", clip(out))
-	}
-	get := func(r []string, h string) string {
-		if i, ok := col[h]; ok {
-			return r[i]
-		}
-		return ""
-	}
-	rows := make([]clusterRow, 0, len(cells))
-	for _, r := range cells {
-		row := clusterRow{Name: r[0], Group: get(r, "Group"), Node: get(r, "Node"), Status: r[status]}
-		if headers[0] == "Group" {
-			row.Group = ""
-		}
-		if headers[0] == "Node" {
-			row.Node = r[0]
-		}
-		rows = append(rows, row)
-	}
-	return rows, nil
-}
-
-// ParseClusterProperty reads a DWORD property ("2 (0x2)") from the output
-// of cluster resource R /prop.
-func ParseClusterProperty(out, name string) (int, error) {
-	headers, rows, err := ParseClusterTable(out)
-	if err != nil {
-		return 0, err
-	}
-	nameCol, valueCol := -1, -1
-	for i, h := range headers {
-		switch h {
-		case "Name":
-			nameCol = i
-		case "Value":
-			valueCol = i
-		}
-	}
-	if nameCol < 0 || valueCol < 0 {
-		return 0, fmt.Errorf("no Name and Value columns in %q", clip(out))
-	}
-	for _, r := range rows {
-		if !strings.EqualFold(r[nameCol], name) {
-			continue
-		}
-		f := strings.Fields(r[valueCol])
-		if len(f) == 0 {
-			return 0, fmt.Errorf("property %s has no value", name)
-		}
-		n, err := strconv.Atoi(f[0])
-		if err != nil {
-			return 0, fmt.Errorf("property %s has the value %q, not a number", name, r[valueCol])
-		}
-		return n, nil
-	}
-	return 0, fmt.Errorf("no property %s in %q", name, clip(out))
 }

@@ -223,41 +223,6 @@ func TestClusterValidate(t *testing.T) {
 	assert.Empty(t, (&modules.Cluster{Node: "node2", Status: "up", Timeout: "2m"}).Validate())
 }
 
-func TestParseClusterTables(t *testing.T) {
-	prop := "Listing properties for 'MSDTC':\r\n\r\n" +
-		"T  Resource             Name                           Value\r\n" +
-		"-- -------------------- ------------------------------ -----------------------\r\n" +
-		"SR MSDTC                Name                           MSDTC\r\n" +
-		"S  MSDTC                Type                           Distributed Transaction Coordinator\r\n" +
-		"S  MSDTC                Description\r\n" +
-		"D  MSDTC                RestartAction                  2 (0x2)\r\n" +
-		"D  MSDTC                RestartThreshold               3 (0x3)\r\n"
-	ra, err := modules.ParseClusterProperty(prop, "RestartAction")
-	require.NoError(t, err)
-	assert.Equal(t, 2, ra)
-	_, err = modules.ParseClusterProperty(prop, "PendingTimeout")
-	assert.Error(t, err)
-
-	// A group name wider than its column widens the column and its dashes.
-	groups := "Listing status for all available resource groups:\r\n\r\n" +
-		"Group                          Node            Status\r\n" +
-		"------------------------------ --------------- ------\r\n" +
-		"Cluster Group                  NODE1           Online\r\n" +
-		"A group with a very long name  NODE2           Partially Online\r\n"
-	headers, rows, err := modules.ParseClusterTable(groups)
-	require.NoError(t, err)
-	assert.Equal(t, []string{"Group", "Node", "Status"}, headers)
-	assert.Equal(t, [][]string{{"Cluster Group", "NODE1", "Online"}, {"A group with a very long name", "NODE2", "Partially Online"}}, rows)
-
-	nodes := "Listing status for node 'NODE2':\r\n\r\nNode           Node ID Status\r\n-------------- ------- ---------------------\r\nNODE2                2 Up\r\n"
-	_, rows, err = modules.ParseClusterTable(nodes)
-	require.NoError(t, err)
-	assert.Equal(t, [][]string{{"NODE2", "2", "Up"}}, rows)
-
-	_, _, err = modules.ParseClusterTable("System error 1753 has occurred (0x000006d9).")
-	assert.Error(t, err)
-}
-
 func TestClusterLostReplies(t *testing.T) {
 	t.Parallel()
 	l := startRebuiltPair(t)

@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/winplay/winplay/modules/cmdline"
+	"github.com/winplay/winplay/modules/win"
 )
 
 func init() {
@@ -64,7 +64,7 @@ func (g *GroupMember) Keys() []string { return []string{groupKey(g.Name)} }
 func groupKey(name string) string { return "group:" + strings.ToLower(strings.TrimSpace(name)) }
 
 // errNoGroup is wrapped when the local group does not exist.
-var errNoGroup = errors.New(win32Messages[1376])
+var errNoGroup = errors.New(win.Win32Text(1376))
 
 // Run reads the group, works out the members to add and remove, and
 // changes them one by one.
@@ -281,24 +281,15 @@ func (g *GroupMember) change(ctx context.Context, t *Task, acc *accounts, member
 	return nil
 }
 
-var netSystemError = regexp.MustCompile(`System error (\d+) has occurred`)
-
-// netErrorCode is the Win32 code net.exe names in "System error N has
-// occurred." (net itself exits 2), or 0 when it names none.
-func netErrorCode(out Output) int {
-	m := netSystemError.FindStringSubmatch(out.Stderr + out.Stdout)
-	if m == nil {
-		return 0
-	}
-	n, _ := strconv.Atoi(m[1])
-	return n
-}
+// netErrorCode is the Win32 code net.exe names in its report (net itself
+// exits 2), or 0 when it names none.
+func netErrorCode(out Output) int { return win.SystemError(out.Stderr + out.Stdout) }
 
 func netMeaning(code int, out Output) string {
 	if code == 0 {
 		return "net.exe exited " + strconv.Itoa(out.ExitCode)
 	}
-	return Win32Message(code)
+	return win.Win32Message(code)
 }
 
 // localGroupMembers lists a local group's members as `net localgroup G`
@@ -316,36 +307,9 @@ func localGroupMembers(ctx context.Context, t *Task, group string) ([]string, er
 		}
 		return nil, Failed(t.Host.Name(), cmd, out, netMeaning(code, out))
 	}
-	members, err := ParseLocalGroupMembers(out.Stdout)
+	members, err := win.LocalGroupMembers(out.Stdout)
 	if err != nil {
 		return nil, fmt.Errorf("%s: `%s`: %w", t.Host.Name(), cmd.Line, err)
-	}
-	return members, nil
-}
-
-// ParseLocalGroupMembers reads the members of `net localgroup GROUP`
-// output: the lines between the dash line and the completion message.
-func ParseLocalGroupMembers(out string) ([]string, error) {
-	lines := strings.Split(strings.ReplaceAll(out, "\r\n", "\n"), "\n")
-	start := -1
-	for i, l := range lines {
-		if t := strings.TrimSpace(l); len(t) >= 10 && strings.Trim(t, "-") == "" {
-			start = i + 1
-			break
-		}
-	}
-	if start < 0 {
-		return nil, fmt.Errorf("no dash line before the members in %q", clip(out))
-	}
-	members := []string{}
-	for _, l := range lines[start:] {
-		l = strings.TrimRight(l, " \r")
-		if strings.HasPrefix(l, "The command completed") {
-			break
-		}
-		if strings.TrimSpace(l) != "" {
-			members = append(members, strings.TrimSpace(l))
-		}
 	}
 	return members, nil
 }

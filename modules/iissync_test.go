@@ -254,7 +254,7 @@ func TestIISSyncToANodeWithoutIISExplainsTheStatus(t *testing.T) {
 	require.Error(t, err)
 	msg := err.Error()
 	assert.Contains(t, msg, "node1: `%windir%\\system32\\inetsrv\\iissync.exe NODE2` exited 1753")
-	assert.Contains(t, msg, "IISSYNC status 1753 (There are no more endpoints available from the endpoint mapper.) means IIS is not installed on NODE2 (no IISADMIN service)")
+	assert.Contains(t, msg, "IISSYNC status 1753 (There are no more endpoints available from the endpoint mapper.): IIS is not installed on NODE2 (no IISADMIN service)")
 	assert.False(t, l.Host("node2").Dump().Metabase.Present)
 }
 
@@ -272,7 +272,7 @@ func TestIISSyncToADownNode(t *testing.T) {
 	_, err = iisSyncTestRun(t, l, "node1", "node2", sync, false)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "exited 1722")
-	assert.Contains(t, err.Error(), "IISSYNC status 1722 (The RPC server is unavailable.) means NODE2 is down or not on the network")
+	assert.Contains(t, err.Error(), "IISSYNC status 1722: the RPC server is unavailable: invalid target server name or communications problem between nodes (KB Q224801); NODE2 is down")
 }
 
 func TestIISSyncValidate(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/winplay/winplay/modules/cmdline"
+	"github.com/winplay/winplay/modules/win"
 )
 
 func init() {
@@ -249,7 +250,7 @@ func runInstall(ctx context.Context, t *Task, s installStep) (installOutcome, er
 		}
 		o.rebooted, o.phases = true, r.Phases
 	default:
-		meaning := Win32Message(code)
+		meaning := win.Win32Message(code)
 		if code == 1603 || code == 1618 {
 			meaning += " (see the setup's log)"
 		}
@@ -326,11 +327,11 @@ const detectSessionManagerKey = `HKLM\SYSTEM\CurrentControlSet\Control\Session M
 // detectPendingReboot reports whether Windows has file renames queued for the
 // next boot, the sign that a setup needs a reboot.
 func detectPendingReboot(ctx context.Context, t *Task) (bool, error) {
-	vals, found, err := detectRegQuery(ctx, t, detectSessionManagerKey)
+	k, found, err := queryRegKey(ctx, t, detectSessionManagerKey)
 	if err != nil || !found {
 		return false, err
 	}
-	v, ok := vals["pendingfilerenameoperations"]
+	v, ok := k.Value("PendingFileRenameOperations")
 	return ok && strings.Trim(v.Data, `\0 `) != "", nil
 }
 
@@ -475,7 +476,7 @@ func (r detectRule) detect(ctx context.Context, t *Task) (detected, error) {
 		}
 	}
 	if r.regKey != "" {
-		vals, found, err := detectRegQuery(ctx, t, r.regKey)
+		k, found, err := queryRegKey(ctx, t, r.regKey)
 		if err != nil {
 			return d, err
 		}
@@ -491,7 +492,7 @@ func (r detectRule) detect(ctx context.Context, t *Task) (detected, error) {
 			d.facts["registry "+r.regKey] = "present"
 		default:
 			key := `registry ` + r.regKey + `\` + r.regValue
-			v, ok := vals[strings.ToLower(r.regValue)]
+			v, ok := k.Value(r.regValue)
 			switch {
 			case !ok:
 				d.facts[key] = "absent"
@@ -514,55 +515,6 @@ func detectPresence(exists bool) string {
 		return "present"
 	}
 	return "absent"
-}
-
-// detectRegValue is one registry value as reg query prints it.
-type detectRegValue struct {
-	Name string
-	Type string
-	Data string
-}
-
-var detectRegLine = regexp.MustCompile(`^ {4}(.+?) {4}(REG_[A-Z_]+)(?: {4}(.*))?$`)
-
-// parseDetectReg reads the values of the first key in `reg query KEY`
-// output, keyed by lower-case name. Subkeys are not read.
-func parseDetectReg(out string) map[string]detectRegValue {
-	vals := map[string]detectRegValue{}
-	seenKey := false
-	for _, line := range strings.Split(out, "\n") {
-		line = strings.TrimRight(line, "\r")
-		switch {
-		case strings.HasPrefix(line, "HKEY_"):
-			if seenKey {
-				return vals
-			}
-			seenKey = true
-		case line == "":
-		default:
-			if m := detectRegLine.FindStringSubmatch(line); m != nil {
-				vals[strings.ToLower(m[1])] = detectRegValue{Name: m[1], Type: m[2], Data: strings.TrimRight(m[3], " ")}
-			}
-		}
-	}
-	return vals
-}
-
-// detectRegQuery reads a registry key's values with reg query. A missing
-// key is found=false, not an error.
-func detectRegQuery(ctx context.Context, t *Task, key string) (vals map[string]detectRegValue, found bool, err error) {
-	cmd := Read(cmdline.New("reg").Arg("query", key))
-	out, err := t.Run(ctx, cmd)
-	if err != nil {
-		return nil, false, err
-	}
-	if out.ExitCode != 0 {
-		if strings.Contains(out.Stderr+out.Stdout, "unable to find") {
-			return nil, false, nil
-		}
-		return nil, false, Failed(t.Host.Name(), cmd, out, "")
-	}
-	return parseDetectReg(out.Stdout), true, nil
 }
 
 var detectVersionLine = regexp.MustCompile(`(?m)^\s*Version=([^\r\n]*)`)

@@ -180,25 +180,25 @@ func optionPackOnOff(on bool) string {
 
 // readOptionPack reads InetStp and the subcomponent flags.
 func readOptionPack(ctx context.Context, t *Task) (optionPackState, error) {
-	vals, found, err := detectRegQuery(ctx, t, optionPackInetStp)
+	k, found, err := queryRegKey(ctx, t, optionPackInetStp)
 	if err != nil {
 		return optionPackState{}, err
 	}
 	st := optionPackState{Components: map[string]bool{}}
-	major, ok := vals["majorversion"]
+	major, ok := k.Value("MajorVersion")
 	if !found || !ok {
 		return st, nil
 	}
-	minor := vals["minorversion"]
+	minor, _ := k.Value("MinorVersion")
 	st.Installed = true
 	st.Version = detectDwordText(major.Data) + "." + detectDwordText(minor.Data)
-	st.InstallType = vals["installtype"].Data
-	flags, _, err := detectRegQuery(ctx, t, optionPackOCKey)
+	st.InstallType = k.Data("InstallType")
+	flags, _, err := queryRegKey(ctx, t, optionPackOCKey)
 	if err != nil {
 		return st, err
 	}
 	for _, c := range optionPackComponents {
-		st.Components[c] = flags[c].Data == "0x1"
+		st.Components[c] = flags.Data(c) == "0x1"
 	}
 	return st, nil
 }

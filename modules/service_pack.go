@@ -94,11 +94,11 @@ func (s *ServicePack) Validate() []FieldError {
 
 // readServicePackLevel reads CSDVersion ("" when no service pack is on).
 func readServicePackLevel(ctx context.Context, t *Task) (string, error) {
-	vals, _, err := detectRegQuery(ctx, t, servicePackKey)
+	k, _, err := queryRegKey(ctx, t, servicePackKey)
 	if err != nil {
 		return "", err
 	}
-	return vals["csdversion"].Data, nil
+	return k.Data("CSDVersion"), nil
 }
 
 // staleFiles reads the versions of FileVersions and returns those older
