@@ -312,7 +312,8 @@ func TestIISSyncToANodeOffTheNetwork(t *testing.T) {
 	require.NotEmpty(t, res)
 	assert.Contains(t, []modules.Status{modules.StatusFailed, modules.StatusUnreachable}, res[0].Status)
 	assert.Contains(t, res[0].Error, "1722")
-	assert.Contains(t, res[0].Error, "down or not on the network", "the status is not explained")
+	assert.Contains(t, res[0].Error, "KB Q224801", "the status is not explained")
+	assert.Contains(t, res[0].Error, "NODE2 is down, not on the network")
 }
 
 func TestRunbookCorruptedPathAfterClusSvcWasStoppedByHand(t *testing.T) {
