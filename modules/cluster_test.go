@@ -168,7 +168,7 @@ func TestClusterWaitsForNodeStatus(t *testing.T) {
 	// the run must have waited for it.
 	statusReads := func() int {
 		n := 0
-		for _, e := range l.Host("node1").Log() {
+		for _, e := range labtest.TaskLog(l.Host("node1")) {
 			if e.Line == "cluster.exe node node2 /status" {
 				n++
 			}

@@ -37,7 +37,7 @@ type Copy struct {
 	// Dest is the absolute path of the file on the host, e.g.
 	// C:\unattend\optionpack.ini; its directory is created if missing.
 	Dest string `hcl:"dest"`
-	// TempDir is where the chunks are assembled; default C:\WINNT\Temp.
+	// TempDir is where the chunks are assembled; default the host's %TEMP%.
 	TempDir string `hcl:"temp_dir,optional"`
 }
 
@@ -47,9 +47,6 @@ const copyMaxSize = 16 << 20
 // copyChunk is the base64 text per echo: a multiple of 4, well under
 // cmd.exe's 8191-character line with the redirection and path around it.
 const copyChunk = 6000
-
-// copyDefaultTemp is the scratch directory of the hosts the runbook is for.
-const copyDefaultTemp = `C:\WINNT\Temp`
 
 var copyAbsPath = regexp.MustCompile(`^[A-Za-z]:\\[^*?<>|"]*[^\\]$`)
 
@@ -158,7 +155,11 @@ func (c *Copy) Run(ctx context.Context, t *Task) (*Result, error) {
 	}
 	temp := c.TempDir
 	if temp == "" {
-		temp = copyDefaultTemp
+		f, err := t.Facts(ctx)
+		if err != nil {
+			return nil, err
+		}
+		temp = f.Temp
 	}
 	if err := Upload(ctx, t, data, c.Dest, temp); err != nil {
 		return nil, err

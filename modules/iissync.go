@@ -56,10 +56,10 @@ type IISSync struct {
 	Force bool `hcl:"force,optional"`
 }
 
-// The files IISSYNC replicates.
+// The files IISSYNC replicates, under %SystemRoot%.
 const (
-	iisSyncMetabase = `C:\WINNT\system32\inetsrv\MetaBase.bin`
-	iisSyncCatalog  = `C:\WINNT\system32\mts\catalog.mts`
+	iisSyncMetabase = `\system32\inetsrv\MetaBase.bin`
+	iisSyncCatalog  = `\system32\mts\catalog.mts`
 	iisSyncProgram  = `%windir%\system32\inetsrv\iissync.exe`
 	// iisSyncSetupKey is where Option Pack setup records an installed IIS.
 	iisSyncSetupKey = `HKLM\SOFTWARE\Microsoft\InetStp`
@@ -249,10 +249,14 @@ func iisSyncUnreadable(err error) bool {
 func iisSyncHashes(ctx context.Context, t *Task) (iisSyncFiles, error) {
 	var f iisSyncFiles
 	var err error
-	if f.metabase, err = RemoteSHA256(ctx, t, iisSyncMetabase); err != nil {
+	facts, err := t.Facts(ctx)
+	if err != nil {
 		return f, err
 	}
-	f.catalog, err = RemoteSHA256(ctx, t, iisSyncCatalog)
+	if f.metabase, err = RemoteSHA256(ctx, t, facts.SystemRoot+iisSyncMetabase); err != nil {
+		return f, err
+	}
+	f.catalog, err = RemoteSHA256(ctx, t, facts.SystemRoot+iisSyncCatalog)
 	return f, err
 }
 

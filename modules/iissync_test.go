@@ -12,6 +12,7 @@ import (
 	"github.com/winplay/winplay/internal/labtest"
 	"github.com/winplay/winplay/lab"
 	"github.com/winplay/winplay/modules"
+	mwin "github.com/winplay/winplay/modules/win"
 )
 
 const iisSyncTestMetabase = `C:\WINNT\system32\inetsrv\MetaBase.bin`
@@ -97,7 +98,7 @@ func TestIISSyncRefusesTheWrongDirection(t *testing.T) {
 	// Onto the node it runs on, whatever force says.
 	_, err := iisSyncTestRun(t, l, "node2", "node2", &modules.IISSync{Target: "node2", Force: true}, false)
 	assert.ErrorIs(t, err, modules.ErrIISSyncDirection)
-	assert.Empty(t, l.Host("node1").Log(), "a refused sync reached node1")
+	assert.Empty(t, labtest.TaskLog(l.Host("node1")), "a refused sync reached node1")
 	assert.Empty(t, labtest.Changes(l, "node2"))
 
 	// Forced, it runs (here: nothing to do, the metabases match).
@@ -318,6 +319,11 @@ var iisSyncFakeReads = map[string]string{
 
 func (h *iisSyncFakeHost) Name() string { return h.name }
 func (h *iisSyncFakeHost) Reset()       {}
+
+// Facts are those of an NT 4.0 node.
+func (h *iisSyncFakeHost) Facts(context.Context) (*mwin.Facts, error) {
+	return &mwin.Facts{Version: "4.0", SystemRoot: `C:\WINNT`, Temp: `C:\WINNT\Temp`, WMIC: true, ClusterExe: true, IISSync: true}, nil
+}
 func (h *iisSyncFakeHost) Run(_ context.Context, cmd modules.Command) (modules.Output, error) {
 	h.sent = append(h.sent, cmd.Line)
 	if out, ok := iisSyncFakeReads[cmd.Line]; ok && !cmd.Changes {

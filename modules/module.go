@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/winplay/winplay/modules/cmdline"
+	"github.com/winplay/winplay/modules/win"
 )
 
 // Command is one cmd.exe command line to run on a host. Lines are built with
@@ -286,6 +287,15 @@ type Module interface {
 	Validate() []FieldError
 	// Run reads state, reports the change and applies it unless t.Check.
 	Run(ctx context.Context, t *Task) (*Result, error)
+}
+
+// Supporter is a module that works only on some Windows. Supports says,
+// from the host's facts, why it cannot work there, naming the host's
+// Windows and what to use instead; the runner asks before a play changes
+// anything on the host, in check mode too.
+type Supporter interface {
+	Module
+	Supports(f *win.Facts) error
 }
 
 // FieldError is a problem with one argument of a module.

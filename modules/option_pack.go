@@ -58,7 +58,6 @@ var optionPackTypes = map[string][]string{
 const (
 	optionPackInetStp = `HKLM\SOFTWARE\Microsoft\InetStp`
 	optionPackOCKey   = `HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Setup\OC Manager\Subcomponents`
-	optionPackTemp    = `C:\WINNT\Temp`
 	optionPackAnswer  = "winplay-optionpack"
 	// optionPackMTSGroup is the local group MTS setup creates.
 	optionPackMTSGroup = "MTS Trusted Impersonators"
@@ -360,8 +359,12 @@ func (o *OptionPack) Run(ctx context.Context, t *Task) (*Result, error) {
 // with it; the detection rule is the registry matching the task.
 func (o *OptionPack) setup(ctx context.Context, t *Task) (installOutcome, error) {
 	timeout, _ := durationOr(o.Timeout, time.Hour)
-	answer := optionPackTemp + `\` + optionPackAnswer + "-" + randomHex(4) + ".ini"
-	if err := Upload(ctx, t, []byte(o.AnswerFile()), answer, optionPackTemp); err != nil {
+	f, err := t.Facts(ctx)
+	if err != nil {
+		return installOutcome{}, err
+	}
+	answer := f.Temp + `\` + optionPackAnswer + "-" + randomHex(4) + ".ini"
+	if err := Upload(ctx, t, []byte(o.AnswerFile()), answer, f.Temp); err != nil {
 		return installOutcome{}, fmt.Errorf("writing the answer file: %w", err)
 	}
 	defer copyCleanup(ctx, t, answer)

@@ -124,7 +124,7 @@ func rebootPhaseNames(res *modules.Result) []string {
 // rebootSent lists the shutdown commands the host ran.
 func rebootSent(h *lab.Host) []string {
 	var out []string
-	for _, e := range h.Log() {
+	for _, e := range labtest.TaskLog(h) {
 		if strings.HasPrefix(strings.ToLower(e.Line), "shutdown") {
 			out = append(out, e.Line)
 		}

@@ -59,10 +59,6 @@ var userRightNames = []string{
 	"SeTimeZonePrivilege", "SeTrustedCredManAccessPrivilege", "SeUndockPrivilege",
 }
 
-// userRightTemp is where the scratch INF files go: the runbook's hosts
-// are NT 4.0, whose %TEMP% for services is C:\WINNT\Temp.
-const userRightTemp = `C:\WINNT\Temp`
-
 func canonicalUserRight(name string) (string, bool) {
 	for _, r := range userRightNames {
 		if strings.EqualFold(r, name) {
@@ -237,8 +233,12 @@ func holderLines(ctx context.Context, acc *accounts, ids []string) string {
 // SIDs; a holder the export names (not *SID) is resolved, or kept as the
 // name when it resolves to nothing.
 func (u *UserRight) holders(ctx context.Context, t *Task, acc *accounts, right string) ([]string, error) {
-	inf := userRightTemp + `\winplay-rights-` + randomHex(6) + ".inf"
-	// The export writes only scratch under C:\WINNT\Temp, so it is a read
+	f, err := t.Facts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	inf := f.Temp + `\winplay-rights-` + randomHex(6) + ".inf"
+	// The export writes only scratch under the host's %TEMP%, so it is a read
 	// and runs in check mode too; so does removing the scratch file.
 	export := Read(cmdline.New("secedit.exe").Arg("/export", "/cfg", inf, "/areas", "USER_RIGHTS"))
 	defer func() {
@@ -317,12 +317,16 @@ func userRightUTF16(text string) []byte {
 // the right to the listed holders whatever they were, so running it again
 // after a lost reply is harmless; the export afterwards confirms it.
 func (u *UserRight) configure(ctx context.Context, t *Task, acc *accounts, right string, holders []string) error {
-	base := userRightTemp + `\winplay-rights-` + randomHex(6)
+	f, err := t.Facts(ctx)
+	if err != nil {
+		return err
+	}
+	base := f.Temp + `\winplay-rights-` + randomHex(6)
 	inf, sdb := base+".inf", base+".sdb"
 	defer func() {
 		_, _ = t.Run(ctx, Read(cmdline.NewRaw("del").Arg("/q", inf, sdb)))
 	}()
-	if err := Upload(ctx, t, userRightUTF16(userRightINF(right, holders)), inf, userRightTemp); err != nil {
+	if err := Upload(ctx, t, userRightUTF16(userRightINF(right, holders)), inf, f.Temp); err != nil {
 		return err
 	}
 	cmd := Change(cmdline.New("secedit.exe").Arg("/configure", "/db", sdb, "/cfg", inf, "/areas", "USER_RIGHTS", "/quiet"))

@@ -150,18 +150,18 @@ func TestRunbookRebuildsNode2(t *testing.T) {
 	assert.Equal(t, 2, reboots)
 
 	// IISSYNC ran on node1 only, aimed at node2.
-	for _, e := range n2.Log() {
+	for _, e := range labtest.TaskLog(n2) {
 		assert.NotContains(t, strings.ToLower(e.Line), "iissync", "IISSYNC ran on the rebuilt node")
 	}
 	synced := false
-	for _, e := range n1.Log() {
+	for _, e := range labtest.TaskLog(n1) {
 		synced = synced || strings.Contains(strings.ToLower(e.Line), "iissync") && strings.Contains(e.Line, "NODE2")
 	}
 	assert.True(t, synced, "IISSYNC never ran on node1 against NODE2")
 
 	// ClusSvc on node2 was stopped and verified before anything else changed.
 	var first []string
-	for _, e := range n2.Log() {
+	for _, e := range labtest.TaskLog(n2) {
 		if e.Changes {
 			first = append(first, e.Line)
 		}
@@ -296,7 +296,7 @@ func TestIISSyncFromTheRebuiltNodeIsRefused(t *testing.T) {
 	assert.Equal(t, modules.StatusFailed, res[0].Status)
 	assert.Regexp(t, `(?i)rebuilt|working node|force`, res[0].Error)
 	for _, h := range l.Hosts() {
-		for _, e := range h.Log() {
+		for _, e := range labtest.TaskLog(h) {
 			assert.NotContains(t, strings.ToLower(e.Line), "iissync.exe", "%s ran IISSYNC", h.Name())
 		}
 	}

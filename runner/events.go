@@ -19,6 +19,7 @@ type EventType string
 const (
 	EventRunStart   EventType = "run_start"
 	EventPlayStart  EventType = "play_start"
+	EventFacts      EventType = "facts"
 	EventTaskStart  EventType = "task_start"
 	EventCommand    EventType = "command"
 	EventProgress   EventType = "progress"
@@ -55,6 +56,9 @@ type Event struct {
 	Line    string
 	Changes bool
 	Recap   map[string]*Stats
+	// Facts are what the run learnt of a host's Windows (EventFacts), as
+	// host.facts shows them.
+	Facts map[string]any
 }
 
 // Sink receives events. Sinks are called from several goroutines.
@@ -150,6 +154,10 @@ func (t *text) Event(ev Event) {
 				line += " → " + ev.Error
 			}
 			fmt.Fprintln(w, t.paint(ansiDim, line))
+		}
+	case EventFacts:
+		if t.opts.Verbose >= 1 {
+			fmt.Fprintln(w, t.paint(ansiDim, fmt.Sprintf("  [%s] facts: %s", ev.Host, ev.Msg)))
 		}
 	case EventProgress:
 		fmt.Fprintln(w, t.paint(ansiDim, fmt.Sprintf("  [%s] %s", hostLabel(ev), ev.Msg)))

@@ -81,7 +81,7 @@ var playOrders = []string{"inventory", "reverse_inventory", "sorted", "reverse_s
 
 // reservedNames are the roots of expressions; a registered result cannot
 // take one of them, nor a field of the host objects it is listed in.
-var reservedNames = []string{"var", "host", "hosts", "self", "run", "each", "path", "name", "address", "port", "groups", "vars"}
+var reservedNames = []string{"var", "host", "hosts", "self", "run", "each", "path", "name", "address", "port", "groups", "vars", "facts"}
 
 // Load parses and decodes a playbook file and resolves its variables. The
 // result still has to be bound to an inventory (Bind) before it can run.

@@ -165,6 +165,16 @@ func (r *Redactor) Event(ev Event) Event {
 		}
 		ev.Phases = phases
 	}
+	if ev.Facts != nil {
+		facts := make(map[string]any, len(ev.Facts))
+		for k, v := range ev.Facts {
+			if s, ok := v.(string); ok {
+				v = r.String(s)
+			}
+			facts[r.String(k)] = v
+		}
+		ev.Facts = facts
+	}
 	return ev
 }
 

@@ -17,6 +17,7 @@ import (
 
 	"github.com/winplay/winplay/inventory"
 	"github.com/winplay/winplay/modules"
+	"github.com/winplay/winplay/modules/win"
 )
 
 // Connector opens connections to inventory hosts; runner/conn provides the
@@ -135,6 +136,8 @@ type engine struct {
 	// play, in every batch.
 	skip     map[*Task]bool
 	stepping bool
+
+	factsOf factsCache
 }
 
 // ErrInvalidOptions is returned by Run for options that do not fit the
@@ -194,6 +197,7 @@ func Run(ctx context.Context, plan *Plan, inv *inventory.Inventory, opts Options
 		summary:   &Summary{Stats: map[string]*Stats{}},
 		skip:      plan.tasksBefore(opts.StartAt),
 		stepping:  opts.Step != nil,
+		factsOf:   factsCache{hosts: map[string]*hostFacts{}},
 	}
 	defer e.closeAll()
 	e.emit(Event{Type: EventRunStart, Check: opts.Check, Msg: plan.Source})
@@ -256,6 +260,8 @@ func (e *engine) runBatch(ctx context.Context, play *Play, batch []*inventory.Ho
 	// abort is set when a failure stops the play; the play's always tasks
 	// still run, on every host still reachable, failed ones included.
 	var abort error
+	e.learnFacts(ctx, e.active(batch))
+	e.refuse(ctx, play, e.active(batch))
 	for _, task := range play.Tasks {
 		if err := ctx.Err(); err != nil {
 			return errAbort{"interrupted: " + err.Error()}
@@ -561,7 +567,7 @@ func (e *engine) runOn(ctx context.Context, task *Task, h *inventory.Host) (r ho
 		return fail(fmt.Errorf("%s arguments: %s", task.Module.Name, diags.Error()))
 	}
 	mt := &modules.Task{
-		Host: guard{conn, check, e.commandLogger(task, h.Name, r.delegate)}, Target: h.Name, Check: check, Diff: e.opts.Diff,
+		Host: guard{conn: conn, check: check, log: e.commandLogger(task, h.Name, r.delegate), facts: e.factsFor(execHost)}, Target: h.Name, Check: check, Diff: e.opts.Diff,
 		Peer:   e.peer(task, h.Name, check),
 		Timing: e.opts.Timing,
 		Progress: func(format string, args ...any) {
@@ -796,7 +802,7 @@ func (e *engine) peer(task *Task, target string, check bool) func(string) (modul
 		if err != nil {
 			return nil, err
 		}
-		return guard{c, check, e.commandLogger(task, target, h.Name)}, nil
+		return guard{conn: c, check: check, log: e.commandLogger(task, target, h.Name), facts: e.factsFor(h)}, nil
 	}
 }
 
@@ -820,6 +826,8 @@ type guard struct {
 	conn  Connection
 	check bool
 	log   func(cmd modules.Command, out modules.Output, err error, elapsed time.Duration)
+	// facts are the host's, learnt once per run (see engine.facts).
+	facts func(context.Context) (*win.Facts, error)
 }
 
 func (g guard) Name() string { return g.conn.Name() }

@@ -16,6 +16,7 @@ import (
 	"github.com/winplay/winplay/lab/win"
 	"github.com/winplay/winplay/lab/wsman"
 	"github.com/winplay/winplay/modules"
+	mwin "github.com/winplay/winplay/modules/win"
 	"github.com/winplay/winplay/runner/conn"
 )
 
@@ -76,11 +77,25 @@ func Connect(t testing.TB, l *lab.Lab, name string) *conn.Conn {
 }
 
 // Guard refuses changing commands in check mode, as the runner's guard
-// does, and records every command line it passes on.
+// does, and records every command line it passes on. It learns the host's
+// facts once, as the runner does before a host's first task.
 type Guard struct {
 	modules.Host
 	Check bool
 	Sent  []modules.Command
+	facts *mwin.Facts
+}
+
+// Facts reads the host's facts the first time and keeps them.
+func (g *Guard) Facts(ctx context.Context) (*mwin.Facts, error) {
+	if g.facts == nil {
+		f, err := modules.ReadFacts(ctx, g.Host)
+		if err != nil {
+			return nil, err
+		}
+		g.facts = f
+	}
+	return g.facts, nil
 }
 
 // Run refuses a changing command in check mode and otherwise runs it.
@@ -132,6 +147,19 @@ func Exec(t testing.TB, h *lab.Host, line string) {
 	code := h.Machine().Exec(context.Background(), &wsman.Process{Line: line, Stdout: &out, Stderr: &errs, Stdin: strings.NewReader("")})
 	require.Zero(t, code, "%s: %s%s", line, out.String(), errs.String())
 	h.Machine().ClearLog()
+}
+
+// TaskLog is h's command log without the facts command the runner sends
+// before a host's first task, so that a test sees what the tasks sent.
+func TaskLog(h *lab.Host) []win.LogEntry {
+	var out []win.LogEntry
+	facts := mwin.FactsLine()
+	for _, e := range h.Log() {
+		if e.Line != facts {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // Changes returns the log entries of lab host name that changed state.

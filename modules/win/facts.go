@@ -3,7 +3,6 @@ package win
 import (
 	"fmt"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 )
@@ -229,26 +228,6 @@ func LanguageTag(lcid int) string {
 	return fmt.Sprintf("lcid-%04x", lcid)
 }
 
-// LanguageLCID is the LCID of a language tag, for the lab.
-func LanguageLCID(tag string) (int, bool) {
-	for n, t := range languageTags {
-		if strings.EqualFold(t, tag) {
-			return n, true
-		}
-	}
-	return 0, false
-}
-
-// Languages lists the tags LanguageTag knows, sorted.
-func Languages() []string {
-	var out []string
-	for _, t := range languageTags {
-		out = append(out, t)
-	}
-	sort.Strings(out)
-	return out
-}
-
 // versionLess compares dotted versions; "" is older than any.
 func versionLess(a, b string) bool {
 	pa, pb := strings.Split(a, "."), strings.Split(b, ".")
@@ -277,4 +256,53 @@ func VersionAtLeast(v, min string) bool { return v != "" && !versionLess(v, min)
 func Major(v string) int {
 	n, _ := strconv.Atoi(strings.SplitN(v, ".", 2)[0])
 	return n
+}
+
+// Name is how messages name the host's Windows: its product name, or for
+// NT 4.0, which has none in the registry, its version.
+func (f Facts) Name() string {
+	if f.Product != "" {
+		return f.Product
+	}
+	if Major(f.Version) == 4 {
+		return "Windows NT " + f.Version
+	}
+	return "Windows " + f.Version
+}
+
+// HasPowerShell reports whether Windows PowerShell 3 or later is there:
+// the fixed scripts use ConvertTo-Json and Get-CimInstance (3.0).
+func (f Facts) HasPowerShell() bool { return VersionAtLeast(f.PowerShell, "3.0") }
+
+// Values are the facts as expressions see them (host.facts.NAME).
+func (f Facts) Values() map[string]any {
+	return map[string]any{
+		"os_version": f.Version, "os_build": f.Build, "os_name": f.Name(), "service_pack": f.ServicePack,
+		"system_root": f.SystemRoot, "temp": f.Temp, "program_files": f.ProgramFiles, "computer_name": f.ComputerName,
+		"language": f.Language, "lcid": f.LCID, "code_page": f.CodePage, "oem_code_page": f.OEMCodePage,
+		"powershell_version": f.PowerShell, "has_wmic": f.WMIC, "has_cluster_exe": f.ClusterExe,
+		"has_failover_clusters": f.FailoverClusters, "has_msdtc": f.MSDTC, "has_iissync": f.IISSync,
+	}
+}
+
+// String is the facts in one line, for -v.
+func (f Facts) String() string {
+	ps := f.PowerShell
+	if ps == "" {
+		ps = "none"
+	}
+	var tools []string
+	for _, t := range []struct {
+		name string
+		on   bool
+	}{{"wmic", f.WMIC}, {"cluster.exe", f.ClusterExe}, {"FailoverClusters", f.FailoverClusters}, {"msdtc", f.MSDTC}, {"iissync", f.IISSync}} {
+		if t.on {
+			tools = append(tools, t.name)
+		}
+	}
+	if len(tools) == 0 {
+		tools = []string{"none of wmic, cluster.exe, FailoverClusters, msdtc, iissync"}
+	}
+	return fmt.Sprintf("%s (version %s), %s, code page %d (OEM %d), SystemRoot %s, TEMP %s, PowerShell %s, tools: %s",
+		f.Name(), f.Version, f.Language, f.CodePage, f.OEMCodePage, f.SystemRoot, f.Temp, ps, strings.Join(tools, ", "))
 }
