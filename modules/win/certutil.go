@@ -6,17 +6,19 @@ import (
 	"strings"
 )
 
-var hashLine = regexp.MustCompile(`(?m)^\s*((?:[0-9a-fA-F]{2} ?){32})\s*$`)
+// hashDigits are the 32 bytes of a SHA-256 in hex: together (Windows 8
+// and later, lower case) or a space apart (Windows 7), on a line of their
+// own or, in text that lost its line ends, between blanks.
+var hashDigits = regexp.MustCompile(`(?:^|\s)((?:[0-9a-fA-F]{2}[ \t]?){31}[0-9a-fA-F]{2}|(?:[0-9a-fA-F]{2}\s){31}[0-9a-fA-F]{2})(?:\s|$)`)
 
-// Hashfile reads the SHA-256 from `certutil -hashfile FILE SHA256`: the
-// line of 64 hex digits, lower-case since Windows 8, bytes separated by
-// spaces before. The lines around it are translated and not read.
+// Hashfile reads the SHA-256 from `certutil -hashfile FILE SHA256`. The
+// lines around the digits are translated and not read.
 func Hashfile(out string) (string, error) {
-	m := hashLine.FindStringSubmatch(out)
+	m := hashDigits.FindStringSubmatch(out)
 	if m == nil {
 		return "", fmt.Errorf("no SHA-256 in certutil -hashfile output %q", Clip(out))
 	}
-	return strings.ToLower(strings.ReplaceAll(m[1], " ", "")), nil
+	return strings.ToLower(strings.Join(strings.Fields(m[1]), "")), nil
 }
 
 // certutil's exit code is an HRESULT; these say the file is not there.

@@ -185,3 +185,15 @@ func attr(e xml.StartElement, name string) string {
 	}
 	return ""
 }
+
+var errorID = regexp.MustCompile(`FullyQualifiedErrorId\s*:\s*([^\s,]+)`)
+
+// PSErrorID is the FullyQualifiedErrorId of a PowerShell error record
+// (CommandNotFoundException, UnauthorizedAccess): the record's label and
+// its value are not translated, where its message and category are.
+func PSErrorID(text string) string {
+	if m := errorID.FindStringSubmatch(text); m != nil {
+		return m[1]
+	}
+	return ""
+}

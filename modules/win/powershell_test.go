@@ -62,3 +62,12 @@ func TestScriptLineCarriesDataAsBase64Only(t *testing.T) {
 	require.Error(t, err)
 	assert.NotEmpty(t, win.ScriptNames())
 }
+
+func TestPSErrorIDIsNotTranslated(t *testing.T) {
+	de := sample(t, "powershell/error-script-execution-disabled-de-DE.doc-paste.txt")
+	assert.Contains(t, de, "In Zeile:1 Zeichen:1", "the position line is translated")
+	assert.Equal(t, "UnauthorizedAccess", win.PSErrorID(de))
+	en := win.CLIXML(sample(t, "powershell/clixml-stderr-command-not-found-with-progress.pywinrm.txt"))
+	assert.Equal(t, "CommandNotFoundException", win.PSErrorID(en))
+	assert.Empty(t, win.PSErrorID("no record"))
+}

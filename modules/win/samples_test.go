@@ -55,8 +55,16 @@ func sample(t *testing.T, name string) string {
 	return string(b)
 }
 
+// factsDirs hold samples of output no module reads: facts about Windows
+// generations the lab follows (systeminfo, whoami, hostname, the
+// FailoverClusters and MsDtc cmdlets' tables, PowerShell's own views).
+// lab/win's tests read them.
+var factsDirs = []string{"systeminfo/", "whoami/", "hostname/", "cluster-ps/", "msdtc-ps/",
+	"powershell/psversiontable-", "powershell/get-culture-", "powershell/osversion-", "powershell/get-ciminstance-"}
+
 // TestMain runs the tests, then fails if a corpus sample was read by
-// none of them: every real sample must be read by its reader.
+// none of them: every real sample of output a module reads must be read
+// by its reader.
 func TestMain(m *testing.M) {
 	code := m.Run()
 	if code == 0 && flagRunAll() {
@@ -66,7 +74,13 @@ func TestMain(m *testing.M) {
 				return err
 			}
 			rel, _ := filepath.Rel(corpus, p)
-			if !read[filepath.ToSlash(rel)] {
+			rel = filepath.ToSlash(rel)
+			for _, d := range factsDirs {
+				if strings.HasPrefix(rel, d) {
+					return nil
+				}
+			}
+			if !read[rel] {
 				unread = append(unread, filepath.ToSlash(rel))
 			}
 			return nil

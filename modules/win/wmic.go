@@ -25,14 +25,15 @@ func WMIValues(out string) []map[string]string {
 	}
 	for _, line := range strings.Split(out, "\n") {
 		line = strings.TrimRight(line, "\r")
+		// /value prints Name=Value with nothing around the =; wmic's
+		// error block (Description = Invalid query) is not a value.
 		k, v, ok := strings.Cut(line, "=")
-		if !ok || strings.TrimSpace(k) == "" || strings.ContainsAny(strings.TrimSpace(k), " \t") {
+		if !ok || k == "" || strings.ContainsAny(k, " \t") {
 			if strings.TrimSpace(line) == "" {
 				flush()
 			}
 			continue
 		}
-		k = strings.TrimSpace(k)
 		if _, dup := cur[k]; dup {
 			flush()
 		}
