@@ -38,6 +38,12 @@ type HostSpec struct {
 	// Profile is win.ProfileNode (default), win.ProfileRebuilt or
 	// win.ProfileCorrupted.
 	Profile string
+	// OS is the host's Windows generation (win.GenerationNames); "" takes
+	// Config.OS.
+	OS string
+	// Language is the host's display language (win.LanguageNames); ""
+	// takes Config.Language.
+	Language string
 }
 
 // Config describes a lab.
@@ -68,6 +74,10 @@ type Config struct {
 	Offline time.Duration
 	// Quotas are every host's WinRM limits; zero fields take Windows'.
 	Quotas wsman.Quotas
+	// OS and Language are every host's Windows generation and display
+	// language unless its HostSpec names another: nt4 (the runbook's
+	// rehearsal) and en-US by default.
+	OS, Language string
 	// Cluster names the two hosts that are the nodes of the lab's cluster
 	// (the first owns its groups); the other hosts are standalone
 	// members. Nil means the first two hosts. A lab of one host is a node
@@ -205,7 +215,8 @@ func (l *Lab) newMachines() ([]*win.Machine, error) {
 			return nil, fmt.Errorf("lab: host %q given twice", spec.Name)
 		}
 		seen[spec.Name] = true
-		m, err := l.network.NewMachine(win.Config{Name: spec.Name, Profile: spec.Profile, Timing: l.cfg.Timing, LoginUser: l.cfg.User})
+		m, err := l.network.NewMachine(win.Config{Name: spec.Name, Profile: spec.Profile, Timing: l.cfg.Timing, LoginUser: l.cfg.User,
+			OS: l.cfg.hostOS(spec), Language: l.cfg.hostLanguage(spec)})
 		if err != nil {
 			return nil, fmt.Errorf("lab: host %q: %w", spec.Name, err)
 		}
@@ -244,7 +255,31 @@ func clusterNetwork(cfg *Config) (*win.Network, error) {
 	if err != nil {
 		return nil, fmt.Errorf("lab: %w", err)
 	}
+	// The cluster is what its first node is.
+	first := HostSpec{Name: cfg.Cluster[0]}
+	for _, h := range cfg.Hosts {
+		if strings.EqualFold(h.Name, first.Name) {
+			first = h
+		}
+	}
+	if err := n.ConfigureCluster(cfg.hostOS(first), cfg.hostLanguage(first)); err != nil {
+		return nil, fmt.Errorf("lab: %w", err)
+	}
 	return n, nil
+}
+
+func (c *Config) hostOS(h HostSpec) string {
+	if h.OS != "" {
+		return h.OS
+	}
+	return c.OS
+}
+
+func (c *Config) hostLanguage(h HostSpec) string {
+	if h.Language != "" {
+		return h.Language
+	}
+	return c.Language
 }
 
 func parseAddr(addr string) (net.IP, int, error) {

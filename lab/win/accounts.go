@@ -111,6 +111,26 @@ func (m *Machine) group(name string) *localGroup {
 	return nil
 }
 
+// groupBySID finds a built-in group by its well-known SID, whatever its
+// name in the host's language.
+func (m *Machine) groupBySID(sid string) *localGroup {
+	for _, g := range m.groups {
+		if g.sid == sid {
+			return g
+		}
+	}
+	return nil
+}
+
+// localName is a built-in account's name in the host's language: the
+// Administrator (RID 500) is Администратор on a Russian host.
+func (m *Machine) localName(rid int, english string) string {
+	if n := m.lang.accountName(fmt.Sprintf("%s-%d", m.sid, rid)); n != "" {
+		return n
+	}
+	return english
+}
+
 // addLocalUser creates a local account with the next free RID.
 func (m *Machine) addLocalUser(name string, rid int) *account {
 	if a := m.localUser(name); a != nil {

@@ -1,6 +1,7 @@
 package win
 
 import (
+	"fmt"
 	"strings"
 	"time"
 )
@@ -316,4 +317,39 @@ func (cl *cluster) hasType(typ string) bool {
 		}
 	}
 	return false
+}
+
+// ConfigureCluster makes the cluster one of nodes of generation osName in
+// language tag, before any host is created: its core group takes the
+// language's name (Clustergruppe on a German cluster: group names are
+// localized), and outside the NT 4.0 rehearsal the Web Group holds no IIS
+// 4 sites and no NT 4.0 MSDTC resource, which those Windows do not have.
+func (n *Network) ConfigureCluster(osName, tag string) error {
+	gen, err := LookupGeneration(osName)
+	if err != nil {
+		return err
+	}
+	lang, err := lookupLanguage(tag)
+	if err != nil {
+		return err
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if len(n.hosts) > 0 {
+		return fmt.Errorf("the cluster is configured before its hosts are created")
+	}
+	cl := n.cluster
+	cl.groups[0].name = lang.clusterGroup
+	if !gen.Runbook {
+		for _, g := range cl.groups {
+			var keep []*clusterResource
+			for _, r := range g.resources {
+				if r.typ != resIIS && r.typ != resDTC {
+					keep = append(keep, r)
+				}
+			}
+			g.resources = keep
+		}
+	}
+	return nil
 }

@@ -38,7 +38,7 @@ func TestSCPastesInSeveralLanguages(t *testing.T) {
 		assert.Equal(t, state, got, file)
 	}
 	for file, mode := range map[string]string{
-		"sc/qc-auto-networkservice-en-US.issue.txt":          "auto",
+		"sc/qc-auto-networkservice-en-US.issue.txt":         "auto",
 		"sc/qc-demand-share-process-hvhost-de-DE.cp850.txt": "manual",
 	} {
 		got, err := win.StartType(sample(t, file))
