@@ -244,3 +244,23 @@ func TestClusterLostReplies(t *testing.T) {
 	assert.Equal(t, "NODE2", owner)
 	assert.Equal(t, 1, runbookRan(l, "node1", "/move:"))
 }
+
+// A resource name longer than cluster.exe's column pushes its row right
+// on a real cluster. The cluster module finds it by its whole name, and
+// msdtc's preflight, which reads every resource's /prop, reads it whole
+// (the old reader asked for "SQL Network Name (RV" and failed with 5007).
+func TestClusterReadsNamesLongerThanTheirColumn(t *testing.T) {
+	t.Parallel()
+	l := startRebuiltPair(t)
+	const long = "SQL Network Name (RVT1DB1)"
+	require.NoError(t, l.Network().AddClusterResource("Web Group", long, "Network Name"))
+	res, err := labtest.Run(t, l, "node1", &modules.Cluster{Resource: long, AffectTheGroup: clusterTestBool(false)}, false)
+	require.NoError(t, err)
+	assert.True(t, res.Changed, res.Msg)
+	assert.Equal(t, "Web Group", res.Facts["group"])
+	assert.Equal(t, 1, l.Host("node1").Dump().Cluster.Groups["Web Group"].Resources[long].RestartAction)
+
+	res, err = labtest.Run(t, l, "node2", &modules.MSDTC{State: "joined", VirtualServer: "WEBVS"}, true)
+	require.NoError(t, err, "the preflight reads every resource")
+	assert.True(t, res.Changed)
+}

@@ -353,3 +353,29 @@ func (n *Network) ConfigureCluster(osName, tag string) error {
 	}
 	return nil
 }
+
+// AddClusterResource adds a resource of type typ (an IP Address, Network
+// Name or Physical Disk) to group, Online on the group's owner, for tests
+// of what real clusters hold: names longer than cluster.exe's columns.
+func (n *Network) AddClusterResource(group, name, typ string) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	switch typ {
+	case resIPAddress, resNetworkName:
+	default:
+		return fmt.Errorf("the lab adds IP Address and Network Name resources, not %q", typ)
+	}
+	for _, g := range n.cluster.groups {
+		if !strings.EqualFold(g.name, group) {
+			continue
+		}
+		r := newResource(name, typ)
+		r.status = statusOnline
+		if typ == resNetworkName {
+			r.networkName = strings.ToUpper(strings.Fields(name)[0])
+		}
+		g.resources = append(g.resources, r)
+		return nil
+	}
+	return fmt.Errorf("no cluster group %q", group)
+}
