@@ -190,6 +190,13 @@ func (a *accounts) lookup(ctx context.Context, name string) (sid, qualified stri
 	if domain == "." {
 		domain = host
 	}
+	wmic, err := legacyOrScript(ctx, a.t, "wmic", hasWMIC)
+	if err != nil {
+		return "", "", err
+	}
+	if !wmic {
+		return a.lookupScript(ctx, name, domain, user)
+	}
 	where := fmt.Sprintf("name='%s'", user)
 	if domain != "" {
 		where = fmt.Sprintf("domain='%s' and name='%s'", domain, user)
@@ -226,8 +233,34 @@ func (a *accounts) lookup(ctx context.Context, name string) (sid, qualified stri
 	return pick["SID"], pick["Domain"] + `\` + pick["Name"], nil
 }
 
+// lookupScript resolves a name with NTAccount.Translate, where wmic is
+// gone: a domain account, a local account or group, as LookupAccountName
+// searches (groups too, which wmic's Win32_UserAccount cannot find).
+func (a *accounts) lookupScript(ctx context.Context, name, domain, user string) (sid, qualified string, err error) {
+	full := user
+	if domain != "" {
+		full = domain + `\` + user
+	}
+	var res struct {
+		Found bool
+		SID   string
+		Name  string
+	}
+	if err := runScript(ctx, a.t, "account-sid", &res, win.Arg{Name: "Name", Value: full}); err != nil {
+		return "", "", err
+	}
+	if !res.Found {
+		return "", "", fmt.Errorf("%s: account %q: %w (NTAccount.Translate found no account)", a.t.Host.Name(), name, ErrNoAccount)
+	}
+	if !IsSID(res.SID) {
+		return "", "", fmt.Errorf("%s: the account-sid script returned no valid SID for %q: %q", a.t.Host.Name(), name, res.SID)
+	}
+	return res.SID, res.Name, nil
+}
+
 // Name returns a readable name for sid: the name it was resolved from, a
-// well-known name, the account wmic finds for it, or the SID itself.
+// well-known name, the account the host finds for it (wmic, or
+// SecurityIdentifier.Translate), or the SID itself.
 func (a *accounts) Name(ctx context.Context, sid string) string {
 	if n, ok := a.names[sid]; ok {
 		return n
@@ -236,6 +269,13 @@ func (a *accounts) Name(ctx context.Context, sid string) string {
 		return n
 	}
 	name := sid
+	if wmic, err := legacyOrScript(ctx, a.t, "wmic", hasWMIC); err == nil && !wmic && IsSID(sid) {
+		if n, err := hostSIDName(ctx, a.t, sid); err == nil && n != "" {
+			name = n
+		}
+		a.names[sid] = name
+		return name
+	}
 	cmd := Read(cmdline.New("wmic").Arg("useraccount", "where", fmt.Sprintf("sid='%s'", sid)).Raw("get Domain,Name /value"))
 	if IsSID(sid) {
 		if out, err := a.t.Run(ctx, cmd); err == nil && out.ExitCode == 0 {
@@ -246,6 +286,22 @@ func (a *accounts) Name(ctx context.Context, sid string) string {
 	}
 	a.names[sid] = name
 	return name
+}
+
+// hostSIDName is the host's name for sid, in its language, with
+// SecurityIdentifier.Translate; "" when it knows none.
+func hostSIDName(ctx context.Context, t *Task, sid string) (string, error) {
+	var res struct {
+		Found bool
+		Name  string
+	}
+	if err := runScript(ctx, t, "sid-name", &res, win.Arg{Name: "Sid", Value: sid}); err != nil {
+		return "", err
+	}
+	if !res.Found {
+		return "", nil
+	}
+	return res.Name, nil
 }
 
 // label shows an account as name (SID), or just the SID when no name is

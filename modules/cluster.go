@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/winplay/winplay/modules/cmdline"
+	"github.com/winplay/winplay/modules/win"
 )
 
 func init() {
@@ -114,16 +115,30 @@ func (c *Cluster) Validate() []FieldError {
 	return errs
 }
 
+// Supports refuses a host that has neither cluster.exe nor the
+// FailoverClusters module.
+func (c *Cluster) Supports(f *win.Facts) error {
+	if f.ClusterExe || f.FailoverClusters && f.HasPowerShell() {
+		return nil
+	}
+	return fmt.Errorf("the cluster module needs cluster.exe or the FailoverClusters PowerShell module, and %s has neither: "+
+		"install RSAT-Clustering-PowerShell (Install-WindowsFeature), or run the task on a cluster node", f.Name())
+}
+
 // Run dispatches to the object named.
 func (c *Cluster) Run(ctx context.Context, t *Task) (*Result, error) {
 	timeout, _ := durationOr(c.Timeout, 5*time.Minute)
+	via, err := clusterOn(ctx, t)
+	if err != nil {
+		return nil, err
+	}
 	switch {
 	case c.Resource != "":
-		return c.runResource(ctx, t, timeout)
+		return c.runResource(ctx, via, timeout)
 	case c.Group != "":
-		return c.runGroup(ctx, t)
+		return c.runGroup(ctx, via)
 	}
-	return c.runNode(ctx, t, timeout)
+	return c.runNode(ctx, via, timeout)
 }
 
 // wantRestartAction is the RestartAction asked for, or -1.
@@ -141,15 +156,16 @@ func (c *Cluster) wantRestartAction() int {
 
 var restartActionNames = map[int]string{0: "do not restart", 1: "restart, do not affect the group", 2: "restart, affect the group"}
 
-func (c *Cluster) runResource(ctx context.Context, t *Task, timeout time.Duration) (*Result, error) {
-	row, err := clusterResourceRow(ctx, t, c.Resource)
+func (c *Cluster) runResource(ctx context.Context, via clusterVia, timeout time.Duration) (*Result, error) {
+	t := via.t
+	row, err := via.resourceRow(ctx, c.Resource)
 	if err != nil {
 		return nil, err
 	}
 	beforeRA := -1
 	wantRA := c.wantRestartAction()
 	if wantRA >= 0 {
-		if beforeRA, err = clusterRestartAction(ctx, t, c.Resource); err != nil {
+		if beforeRA, err = via.restartAction(ctx, c.Resource); err != nil {
 			return nil, err
 		}
 	}
@@ -195,20 +211,20 @@ func (c *Cluster) runResource(ctx context.Context, t *Task, timeout time.Duratio
 	// "Affect the group" goes first: the runbook unticks it before it
 	// brings anything online, so a failure cannot move the group.
 	if wantRA >= 0 && beforeRA != wantRA {
-		cmd := Change(cmdline.New("cluster.exe").Arg("resource", c.Resource, "/prop").Raw("RestartAction=" + strconv.Itoa(wantRA)))
+		cmd := via.setRestartAction(c.Resource, wantRA)
 		out, err := Apply(ctx, t, cmd, func(ctx context.Context) (bool, error) {
-			now, err := clusterRestartAction(ctx, t, c.Resource)
+			now, err := via.restartAction(ctx, c.Resource)
 			return now == wantRA, err
 		})
 		if err != nil {
 			return nil, err
 		}
 		if out.ExitCode != 0 {
-			return nil, clusterFailed(t, cmd, out)
+			return nil, via.failed(cmd, out)
 		}
 	}
 	if wantStatus != "" && row.Status != wantStatus {
-		final, err := c.setResourceState(ctx, t, wantStatus, timeout)
+		final, err := c.setResourceState(ctx, via, wantStatus, timeout)
 		if err != nil {
 			return nil, err
 		}
@@ -220,21 +236,22 @@ func (c *Cluster) runResource(ctx context.Context, t *Task, timeout time.Duratio
 	return res, nil
 }
 
-func (c *Cluster) setResourceState(ctx context.Context, t *Task, want string, timeout time.Duration) (clusterRow, error) {
-	cmd := Change(cmdline.New("cluster.exe").Arg("resource", c.Resource, "/"+strings.ToLower(want)))
+func (c *Cluster) setResourceState(ctx context.Context, via clusterVia, want string, timeout time.Duration) (clusterRow, error) {
+	t := via.t
+	cmd := via.setResourceState(c.Resource, strings.ToLower(want))
 	out, err := Apply(ctx, t, cmd, func(ctx context.Context) (bool, error) {
-		now, err := clusterResourceRow(ctx, t, c.Resource)
+		now, err := via.resourceRow(ctx, c.Resource)
 		return now.Status == want || now.Status == want+" Pending", err
 	})
 	if err != nil {
 		return clusterRow{}, err
 	}
 	if out.ExitCode != 0 {
-		return clusterRow{}, clusterFailed(t, cmd, out)
+		return clusterRow{}, via.failed(cmd, out)
 	}
 	var last clusterRow
 	err = Poll(ctx, t, timeout, fmt.Sprintf("resource %s to be %s", c.Resource, want), func(ctx context.Context) (bool, error) {
-		now, err := clusterResourceRow(ctx, t, c.Resource)
+		now, err := via.resourceRow(ctx, c.Resource)
 		last = now
 		return err == nil && !strings.HasSuffix(now.Status, "Pending"), err
 	})
@@ -251,8 +268,9 @@ func (c *Cluster) setResourceState(ctx context.Context, t *Task, want string, ti
 	return last, nil
 }
 
-func (c *Cluster) runGroup(ctx context.Context, t *Task) (*Result, error) {
-	row, err := clusterGroupRow(ctx, t, c.Group)
+func (c *Cluster) runGroup(ctx context.Context, via clusterVia) (*Result, error) {
+	t := via.t
+	row, err := via.groupRow(ctx, c.Group)
 	if err != nil {
 		return nil, err
 	}
@@ -283,51 +301,52 @@ func (c *Cluster) runGroup(ctx context.Context, t *Task) (*Result, error) {
 	}
 	now := row
 	if move {
-		if now, err = c.moveGroup(ctx, t, row); err != nil {
+		if now, err = c.moveGroup(ctx, via, row); err != nil {
 			return nil, err
 		}
 	}
 	if wantStatus != "" && now.Status != wantStatus {
-		cmd := Change(cmdline.New("cluster.exe").Arg("group", c.Group, "/"+c.State))
+		cmd := via.setGroupState(c.Group, c.State)
 		out, err := Apply(ctx, t, cmd, func(ctx context.Context) (bool, error) {
-			g, err := clusterGroupRow(ctx, t, c.Group)
+			g, err := via.groupRow(ctx, c.Group)
 			return g.Status == wantStatus, err
 		})
 		if err != nil {
 			return nil, err
 		}
 		if out.ExitCode != 0 {
-			return nil, clusterFailed(t, cmd, out)
+			return nil, via.failed(cmd, out)
 		}
-		if now, err = clusterGroupRow(ctx, t, c.Group); err != nil {
+		if now, err = via.groupRow(ctx, c.Group); err != nil {
 			return nil, err
 		}
 		if now.Status != wantStatus {
-			return nil, fmt.Errorf("%s: group %s is %s on %s after `%s`%s", t.Host.Name(), c.Group, now.Status, now.Node, cmd.Line, c.notOnline(ctx, t, now))
+			return nil, fmt.Errorf("%s: group %s is %s on %s after `%s`%s", t.Host.Name(), c.Group, now.Status, now.Node, cmd.Line, c.notOnline(ctx, via, now))
 		}
 	}
 	res.Facts["owner"], res.Facts["status"] = now.Node, now.Status
 	if now.Status != "Online" && now.Status != "Offline" {
-		res.Msg += fmt.Sprintf("; the group is %s%s", now.Status, c.notOnline(ctx, t, now))
+		res.Msg += fmt.Sprintf("; the group is %s%s", now.Status, c.notOnline(ctx, via, now))
 	}
 	return res, nil
 }
 
 // moveGroup moves the group and checks where it ended up: a group that
 // comes back to where it was has had a resource fail that affects it.
-func (c *Cluster) moveGroup(ctx context.Context, t *Task, from clusterRow) (clusterRow, error) {
-	cmd := Change(cmdline.New("cluster.exe").Arg("group", c.Group).Flag("/move:", c.Owner))
+func (c *Cluster) moveGroup(ctx context.Context, via clusterVia, from clusterRow) (clusterRow, error) {
+	t := via.t
+	cmd := via.moveGroup(c.Group, c.Owner)
 	out, err := Apply(ctx, t, cmd, func(ctx context.Context) (bool, error) {
-		g, err := clusterGroupRow(ctx, t, c.Group)
+		g, err := via.groupRow(ctx, c.Group)
 		return strings.EqualFold(g.Node, c.Owner), err
 	})
 	if err != nil {
 		return clusterRow{}, err
 	}
 	if out.ExitCode != 0 {
-		return clusterRow{}, clusterFailed(t, cmd, out)
+		return clusterRow{}, via.failed(cmd, out)
 	}
-	now, err := clusterGroupRow(ctx, t, c.Group)
+	now, err := via.groupRow(ctx, c.Group)
 	if err != nil {
 		return clusterRow{}, err
 	}
@@ -341,19 +360,13 @@ func (c *Cluster) moveGroup(ctx context.Context, t *Task, from clusterRow) (clus
 
 // notOnline lists the group's resources that are not online, for a
 // message; it returns "" if they cannot be read.
-func (c *Cluster) notOnline(ctx context.Context, t *Task, g clusterRow) string {
-	cmd := Read(cmdline.New("cluster.exe").Arg("resource"))
-	out, err := t.Run(ctx, cmd)
-	if err != nil || out.ExitCode != 0 {
-		return ""
-	}
-	rows, err := clusterListing(out.Stdout)
+func (c *Cluster) notOnline(ctx context.Context, via clusterVia, g clusterRow) string {
+	rows, err := via.resources(ctx)
 	if err != nil {
 		return ""
 	}
 	var bad []string
-	for _, readings := range rows {
-		r := readings[0]
+	for _, r := range rows {
 		if strings.EqualFold(r.Group, g.Name) && r.Status != "Online" {
 			bad = append(bad, r.Name+" "+r.Status)
 		}
@@ -365,9 +378,10 @@ func (c *Cluster) notOnline(ctx context.Context, t *Task, g clusterRow) string {
 	return " (" + strings.Join(bad, ", ") + ")"
 }
 
-func (c *Cluster) runNode(ctx context.Context, t *Task, timeout time.Duration) (*Result, error) {
+func (c *Cluster) runNode(ctx context.Context, via clusterVia, timeout time.Duration) (*Result, error) {
+	t := via.t
 	want := clusterNodeStatuses[c.Status]
-	status, err := clusterNodeStatus(ctx, t, c.Node)
+	status, err := via.nodeStatus(ctx, c.Node)
 	if err != nil {
 		return nil, err
 	}
@@ -384,7 +398,7 @@ func (c *Cluster) runNode(ctx context.Context, t *Task, timeout time.Duration) (
 	}
 	start := time.Now()
 	err = Poll(ctx, t, timeout, fmt.Sprintf("cluster node %s to be %s", strings.ToUpper(c.Node), want), func(ctx context.Context) (bool, error) {
-		s, err := clusterNodeStatus(ctx, t, c.Node)
+		s, err := via.nodeStatus(ctx, c.Node)
 		if err == nil {
 			status = s
 		}

@@ -15,8 +15,26 @@ type FactsHost interface {
 	Facts(ctx context.Context) (*win.Facts, error)
 }
 
-// Facts returns what winplay knows of the Windows of the task's host.
-func (t *Task) Facts(ctx context.Context) (*win.Facts, error) { return HostFacts(ctx, t.Host) }
+// Facts returns what winplay knows of the Windows of the task's host: the
+// host's own when it keeps them (the runner's), otherwise read once for
+// this task.
+func (t *Task) Facts(ctx context.Context) (*win.Facts, error) {
+	if fh, ok := t.Host.(FactsHost); ok {
+		return fh.Facts(ctx)
+	}
+	if f := t.facts[t.Host.Name()]; f != nil {
+		return f, nil
+	}
+	f, err := ReadFacts(ctx, t.Host)
+	if err != nil {
+		return nil, err
+	}
+	if t.facts == nil {
+		t.facts = map[string]*win.Facts{}
+	}
+	t.facts[t.Host.Name()] = f
+	return f, nil
+}
 
 // HostFacts returns h's facts: from h when it keeps them, otherwise read
 // now.

@@ -74,7 +74,11 @@ func (g *GroupMember) Run(ctx context.Context, t *Task) (*Result, error) {
 		state = "present"
 	}
 	acc := newAccounts(t)
-	before, err := localGroupMembers(ctx, t, g.Name)
+	group, err := localGroupName(ctx, t, g.Name)
+	if err != nil {
+		return nil, err
+	}
+	before, err := localGroupMembers(ctx, t, group)
 	if errors.Is(err, errNoGroup) && t.Check {
 		// In a dry run an earlier task (an installer) may be what creates
 		// the group; say so rather than fail the whole check.
@@ -105,16 +109,52 @@ func (g *GroupMember) Run(ctx context.Context, t *Task) (*Result, error) {
 		return res, nil
 	}
 	for _, m := range add {
-		if err := g.change(ctx, t, acc, m, true); err != nil {
+		if err := g.change(ctx, t, acc, group, m, true); err != nil {
 			return nil, err
 		}
 	}
 	for _, m := range remove {
-		if err := g.change(ctx, t, acc, m, false); err != nil {
+		if err := g.change(ctx, t, acc, group, m, false); err != nil {
 			return nil, err
 		}
 	}
 	return res, nil
+}
+
+// localGroupName is the name the host gives a group: a built-in group
+// named as English Windows names it (Guests) or by its SID (S-1-5-32-546)
+// has another name on a localized host (Gäste), found by its well-known
+// SID; any other name is the host's already.
+func localGroupName(ctx context.Context, t *Task, name string) (string, error) {
+	sid, ok := sidLiteral(name)
+	if !ok {
+		_, user := splitAccount(name)
+		sid, ok = wellKnownSIDs[strings.ToLower(user)]
+	}
+	if !ok || !strings.HasPrefix(sid, "S-1-5-32-") {
+		return name, nil
+	}
+	wmic, err := legacyOrScript(ctx, t, "wmic", hasWMIC)
+	if err != nil {
+		return "", err
+	}
+	if !wmic {
+		n, err := hostSIDName(ctx, t, sid)
+		if err != nil || n == "" {
+			return name, err
+		}
+		_, local := splitAccount(n)
+		return local, nil
+	}
+	cmd := Read(cmdline.New("wmic").Arg("group", "where", fmt.Sprintf("sid='%s'", sid)).Raw("get Name /value"))
+	out, err := t.Run(ctx, cmd)
+	if err != nil {
+		return "", err
+	}
+	if found := win.WMIValues(out.Stdout); out.ExitCode == 0 && len(found) == 1 && found[0]["Name"] != "" {
+		return found[0]["Name"], nil
+	}
+	return name, nil
 }
 
 func groupVerb(state string) string {
@@ -251,14 +291,14 @@ func describeChanges(add, remove []string) string {
 // change adds or removes one member. A lost reply is settled by reading
 // the group again; "already a member" (1378) and "not a member" (1377)
 // mean someone got there first, which is the state we want.
-func (g *GroupMember) change(ctx context.Context, t *Task, acc *accounts, member string, add bool) error {
+func (g *GroupMember) change(ctx context.Context, t *Task, acc *accounts, group, member string, add bool) error {
 	verb, tolerated := "/delete", 1377
 	if add {
 		verb, tolerated = "/add", 1378
 	}
-	cmd := Change(cmdline.New("net.exe").Arg("localgroup", g.Name, member, verb))
+	cmd := Change(cmdline.New("net.exe").Arg("localgroup", group, member, verb))
 	out, err := Apply(ctx, t, cmd, func(ctx context.Context) (bool, error) {
-		now, err := localGroupMembers(ctx, t, g.Name)
+		now, err := localGroupMembers(ctx, t, group)
 		if err != nil {
 			return false, err
 		}

@@ -113,6 +113,9 @@ func (f iisSyncFiles) lines(target, from string) string {
 
 // Run checks the direction, compares the nodes and runs IISSYNC.
 func (s *IISSync) Run(ctx context.Context, t *Task) (*Result, error) {
+	if err := supported(ctx, t, s); err != nil {
+		return nil, err
+	}
 	source := t.Host.Name()
 	rebuilt := s.Rebuilt
 	if rebuilt == "" {

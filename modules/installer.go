@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -517,11 +516,23 @@ func detectPresence(exists bool) string {
 	return "absent"
 }
 
-var detectVersionLine = regexp.MustCompile(`(?m)^\s*Version=([^\r\n]*)`)
-
 // detectFileVersion reads a file's version resource with wmic datafile. A file
 // that does not exist is exists=false; one without a version has "".
 func detectFileVersion(ctx context.Context, t *Task, path string) (version string, exists bool, err error) {
+	wmic, err := legacyOrScript(ctx, t, "wmic", hasWMIC)
+	if err != nil {
+		return "", false, err
+	}
+	if !wmic {
+		var res struct {
+			Exists  bool
+			Version string
+		}
+		if err := runScript(ctx, t, "file-version", &res, win.Arg{Name: "Path", Value: path}); err != nil {
+			return "", false, err
+		}
+		return res.Version, res.Exists, nil
+	}
 	// WQL string literals escape backslashes.
 	where := "name='" + strings.ReplaceAll(path, `\`, `\\`) + "'"
 	cmd := Read(cmdline.New("wmic").Arg("datafile", "where", where, "get", "version", "/value"))
@@ -532,14 +543,17 @@ func detectFileVersion(ctx context.Context, t *Task, path string) (version strin
 	if out.ExitCode != 0 {
 		return "", false, Failed(t.Host.Name(), cmd, out, "")
 	}
-	if strings.Contains(out.Stderr, "No Instance") {
+	// A file that is not there prints no instance at all (wmic's
+	// "No Instance(s) Available." goes to stderr, in the host's language).
+	found := win.WMIValues(out.Stdout)
+	if len(found) == 0 {
 		return "", false, nil
 	}
-	m := detectVersionLine.FindStringSubmatch(out.Stdout)
-	if m == nil {
-		return "", false, fmt.Errorf("%s: `%s` printed no Version: %q", t.Host.Name(), cmd.Line, clip(out.Stdout))
+	v, ok := found[0]["Version"]
+	if !ok {
+		return "", false, fmt.Errorf("%s: `%s` printed no Version: %q", t.Host.Name(), cmd.Line, win.Clip(out.Stdout))
 	}
-	return strings.TrimSpace(m[1]), true, nil
+	return v, true, nil
 }
 
 // parseDottedVersion reads a version such as 4.2.739.1.

@@ -128,6 +128,10 @@ type Task struct {
 	// ServiceKey) on this task's host, or "". A check that fails now may
 	// then hold in the real run; one no earlier task touches will not.
 	Predicted func(key string) string
+
+	// facts caches, by host name, facts read for hosts that do not keep
+	// them (see Facts).
+	facts map[string]*win.Facts
 }
 
 // PredictedBy is Predicted, or "" outside a dry run.

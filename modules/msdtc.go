@@ -201,6 +201,9 @@ func (m *MSDTC) Keys() []string { return []string{"msdtc"} }
 
 // Run reads MSDTC, reports the difference and runs msdtc.exe.
 func (m *MSDTC) Run(ctx context.Context, t *Task) (*Result, error) {
+	if err := supported(ctx, t, m); err != nil {
+		return nil, err
+	}
 	before, err := readMSDTC(ctx, t)
 	if err != nil {
 		return nil, err

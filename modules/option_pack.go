@@ -274,6 +274,9 @@ func (o *OptionPack) RebootsWhenChanged() bool { return true }
 
 // Run reads what is installed, reports the difference and runs setup.
 func (o *OptionPack) Run(ctx context.Context, t *Task) (*Result, error) {
+	if err := supported(ctx, t, o); err != nil {
+		return nil, err
+	}
 	host := t.Host.Name()
 	before, err := readOptionPack(ctx, t)
 	if err != nil {

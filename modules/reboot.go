@@ -562,9 +562,26 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// BootFingerprint reads the host's last boot time as a CIM datetime. It
-// accepts only a well-formed value from a command that exited 0.
+// BootFingerprint reads the host's last boot time as a CIM datetime: with
+// wmic where the host has it, otherwise with PowerShell's
+// Get-CimInstance Win32_OperatingSystem, as ansible.windows' win_reboot
+// does (wmic is gone from Server 2025). It accepts only a well-formed
+// value from a command that exited 0.
 func BootFingerprint(ctx context.Context, t *Task) (string, error) {
+	wmic, err := legacyOrScript(ctx, t, "wmic", hasWMIC)
+	if err != nil {
+		return "", err
+	}
+	if !wmic {
+		var res struct{ LastBootUpTime string }
+		if err := runScript(ctx, t, "boot-time", &res); err != nil {
+			return "", err
+		}
+		if _, err := win.ParseCIMDatetime(res.LastBootUpTime); err != nil {
+			return "", fmt.Errorf("%s: the boot-time script: %w", t.Host.Name(), err)
+		}
+		return res.LastBootUpTime, nil
+	}
 	cmd := Read(cmdline.New("wmic").Arg("os", "get", "lastbootuptime", "/value"))
 	out, err := t.Run(ctx, cmd)
 	if err != nil {

@@ -134,6 +134,9 @@ func (s *ServicePack) RebootsWhenChanged() bool { return true }
 
 // Run reads the level, decides and runs update.exe.
 func (s *ServicePack) Run(ctx context.Context, t *Task) (*Result, error) {
+	if err := supported(ctx, t, s); err != nil {
+		return nil, err
+	}
 	level, err := readServicePackLevel(ctx, t)
 	if err != nil {
 		return nil, err

@@ -1,6 +1,8 @@
 package win_test
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -70,4 +72,18 @@ func TestPSErrorIDIsNotTranslated(t *testing.T) {
 	en := win.CLIXML(sample(t, "powershell/clixml-stderr-command-not-found-with-progress.pywinrm.txt"))
 	assert.Equal(t, "CommandNotFoundException", win.PSErrorID(en))
 	assert.Empty(t, win.PSErrorID("no record"))
+}
+
+// The lab's PowerShell runs exactly the scripts the modules send: it
+// knows each by its whole text, a copy of this package's (the lab may not
+// import modules). The copies must not drift.
+func TestTheLabKnowsEveryScript(t *testing.T) {
+	for _, name := range win.ScriptNames() {
+		lab, err := os.ReadFile(filepath.Join("..", "..", "lab", "win", "ps", name+".ps1"))
+		require.NoError(t, err, "lab/win/ps has no copy of %s.ps1", name)
+		assert.Equal(t, win.LoadScript(name).Body, strings.ReplaceAll(string(lab), "\r\n", "\n"), name)
+	}
+	entries, err := os.ReadDir(filepath.Join("..", "..", "lab", "win", "ps"))
+	require.NoError(t, err)
+	assert.Len(t, entries, len(win.ScriptNames()), "the lab knows a script no module sends")
 }
