@@ -58,3 +58,43 @@ func TestUnknownFactIsAnError(t *testing.T) {
 	require.True(t, bd.HasErrors())
 	assert.Contains(t, bd.Error(), "os_verison")
 }
+
+// A play with a task the host's Windows cannot run fails that host before
+// its first task, in check mode too, naming the Windows and what to use.
+func TestRefusalComesBeforeThePlayChangesAnything(t *testing.T) {
+	t.Parallel()
+	for _, check := range []bool{false, true} {
+		l := labtest.StartConfig(t, lab.Config{OS: "2022", Language: "de-DE"})
+		sum, rec := runOn(t, "../testdata/playbooks/e2e/refuse.hcl", labtest.Inventory(t, l), runner.Options{Check: check})
+		assert.Equal(t, runner.ExitFailed, sum.ExitCode())
+		res := rec.results()
+		require.Contains(t, res, "IISSYNC to node2", "the refusal is reported under the task that cannot run")
+		ev := res["IISSYNC to node2"]["node1"]
+		assert.Equal(t, "failed", string(ev.Status))
+		assert.Contains(t, ev.Error, "Windows Server 2022 Standard")
+		assert.Contains(t, ev.Error, "iiscnfg.vbs /copy")
+		assert.NotContains(t, res, "stop the spooler", "no task ran on the refused host")
+		assert.Equal(t, "running", l.Host("node1").Dump().Services["Spooler"].State)
+		assert.Empty(t, labtest.Changes(l, "node1"))
+	}
+}
+
+// The small first playbook, the Cluster service taken down and brought
+// back node by node, runs on every Windows the lab simulates.
+func TestClusterServiceCycleOnEveryWindows(t *testing.T) {
+	t.Parallel()
+	for i, os := range []string{"nt4", "2003r2", "2012r2", "2022", "2025"} {
+		lang := []string{"en-US", "de-DE", "ru-RU"}[i%3]
+		t.Run(os+"/"+lang, func(t *testing.T) {
+			t.Parallel()
+			l := labtest.StartConfig(t, lab.Config{OS: os, Language: lang})
+			sum, rec := runOn(t, "../playbooks/cluster-service-cycle.hcl", labtest.Inventory(t, l), runner.Options{})
+			require.Equal(t, runner.ExitOK, sum.ExitCode(), "%v", rec.results())
+			for _, h := range []string{"node1", "node2"} {
+				st := l.Host(h).Dump().Services["ClusSvc"]
+				assert.Equal(t, "running", st.State, h)
+				assert.Equal(t, "auto", st.StartType, h)
+			}
+		})
+	}
+}

@@ -51,6 +51,9 @@ var labSpeeds = map[string]labSpeed{
 type labFlags struct {
 	hosts    []string
 	profiles []string
+	// os and lang are --os/--lang values: a Windows generation or a
+	// display language for every host, or HOST=VALUE for one.
+	os, lang []string
 	speed    string
 	cluster  []string // nil: the first two hosts
 }
@@ -84,13 +87,19 @@ func (f *labFlags) specs() (lab.Config, error) {
 	for name := range profiles {
 		return cfg, fmt.Errorf("profile for %q, which is not among the lab's hosts %s", name, strings.Join(f.hosts, ","))
 	}
+	if err := cfg.SetOS(f.os); err != nil {
+		return cfg, err
+	}
+	if err := cfg.SetLanguage(f.lang); err != nil {
+		return cfg, err
+	}
 	return cfg, nil
 }
 
 // startLab starts the in-process lab of winplay run --lab and returns it
 // with its inventory (group "cluster") and the module timing for its speed.
 func startLab(f runFlags, stdio Stdio) (*lab.Lab, *inventory.Inventory, modules.Timing, error) {
-	lf := labFlags{hosts: f.labHosts, profiles: f.labProfile, speed: f.labSpeed}
+	lf := labFlags{hosts: f.labHosts, profiles: f.labProfile, os: f.labOS, lang: f.labLang, speed: f.labSpeed}
 	cfg, err := lf.specs()
 	if err != nil {
 		return nil, nil, modules.Timing{}, fmt.Errorf("--lab: %w", err)
@@ -105,7 +114,7 @@ func startLab(f runFlags, stdio Stdio) (*lab.Lab, *inventory.Inventory, modules.
 		return nil, nil, modules.Timing{}, err
 	}
 	for _, h := range l.Hosts() {
-		fmt.Fprintf(stdio.Err, "lab: %-8s %s  (%s)\n", h.Name(), h.Endpoint(), profileName(h, cfg))
+		fmt.Fprintf(stdio.Err, "lab: %-8s %s  (%s, %s)\n", h.Name(), h.Endpoint(), profileName(h, cfg), h.Machine().Windows())
 	}
 	return l, inv, labSpeeds[f.labSpeed].modules, nil
 }
@@ -136,6 +145,8 @@ func labCmd(ctx context.Context, args []string, stdio Stdio) int {
 	)
 	fs.StringSliceVar(&lf.hosts, "hosts", []string{"node1", "node2"}, "the hosts to simulate, on consecutive ports from --addr")
 	fs.StringArrayVar(&lf.profiles, "profile", nil, "start a host from a profile: node2=rebuilt (node, rebuilt, corrupted)")
+	fs.StringArrayVar(&lf.os, "os", nil, "the hosts' Windows: "+strings.Join(win.GenerationNames(), ", ")+" (default nt4, the runbook's rehearsal); HOST=OS for one host")
+	fs.StringArrayVar(&lf.lang, "lang", nil, "the hosts' display language: "+strings.Join(win.LanguageNames(), ", ")+" (default en-US); HOST=LANG for one host")
 	fs.StringSliceVar(&lf.cluster, "cluster", nil, "the two hosts that are the cluster's nodes (default: the first two --hosts); the others are standalone members")
 	fs.StringVar(&lf.speed, "speed", "fast", "fast (reboots in about two seconds) or real (reboots and installs in real time)")
 	fs.StringVar(&addr, "addr", "127.0.0.1:25985", "address of the first host (127.0.0.0/8 only); port 0 lets the OS choose")
@@ -188,6 +199,11 @@ func labCmd(ctx context.Context, args []string, stdio Stdio) int {
 		fmt.Fprintf(stdio.Out, "%s %s\n", h.Name(), h.Endpoint())
 	}
 	fmt.Fprintf(stdio.Err, "cluster nodes: %s\n", strings.Join(l.Config().Cluster, ", "))
+	var windows []string
+	for _, h := range l.Hosts() {
+		windows = append(windows, h.Name()+" "+h.Machine().Windows())
+	}
+	fmt.Fprintf(stdio.Err, "windows: %s\n", strings.Join(windows, ", "))
 	if invOut != "" {
 		fmt.Fprintf(stdio.Err, "inventory written to %s; its password comes from $%s:\n  export %s='%s'\n  winplay run PLAYBOOK -i %s\n",
 			invOut, labPasswordEnv, labPasswordEnv, strings.ReplaceAll(password, "'", `'\''`), invOut)

@@ -68,3 +68,24 @@ func TestLabCommandClusterFlag(t *testing.T) {
 		assert.Contains(t, r.err, "cluster", bad)
 	}
 }
+
+// winplay lab --os/--lang choose each host's Windows and language, and
+// winplay run --lab-os/--lab-lang do the same for a rehearsal.
+func TestLabOSAndLanguageFlags(t *testing.T) {
+	t.Parallel()
+	_, errb := serveLab(t, 2, "--os", "2022", "--lang", "node2=de-DE", "--addr", "127.0.0.1:0")
+	assert.Contains(t, errb.String(), "windows: node1 2022 en-US, node2 2022 de-DE\n")
+
+	r := winplay(t, nil, "run", "../../playbooks/cluster-service-cycle.hcl", "--lab", "--lab-os", "2025", "--lab-lang", "ru-RU", "-v")
+	require.Equal(t, runner.ExitOK, r.code, r.out+r.err)
+	assert.Contains(t, r.out, "facts: Windows Server 2025 Standard (version 10.0.26100), ru-RU")
+
+	for _, bad := range [][]string{
+		{"lab", "--os", "xp"},
+		{"lab", "--lang", "fr-FR"},
+		{"lab", "--os", "node9=2022"},
+	} {
+		r := winplay(t, nil, bad...)
+		assert.Equal(t, runner.ExitInvalid, r.code, bad)
+	}
+}

@@ -37,6 +37,8 @@ type runFlags struct {
 	labMode    bool
 	labHosts   []string
 	labProfile []string
+	labOS      []string
+	labLang    []string
 	labSpeed   string
 }
 
@@ -58,6 +60,8 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.labMode, "lab", false, "run against simulated hosts started in this process instead of an inventory")
 	fs.StringSliceVar(&f.labHosts, "lab-hosts", []string{"node1", "node2"}, "with --lab: the hosts to simulate (group \"cluster\")")
 	fs.StringArrayVar(&f.labProfile, "lab-profile", nil, "with --lab: start a host from a profile: node2=rebuilt (node, rebuilt, corrupted)")
+	fs.StringArrayVar(&f.labOS, "lab-os", nil, "with --lab: the hosts' Windows (nt4, 2003r2, 2012r2, 2022, 2025), or HOST=OS")
+	fs.StringArrayVar(&f.labLang, "lab-lang", nil, "with --lab: the hosts' display language (en-US, de-DE, ru-RU), or HOST=LANG")
 	fs.StringVar(&f.labSpeed, "lab-speed", "fast", "with --lab: fast (reboots in about a second) or real (reboots and installs in real time)")
 }
 

@@ -159,3 +159,7 @@ func (p winPath) isScratch() bool {
 	}
 	return false
 }
+
+// Windows names the host's generation and display language, as the lab
+// prints them beside each host: "2022 de-DE", "nt4 en-US".
+func (m *Machine) Windows() string { return m.os.Name + " " + m.lang.tag }
