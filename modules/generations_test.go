@@ -206,3 +206,30 @@ func ran(l *lab.Lab, host, tool string) bool {
 	}
 	return false
 }
+
+// A DCOM default that is not set is Windows' built-in default (the
+// lab's 2003 R2 and later, as Microsoft documents): it is written with
+// that default and the new account. A MachineAccessRestriction is noted.
+func TestDCOMPermissionWritesAnUnsetDefault(t *testing.T) {
+	t.Parallel()
+	l := labtest.StartConfig(t, lab.Config{OS: "2022", Language: "de-DE"})
+	_, ok := l.Host("node1").Dump().DCOM["DefaultAccessPermission"]
+	require.False(t, ok, "the value is not set on a stock 2022")
+	d := &modules.DCOMPermission{Permission: "access", Accounts: []string{`CORP\IWAM_CLUSTER`}}
+	res, err := labtest.Run(t, l, "node1", d, false)
+	require.NoError(t, err)
+	assert.True(t, res.Changed)
+	assert.Contains(t, res.Msg, "is not set: Windows' built-in default applies")
+	acl := fmt.Sprint(l.Host("node1").Dump().DCOM["DefaultAccessPermission"])
+	for _, who := range []string{"S-1-5-10", "SYSTEM", "IWAM_CLUSTER"} {
+		assert.Contains(t, acl, who, "the built-in default is kept beside the new account")
+	}
+	res, err = labtest.Run(t, l, "node1", d, false)
+	require.NoError(t, err)
+	assert.False(t, res.Changed, res.Msg)
+
+	labtest.Exec(t, l.Host("node1"), `reg add HKLM\SOFTWARE\Microsoft\Ole /v MachineAccessRestriction /t REG_BINARY /d 01000480 /f`)
+	res, err = labtest.Run(t, l, "node1", &modules.DCOMPermission{Permission: "access", Accounts: []string{`CORP\ClusterSvc`}}, true)
+	require.NoError(t, err)
+	assert.Contains(t, res.Msg, "MachineAccessRestriction also limits what DefaultAccessPermission grants")
+}

@@ -185,6 +185,11 @@ func (m *Machine) baseSystem() error {
 	if err := m.setDCOMDefaults(sidAdministrators, sidSystem, sidInteractive); err != nil {
 		return err
 	}
+	if !m.os.Runbook {
+		// Microsoft's page for DefaultAccessPermission: by default the
+		// value is not set, and the server principal and SYSTEM may call.
+		m.reg.deleteValue(oleKey, "DefaultAccessPermission")
+	}
 	m.reg.create(`HKCU\Software\Microsoft`)
 
 	for _, name := range []string{"RpcSs", "EventLog", "LanmanServer", "LanmanWorkstation", "Spooler"} {
