@@ -47,7 +47,8 @@ func (m *Machine) iisSync(target string) ([]*service, int) {
 	t := m.net.host(target)
 	switch {
 	case t == nil:
-		return nil, errBadNetPath
+		// KB Q224801: 1722 is also an invalid target server name.
+		return nil, errRPCUnavailable
 	case t == m:
 		return nil, errInvalidParameter
 	case t.power == powerOff || !t.online:

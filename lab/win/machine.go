@@ -1,4 +1,8 @@
-// Package win simulates the Windows NT 4.0 cluster nodes of the lab: a
+// Package win simulates the Windows hosts of the lab, one of five
+// generations (generation.go: the runbook's NT 4.0 rehearsal, which never
+// spoke WinRM, and Server 2003 R2 to 2025) in one of three display
+// languages (language.go), each printing what real Windows prints (the
+// golden test holds it to testdata/windows): a
 // cmd.exe interpreter and the built-in tools winplay's modules run, over
 // state that persists across commands and reboots (services, registry,
 // files, accounts, groups, user rights, DCOM, IIS, MSDTC) and a cluster
