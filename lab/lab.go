@@ -176,6 +176,7 @@ func Start(cfg Config) (*Lab, error) {
 			AllowUnencrypted: !cfg.RefuseUnencrypted,
 			Quotas:           cfg.Quotas,
 			Faults:           wsman.InjectorFunc(h.inject),
+			Codepage:         m.OEMCodepage(),
 		})
 		p := 0
 		if port != 0 {

@@ -163,3 +163,7 @@ func (p winPath) isScratch() bool {
 // Windows names the host's generation and display language, as the lab
 // prints them beside each host: "2022 de-DE", "nt4 en-US".
 func (m *Machine) Windows() string { return m.os.Name + " " + m.lang.tag }
+
+// OEMCodepage is the host's OEM code page, the console's when a client
+// asks for none: 437 (en-US), 850 (de-DE), 866 (ru-RU).
+func (m *Machine) OEMCodepage() int { return m.lang.oemcp }

@@ -88,6 +88,10 @@ type Config struct {
 	Quotas Quotas
 	// Faults, when set, may fail requests on purpose.
 	Faults Injector
+	// Codepage is the console code page of a shell whose client asks for
+	// none (WINRS_CODEPAGE): the host's OEM code page, 437 by default
+	// (850 on a German host, 866 on a Russian one).
+	Codepage int
 }
 
 // Server is a WinRM endpoint. Serve and ServeTLS may run at the same time on

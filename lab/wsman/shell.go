@@ -276,6 +276,9 @@ func (g *generation) create(env *envelope, user, clientIP, address string) ([]by
 		}
 	}
 	codepage := CodepageOEM
+	if g.srv.cfg.Codepage != 0 {
+		codepage = g.srv.cfg.Codepage
+	}
 	if v := env.options["WINRS_CODEPAGE"]; v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n <= 0 {
