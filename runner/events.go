@@ -232,7 +232,7 @@ func (t *text) result(ev Event) {
 func (t *text) diff(d *modules.Diff) string {
 	var b strings.Builder
 	b.WriteString(t.paint(ansiRed, "--- before") + "\n" + t.paint(ansiGreen, "+++ after") + "\n")
-	for _, l := range lineDiff(splitLines(d.Before), splitLines(d.After)) {
+	for _, l := range LineDiff(splitLines(d.Before), splitLines(d.After)) {
 		switch l[0] {
 		case '-':
 			b.WriteString(t.paint(ansiRed, l) + "\n")
@@ -253,9 +253,11 @@ func splitLines(s string) []string {
 	return strings.Split(s, "\n")
 }
 
-// lineDiff is a longest-common-subsequence diff; before/after texts are a
-// few dozen lines at most.
-func lineDiff(a, b []string) []string {
+// LineDiff is a longest-common-subsequence diff of two texts' lines: each
+// line of the result is one of a's or b's, prefixed with " " (in both),
+// "-" (only in a) or "+" (only in b). Before/after texts are a few dozen
+// lines at most; fmt's files a few hundred.
+func LineDiff(a, b []string) []string {
 	lcs := make([][]int, len(a)+1)
 	for i := range lcs {
 		lcs[i] = make([]int, len(b)+1)

@@ -27,6 +27,10 @@ type LoadOptions struct {
 	Vars []string
 	// VarFiles are --var-file paths, applied before Vars.
 	VarFiles []string
+	// AllowUnset leaves a variable that has no value unknown instead of
+	// reporting it, for a syntax-only check (winplay validate without an
+	// inventory): whatever depends on it is checked when it is known.
+	AllowUnset bool
 }
 
 var fileSchema = &hcl.BodySchema{
@@ -304,6 +308,10 @@ func (p *Plan) resolveVariables(parser *hclparse.Parser, opts LoadOptions) hcl.D
 	}
 	p.vars = map[string]cty.Value{}
 	for _, v := range p.Variables {
+		if v.Value == cty.NilVal && opts.AllowUnset {
+			p.vars[v.Name] = cty.UnknownVal(v.Type)
+			continue
+		}
 		if v.Value == cty.NilVal {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError, Summary: "No value for required variable",

@@ -176,6 +176,9 @@ func Run(ctx context.Context, plan *Plan, inv *inventory.Inventory, opts Options
 		// like success.
 		return nil, fmt.Errorf("%w: no task is named %q.%s", ErrInvalidOptions, opts.StartAt, suggest(opts.StartAt, plan.taskNames()))
 	}
+	if err := plan.CheckTags(opts.Tags, opts.SkipTags); err != nil {
+		return nil, err
+	}
 	sink := opts.Events
 	if sink == nil {
 		sink = Discard
