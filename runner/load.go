@@ -31,6 +31,10 @@ type LoadOptions struct {
 	// reporting it, for a syntax-only check (winplay validate without an
 	// inventory): whatever depends on it is checked when it is known.
 	AllowUnset bool
+	// Prompt, when set, is asked for the value of each sensitive variable
+	// that has none, after the var files and -e: the CLI asks on a
+	// terminal, without echo. It gets the variable's name and description.
+	Prompt func(name, description string) (string, error)
 }
 
 var fileSchema = &hcl.BodySchema{
@@ -308,6 +312,9 @@ func (p *Plan) resolveVariables(parser *hclparse.Parser, opts LoadOptions) hcl.D
 	}
 	p.vars = map[string]cty.Value{}
 	for _, v := range p.Variables {
+		if v.Value == cty.NilVal && v.Sensitive && opts.Prompt != nil {
+			diags = append(diags, v.prompt(opts.Prompt)...)
+		}
 		if v.Value == cty.NilVal && opts.AllowUnset {
 			p.vars[v.Name] = cty.UnknownVal(v.Type)
 			continue
@@ -333,6 +340,27 @@ func (p *Plan) resolveVariables(parser *hclparse.Parser, opts LoadOptions) hcl.D
 		diags = append(diags, p.validateVariables()...)
 	}
 	return diags
+}
+
+// prompt asks for a sensitive variable's value; on failure the variable
+// stays without one, and is reported as such.
+func (v *Variable) prompt(ask func(name, description string) (string, error)) hcl.Diagnostics {
+	raw, err := ask(v.Name, v.Description)
+	if err != nil {
+		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read variable",
+			Detail: fmt.Sprintf("Reading the value of var.%s failed: %v.", v.Name, err), Subject: v.DeclRange.Ptr()}}
+	}
+	if raw == "" {
+		return nil
+	}
+	v.given = append(v.given, raw)
+	val, err := parseCLIValue(raw, v.Type, true)
+	if err != nil {
+		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid value for variable",
+			Detail: fmt.Sprintf("var.%s: %s", v.Name, err), Subject: v.DeclRange.Ptr()}}
+	}
+	v.Value = val
+	return nil
 }
 
 // validateVariables checks each variable's validation blocks, as

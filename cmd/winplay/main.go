@@ -21,17 +21,35 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/winplay/winplay/runner"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	enableVirtualTerminal()
+	ctx, cancel := context.WithCancel(context.Background())
+	interrupts := make(chan os.Signal, 2)
+	signal.Notify(interrupts, os.Interrupt, syscall.SIGTERM)
+	go stopOnInterrupt(interrupts, cancel, os.Stderr, os.Exit)
 	code := Main(ctx, os.Args[1:], Stdio{In: os.Stdin, Out: os.Stdout, Err: os.Stderr})
-	stop()
 	os.Exit(code)
+}
+
+// stopOnInterrupt cancels the run at the first Ctrl-C, which stops every
+// wait within a second or two and prints the recap, and exits at once at
+// the second, as Ansible does.
+func stopOnInterrupt(interrupts <-chan os.Signal, cancel func(), stderr io.Writer, exit func(int)) {
+	<-interrupts
+	fmt.Fprintln(stderr, "\nwinplay: interrupted; stopping (press Ctrl-C again to quit at once)")
+	cancel()
+	<-interrupts
+	fmt.Fprintln(stderr, "winplay: interrupted again; quitting without waiting")
+	exit(runner.ExitInterrupted)
 }
 
 // Stdio is where a command reads and writes; tests pass buffers.
@@ -41,6 +59,8 @@ type Stdio struct {
 	Err io.Writer
 	// Getenv replaces os.Getenv when set.
 	Getenv func(string) string
+	// terminal makes Out a terminal for live progress, in tests.
+	terminal bool
 }
 
 func (s Stdio) getenv(name string) string {

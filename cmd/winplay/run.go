@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/user"
+	"slices"
 	"strings"
 	"time"
 
@@ -19,6 +21,7 @@ import (
 	"github.com/winplay/winplay/inventory"
 	"github.com/winplay/winplay/runner"
 	"github.com/winplay/winplay/runner/conn"
+	"github.com/winplay/winplay/runner/report"
 )
 
 type runFlags struct {
@@ -143,8 +146,13 @@ func runPlaybook(ctx context.Context, path string, f runFlags, stdio Stdio) int 
 		fmt.Fprintln(stdio.Err, "winplay: --forks must be at least 1")
 		return runner.ExitInvalid
 	}
+	if f.timeout < 0 || f.connectTimeout < 0 {
+		fmt.Fprintln(stdio.Err, "winplay: --timeout and --connect-timeout must not be negative")
+		return runner.ExitInvalid
+	}
+	listing := f.listTasks || f.listHosts || f.listTags
 
-	plan, diags := runner.Load(path, runner.LoadOptions{Vars: f.vars, VarFiles: f.varFiles})
+	plan, diags := runner.Load(path, runner.LoadOptions{Vars: f.vars, VarFiles: f.varFiles, Prompt: variablePrompt(stdio)})
 	redact := runner.NewRedactor(plan.Secrets())
 	if diags.HasErrors() {
 		printDiags(stdio, redact, plan.Files, diags)
@@ -153,6 +161,7 @@ func runPlaybook(ctx context.Context, path string, f runFlags, stdio Stdio) int 
 
 	var inv *inventory.Inventory
 	timing := defaultTiming
+	inputs := &runner.Inputs{Inventory: f.inventory, Limit: f.limit, Winplay: versionString(), User: currentUser()}
 	if f.labMode {
 		l, labInv, t, err := startLab(f.lab, stdio)
 		if err != nil {
@@ -161,31 +170,49 @@ func runPlaybook(ctx context.Context, path string, f runFlags, stdio Stdio) int 
 		}
 		defer l.Close()
 		inv, timing = labInv, t
+		inputs.Inventory = "lab (" + strings.Join(f.lab.hosts, ", ") + ")"
 	} else {
 		var code int
-		inv, code = loadInventory(f.inventory, stdio, redact, false)
+		inv, code = loadInventory(f.inventory, stdio, redact, listing)
 		if inv == nil {
 			return code
 		}
 	}
 	redact = runner.NewRedactor(runner.Secrets(plan, inv))
-	var limit []string
-	if f.limit != "" {
-		limit = []string{f.limit}
-	}
-	bindDiags := plan.Bind(inv, limit)
+	bindDiags := plan.Bind(inv, limitPatterns(f.limit))
 	printDiags(stdio, redact, plan.Files, append(diags, bindDiags...))
 	if bindDiags.HasErrors() {
 		return runner.ExitInvalid
 	}
+	opts := runner.Options{
+		Check: f.check, Diff: f.diff, Forks: f.forks, Tags: f.tags, SkipTags: f.skipTags,
+		StartAt: f.startAt, Connector: conn.Connector{ConnectTimeout: f.connectTimeout},
+		TaskTimeout: f.timeout, Timing: timing, Redactor: redact, Inputs: inputs,
+	}
+	if listing {
+		if err := plan.CheckTags(f.tags, f.skipTags); err != nil {
+			fmt.Fprintf(stdio.Err, "winplay: %s\n", redact.String(err.Error()))
+			return runner.ExitInvalid
+		}
+		listPlan(stdio.Out, path, plan, f, opts)
+		return runner.ExitOK
+	}
 
 	var sinks []runner.Sink
-	if f.output == "json" {
+	var live *liveProgress
+	switch {
+	case f.output == "json":
 		sinks = append(sinks, runner.JSON(stdio.Out))
-	} else {
-		sinks = append(sinks, runner.Text(stdio.Out, runner.TextOptions{
-			Color: useColor(stdio), Verbose: f.verbose, Diff: f.diff,
-		}))
+	default:
+		text := runner.Text(stdio.Out, runner.TextOptions{Color: useColor(stdio), Verbose: f.verbose, Diff: f.diff})
+		if live = newLiveProgress(stdio); live != nil {
+			// Lines scroll above the live ones; progress and phase events
+			// redraw them instead of adding lines.
+			text = runner.Text(live, runner.TextOptions{Color: useColor(stdio), Verbose: f.verbose, Diff: f.diff})
+			sinks = append(sinks, live.sink(text))
+		} else {
+			sinks = append(sinks, text)
+		}
 	}
 	if f.journal != "" {
 		j, err := runner.OpenJournal(f.journal)
@@ -200,15 +227,19 @@ func runPlaybook(ctx context.Context, path string, f runFlags, stdio Stdio) int 
 		}()
 		sinks = append(sinks, j)
 	}
-	opts := runner.Options{
-		Check: f.check, Diff: f.diff, Forks: f.forks, Tags: f.tags, SkipTags: f.skipTags,
-		StartAt: f.startAt, Connector: conn.Connector{}, Events: runner.Multi(sinks...),
-		Timing: timing, Redactor: redact,
+	var rep *report.Sink
+	if f.report != "" {
+		rep = &report.Sink{}
+		sinks = append(sinks, rep)
 	}
+	opts.Events = runner.Multi(sinks...)
 	if f.step {
 		opts.Step = stepPrompt(stdio, redact)
 	}
 	summary, err := runner.Run(ctx, plan, inv, opts)
+	if live != nil {
+		live.stop()
+	}
 	if err != nil {
 		fmt.Fprintf(stdio.Err, "winplay: %s\n", redact.String(err.Error()))
 		if errors.Is(err, runner.ErrInvalidOptions) {
@@ -216,10 +247,85 @@ func runPlaybook(ctx context.Context, path string, f runFlags, stdio Stdio) int 
 		}
 		return runner.ExitError
 	}
+	if rep != nil {
+		if code := saveReport(rep, f.report, stdio); code != runner.ExitOK {
+			return code
+		}
+	}
 	if ctx.Err() != nil {
 		return runner.ExitInterrupted
 	}
 	return summary.ExitCode()
+}
+
+// saveReport writes the run's HTML report (--report).
+func saveReport(rep *report.Sink, path string, stdio Stdio) int {
+	html, err := rep.HTML()
+	if err == nil {
+		err = os.WriteFile(path, html, 0o644)
+	}
+	if err != nil {
+		fmt.Fprintf(stdio.Err, "winplay: writing the report: %v\n", err)
+		return runner.ExitError
+	}
+	fmt.Fprintf(stdio.Err, "report written to %s\n", path)
+	return runner.ExitOK
+}
+
+// currentUser is who runs winplay, for the report's inputs.
+func currentUser() string {
+	if u, err := user.Current(); err == nil {
+		return u.Username
+	}
+	return ""
+}
+
+// listPlan prints --list-tasks, --list-hosts and --list-tags as
+// ansible-playbook prints them.
+func listPlan(w io.Writer, path string, plan *runner.Plan, f runFlags, opts runner.Options) {
+	fmt.Fprintf(w, "\nplaybook: %s\n", path)
+	for i, play := range plan.Plays {
+		msg := fmt.Sprintf("\n  play #%d (%s): %s\tTAGS: [%s]", i+1, strings.Join(play.Hosts, ","), play.Name, strings.Join(play.Tags, ","))
+		if f.listHosts {
+			quoted := make([]string, len(play.Hosts))
+			for j, h := range play.Hosts {
+				quoted[j] = "'" + h + "'"
+			}
+			hosts := play.BoundHosts()
+			msg += fmt.Sprintf("\n    pattern: [%s]\n    hosts (%d):", strings.Join(quoted, ", "), len(hosts))
+			for _, h := range hosts {
+				msg += "\n      " + h.Name
+			}
+		}
+		fmt.Fprintln(w, msg)
+		if !f.listTasks && !f.listTags {
+			continue
+		}
+		var b strings.Builder
+		if f.listTasks {
+			b.WriteString("    tasks:\n")
+		}
+		all := append([]string(nil), play.Tags...)
+		for _, t := range play.Tasks {
+			if !plan.Selected(t, opts) {
+				continue
+			}
+			tags := sortedUnique(append(append([]string(nil), play.Tags...), t.Tags...))
+			all = append(all, t.Tags...)
+			if f.listTasks {
+				fmt.Fprintf(&b, "      %s\tTAGS: [%s]\n", t.Name, strings.Join(tags, ", "))
+			}
+		}
+		if f.listTags {
+			fmt.Fprintf(&b, "      TASK TAGS: [%s]\n", strings.Join(sortedUnique(all), ", "))
+		}
+		fmt.Fprintln(w, b.String())
+	}
+}
+
+func sortedUnique(list []string) []string {
+	slices.Sort(list)
+	return slices.Compact(list)
 }
 
 // loadInventory loads an inventory file, asking for passwords on a
@@ -278,5 +384,25 @@ func stepPrompt(stdio Stdio, redact *runner.Redactor) func(*runner.Task) runner.
 				return runner.StepNo
 			}
 		}
+	}
+}
+
+// variablePrompt asks for sensitive variables without a value when stdin
+// is a terminal, without echoing what is typed; nil otherwise, and the
+// missing value is an error.
+func variablePrompt(stdio Stdio) func(name, description string) (string, error) {
+	f, ok := stdio.In.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return nil
+	}
+	return func(name, description string) (string, error) {
+		prompt := fmt.Sprintf("var.%s (sensitive, not echoed): ", name)
+		if description != "" {
+			prompt = fmt.Sprintf("var.%s, %s (sensitive, not echoed): ", name, description)
+		}
+		fmt.Fprint(stdio.Err, prompt)
+		b, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(stdio.Err)
+		return string(b), err
 	}
 }
