@@ -65,6 +65,9 @@ func validate(path string, f validateFlags, stdio Stdio) int {
 	}
 	plan, diags := runner.Load(path, runner.LoadOptions{Vars: f.vars, VarFiles: f.varFiles, AllowUnset: syntaxOnly})
 	redact := runner.NewRedactor(plan.Secrets())
+	if syntaxOnly && !diags.HasErrors() {
+		diags = append(diags, plan.CheckAlone()...)
+	}
 	if diags.HasErrors() || syntaxOnly {
 		printDiags(stdio, redact, plan.Files, diags)
 		if diags.HasErrors() {
