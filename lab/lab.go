@@ -90,7 +90,7 @@ type Lab struct {
 	// reboot stop waiting to come back: with real timings that wait is
 	// 45 s, which Close would otherwise sit through.
 	stopped chan struct{}
-	wg     sync.WaitGroup
+	wg      sync.WaitGroup
 }
 
 // Host is one simulated host and its WinRM endpoint.

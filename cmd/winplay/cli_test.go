@@ -51,7 +51,7 @@ func labAnsibleFiles(t *testing.T, l *lab.Lab) (ini, yml, js string) {
 	quotedPorts := strings.NewReplacer(`"PORT1"`, strconv.Itoa(l.Host("node1").Port()), `"PORT2"`, strconv.Itoa(l.Host("node2").Port()))
 	for _, f := range []struct {
 		src, dst string
-		r       *strings.Replacer
+		r        *strings.Replacer
 	}{
 		{"lab.ini", "hosts", ports}, // Ansible's default name, no extension
 		{"lab.list.yml", "hosts.yml", ports},
