@@ -477,6 +477,14 @@ func (e *engine) report(task *Task, r hostResult) {
 	}
 	if r.err != nil {
 		ev.Error = r.err.Error()
+		// A command that ran and failed keeps its exit code and output,
+		// for -v and the report, as a result's would.
+		var ce *modules.CommandError
+		if errors.As(r.err, &ce) && ce.Out != nil {
+			rc := ce.Out.ExitCode
+			ev.RC = &rc
+			ev.Stdout, ev.Stderr = ce.Out.Stdout, ce.Out.Stderr
+		}
 	}
 	if r.res != nil {
 		ev.Msg = r.res.Msg
