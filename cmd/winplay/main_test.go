@@ -734,7 +734,7 @@ func TestEveryHelpFlagPrintsUsage(t *testing.T) {
 	assert.Contains(t, r.out, "MODULE   a module's name", "doc --help is not a module named --help")
 }
 
-func TestVersionNamesTheCommit(t *testing.T) {
+func TestVersionFormat(t *testing.T) {
 	t.Parallel()
 	r := winplay(t, nil, "--version")
 	require.Equal(t, runner.ExitOK, r.code, r.err)
@@ -745,4 +745,5 @@ func TestVersionNamesTheCommit(t *testing.T) {
 	}}
 	assert.Regexp(t, `^winplay v0\.3\.0, commit a77b84fcafe\+dirty \(2026-11-30T10:00:00Z\), go1\.26\.8 `, formatVersion(info, ""))
 	assert.Regexp(t, `^winplay v1\.0\.0, `, formatVersion(info, "v1.0.0"), "a version set at link time wins")
+	assert.Contains(t, formatVersion(&debug.BuildInfo{Main: debug.Module{Version: "(devel)"}}, ""), "winplay devel, commit unknown (built without version control information)")
 }

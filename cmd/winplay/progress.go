@@ -45,9 +45,11 @@ func newLiveProgress(stdio Stdio) *liveProgress {
 	}
 	opts := []mpb.ContainerOption{mpb.WithOutput(stdio.Out), mpb.WithRefreshRate(250 * time.Millisecond)}
 	if stdio.terminal {
-		opts = append(opts, mpb.ForceTTY(), mpb.WithWidth(100))
+		opts = append(opts, mpb.ForceTTY(), mpb.WithAutoRefresh(), mpb.WithWidth(100))
 	} else if f, ok := stdio.Out.(*os.File); !ok || !term.IsTerminal(int(f.Fd())) {
 		return nil
+	} else if _, rows, err := term.GetSize(int(f.Fd())); err != nil || rows == 0 {
+		return nil // a terminal of no size (some CI ptys) would show nothing
 	}
 	return &liveProgress{p: mpb.New(opts...), hosts: map[string]*busyHost{}}
 }
