@@ -40,7 +40,7 @@ var labSpeeds = map[string]labSpeed{
 		offline: 1500 * time.Millisecond,
 		modules: modules.Timing{Poll: 200 * time.Millisecond, MaxBackoff: time.Second, Stable: 2 * time.Second, RebootPhase: time.Minute},
 	},
-	// real: Windows 2000 on period hardware.
+	// real: an NT 4.0 node on period hardware.
 	"real": {
 		machine: win.DefaultTiming,
 		offline: 45 * time.Second,
