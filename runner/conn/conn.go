@@ -237,7 +237,8 @@ func (c *Conn) Run(ctx context.Context, cmd modules.Command) (modules.Output, er
 			return out, err
 		}
 		if !c.answered.Load() && !sent && (isTimeout(err) || errors.Is(err, context.DeadlineExceeded)) {
-			return out, fmt.Errorf("%w: %s did not answer within the connect timeout of %s (%w)", modules.ErrUnreachable, c.url, c.cfg.ConnectTimeout, err)
+			return out, fmt.Errorf("%w: %s did not answer within %s, twice the connect timeout of %s (to connect, then to answer); not retried (%w)",
+				modules.ErrUnreachable, c.url, 2*c.cfg.ConnectTimeout, c.cfg.ConnectTimeout, err)
 		}
 		if errors.Is(err, errUnauthorized) || errors.Is(err, errNotWinRM) || isCertificateError(err) {
 			// Asking again gets the same answer.
