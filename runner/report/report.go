@@ -257,7 +257,7 @@ func Build(records []runner.Record) (*Run, error) {
 			if rec.Diff != nil {
 				row.DiffLines = diffLines(rec.Diff)
 			}
-			if rec.Status == modules.StatusChanged && !rec.Check || rec.Status == modules.StatusChanged && rec.Diff != nil {
+			if rec.Status == modules.StatusChanged {
 				run.Changes = append(run.Changes, row)
 			}
 			if rec.Status == modules.StatusFailed || rec.Status == modules.StatusUnreachable {
