@@ -90,6 +90,8 @@ type scope struct {
 	// facts are host.facts of the hosts whose facts the run learnt.
 	facts map[string]cty.Value
 	dirty bool
+	// alone makes hosts.* unknown, for a check without an inventory.
+	alone bool
 }
 
 func newScope(plan *Plan, inv *inventory.Inventory, check, diff bool) *scope {
@@ -120,6 +122,9 @@ func (s *scope) register(host, name string, val cty.Value) {
 }
 
 func (s *scope) hostsObject() cty.Value {
+	if s.alone {
+		return cty.DynamicVal
+	}
 	if !s.dirty {
 		return s.hosts
 	}

@@ -149,7 +149,10 @@ func (s *sealedNTLM) authenticate(ctx context.Context, url string) error {
 	}
 	drain(resp)
 	challenge, ok := negotiateToken(resp.Header)
-	if resp.StatusCode != http.StatusUnauthorized || !ok {
+	if resp.StatusCode != http.StatusUnauthorized || !ok && !offersWinRMAuth(resp.Header) {
+		return notWinRM(url, resp, "the NTLM negotiate message")
+	}
+	if !ok {
 		return fmt.Errorf("%w: NTLM not offered (HTTP %d to the negotiate message)", errUnauthorized, resp.StatusCode)
 	}
 	authenticate, err := client.Authenticate(challenge, nil)
