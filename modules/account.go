@@ -136,9 +136,17 @@ func (a *accounts) hostname(ctx context.Context) (string, error) {
 	return name, nil
 }
 
-// computerName runs `hostname` on h, which prints the NetBIOS computer
-// name that cluster.exe and IISSYNC use.
+// computerName is h's NetBIOS computer name, which cluster.exe and
+// IISSYNC use: %COMPUTERNAME% from the host's facts. `hostname` prints the
+// DNS host name, which may be longer (ansible#54550: hostname printed
+// ip-172-34-55-231, %COMPUTERNAME% ip-172-34-55-23); it is read only where
+// the facts hold no name.
 func computerName(ctx context.Context, h Host) (string, error) {
+	if f, err := HostFacts(ctx, h); err != nil {
+		return "", err
+	} else if f.ComputerName != "" {
+		return f.ComputerName, nil
+	}
 	cmd := Read(cmdline.New("hostname"))
 	out, err := h.Run(ctx, cmd)
 	if err != nil {
