@@ -67,7 +67,7 @@ func TestProtocol(t *testing.T) {
 		ContentType(SPNEGO):   SPNEGO,
 		ContentType(Kerberos): Kerberos,
 		`multipart/encrypted; protocol="application/HTTP-SPNEGO-session-encrypted"; boundary="Encrypted Boundary"`: SPNEGO,
-		`multipart/encrypted;protocol="application/HTTP-CredSSP-session-encrypted";boundary="Encrypted Boundary"`:   "application/HTTP-CredSSP-session-encrypted",
+		`multipart/encrypted;protocol="application/HTTP-CredSSP-session-encrypted";boundary="Encrypted Boundary"`:  "application/HTTP-CredSSP-session-encrypted",
 	} {
 		got, ok := Protocol(ct)
 		assert.True(t, ok, ct)
