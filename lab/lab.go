@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/winplay/winplay/inventory"
+	"github.com/winplay/winplay/lab/kdc"
 	"github.com/winplay/winplay/lab/win"
 	"github.com/winplay/winplay/lab/wsman"
 )
@@ -38,6 +39,9 @@ type HostSpec struct {
 	// Profile is win.ProfileNode (default), win.ProfileRebuilt or
 	// win.ProfileCorrupted.
 	Profile string
+	// ClockOffset is how far the host's clock is off the realm's: beyond
+	// five minutes, Kerberos logons fail with KRB_AP_ERR_SKEW.
+	ClockOffset time.Duration
 }
 
 // Config describes a lab.
@@ -53,8 +57,16 @@ type Config struct {
 	// HTTPS serves TLS with a self-signed certificate for the listening
 	// address, 127.0.0.1 and localhost, generated at start (see CACertPEM).
 	HTTPS bool
-	// Basic and NTLM select the authentication schemes; neither means both.
+	// Basic and NTLM select the authentication schemes; neither (and no
+	// Kerberos) means both.
 	Basic, NTLM bool
+	// Kerberos makes the hosts members of the realm: each gets HTTP/
+	// service principals for its address, its name and its name in the
+	// realm's DNS domain (HTTP/127.0.0.1, HTTP/node1, HTTP/node1.corp.test)
+	// and accepts Kerberos with them; the lab's user becomes a principal of
+	// the realm with the lab's password. Without Basic or NTLM, Kerberos is
+	// the only scheme, as in a domain that disabled NTLM.
+	Kerberos *kdc.KDC
 	// RefuseUnencrypted answers plaintext SOAP over HTTP with 401, as
 	// Windows' default AllowUnencrypted=false does: only NTLM-sealed
 	// messages (and HTTPS) get in, so a test can prove a client encrypts.
@@ -154,6 +166,10 @@ func Start(cfg Config) (*Lab, error) {
 	if err != nil {
 		return nil, err
 	}
+	krb, err := l.joinRealm(ip)
+	if err != nil {
+		return nil, err
+	}
 	for i, spec := range cfg.Hosts {
 		m := machines[i]
 		h := &Host{lab: l, name: spec.Name, machine: m, bootedCh: make(chan struct{})}
@@ -163,6 +179,7 @@ func Start(cfg Config) (*Lab, error) {
 			Users:            map[string]string{cfg.User: cfg.Password},
 			Basic:            cfg.Basic,
 			NTLM:             cfg.NTLM,
+			Kerberos:         krb.forHost(spec),
 			AllowUnencrypted: !cfg.RefuseUnencrypted,
 			Quotas:           cfg.Quotas,
 			Faults:           wsman.InjectorFunc(h.inject),
@@ -336,9 +353,16 @@ func (l *Lab) Inventory() (*inventory.Inventory, error) {
 
 // InventorySpec is the inventory Inventory builds; withPassword sets the
 // password in each host's connection (a file gets password_env instead).
+// A lab that offers only Kerberos gets transport kerberos and the user's
+// principal (lab@CORP.TEST).
 func (l *Lab) InventorySpec(withPassword bool) inventory.Spec {
 	transport := inventory.TransportNTLM
-	if l.cfg.Basic && !l.cfg.NTLM {
+	user := l.cfg.User
+	switch {
+	case l.cfg.Kerberos != nil && !l.cfg.Basic && !l.cfg.NTLM:
+		transport = inventory.TransportKerberos
+		user = l.cfg.Kerberos.Principal(l.cfg.User)
+	case l.cfg.Basic && !l.cfg.NTLM:
 		transport = inventory.TransportBasic
 	}
 	var spec inventory.Spec
@@ -348,7 +372,7 @@ func (l *Lab) InventorySpec(withPassword bool) inventory.Spec {
 			Transport: transport,
 			HTTPS:     l.cfg.HTTPS,
 			Port:      h.Port(),
-			User:      l.cfg.User,
+			User:      user,
 			CAPEM:     l.caPEM,
 		}
 		if withPassword {

@@ -78,11 +78,16 @@ type Config struct {
 	// without regard to case and the domain is not checked.
 	Users map[string]string
 	// Basic and NTLM select the authentication schemes offered. When
-	// neither is set, both are, as the lab wants by default.
+	// neither is set and there is no Kerberos, both are, as the lab wants
+	// by default.
 	Basic, NTLM bool
+	// Kerberos, when set, accepts Kerberos under "Negotiate" and
+	// "Kerberos", as a domain member does.
+	Kerberos *Kerberos
 	// AllowUnencrypted accepts plaintext SOAP over http (Basic, or NTLM
-	// without sealing). False answers such requests 401, as Windows' default
-	// AllowUnencrypted=false does; HTTPS and NTLM-sealed messages always pass.
+	// or Kerberos without sealing). False refuses such requests as Windows'
+	// default AllowUnencrypted=false does (401; 500 after Kerberos); HTTPS
+	// and sealed messages always pass.
 	AllowUnencrypted bool
 	// Quotas are the host's limits; zero fields take Windows' defaults.
 	Quotas Quotas
@@ -107,7 +112,7 @@ type account struct {
 
 // New returns a server for cfg. It does not listen until Serve or ServeTLS.
 func New(cfg Config) *Server {
-	if !cfg.Basic && !cfg.NTLM {
+	if !cfg.Basic && !cfg.NTLM && cfg.Kerberos == nil {
 		cfg.Basic, cfg.NTLM = true, true
 	}
 	if cfg.ComputerName == "" {
