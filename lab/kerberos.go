@@ -3,10 +3,13 @@ package lab
 import (
 	"fmt"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/jcmturner/gokrb5/v8/keytab"
 
+	"github.com/winplay/winplay/lab/kdc"
 	"github.com/winplay/winplay/lab/wsman"
 )
 
@@ -53,4 +56,41 @@ func (r *realmMembership) forHost(spec HostSpec) *wsman.Kerberos {
 		return nil
 	}
 	return &wsman.Kerberos{Keytab: r.keytab, ClockOffset: spec.ClockOffset}
+}
+
+// StartRealm starts the KDC of a served lab's realm (winplay lab --auth
+// kerberos) with its files in dir: the database, the services' keytab and
+// the krb5.conf clients use. An empty dir is a temporary one, removed by
+// the KDC's Close.
+func StartRealm(dir string) (*kdc.KDC, error) {
+	if dir != "" {
+		abs, err := filepath.Abs(dir)
+		if err != nil {
+			return nil, fmt.Errorf("lab: %w", err)
+		}
+		// A realm left by an earlier run is replaced: its KDC is gone.
+		if err := os.RemoveAll(abs); err != nil {
+			return nil, fmt.Errorf("lab: %w", err)
+		}
+		dir = abs
+	}
+	k, err := kdc.Start(kdc.Config{Dir: dir})
+	if err != nil {
+		return nil, fmt.Errorf("lab: %w", err)
+	}
+	return k, nil
+}
+
+// RealmHelp says what a client needs to log on to the lab's realm: the
+// realm, where its KDC listens, the krb5.conf to use and how to get a
+// ticket with MIT's tools.
+func (l *Lab) RealmHelp() string {
+	k := l.cfg.Kerberos
+	if k == nil {
+		return ""
+	}
+	return fmt.Sprintf("realm %s: KDC %s, krb5.conf %s\n"+
+		"  export KRB5_CONFIG=%s\n"+
+		"  kinit %s      # a ticket for ticket_cache = true\n",
+		k.Realm(), k.Addr(), k.Krb5ConfPath(), k.Krb5ConfPath(), k.Principal(l.cfg.User))
 }

@@ -375,6 +375,9 @@ func (l *Lab) InventorySpec(withPassword bool) inventory.Spec {
 			User:      user,
 			CAPEM:     l.caPEM,
 		}
+		if transport == inventory.TransportKerberos {
+			c.Krb5Conf = l.cfg.Kerberos.Krb5ConfPath()
+		}
 		if withPassword {
 			c.SetPassword(l.cfg.Password)
 		}

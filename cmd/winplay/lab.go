@@ -143,7 +143,7 @@ func labCmd(ctx context.Context, args []string, stdio Stdio) int {
 	fs.StringVar(&password, "password", lab.DefaultPassword, "its password")
 	fs.StringVar(&invOut, "inventory-out", "", "write an inventory of the lab to this file, for winplay run -i")
 	fs.BoolVar(&https, "https", false, "serve HTTPS with a self-signed certificate (written next to the inventory)")
-	fs.StringSliceVar(&auth, "auth", []string{"basic", "ntlm"}, "authentication schemes offered: basic, ntlm")
+	fs.StringSliceVar(&auth, "auth", []string{"basic", "ntlm"}, "authentication schemes offered: basic, ntlm, kerberos (starts a KDC for the realm CORP.TEST)")
 	if code, ok := parseFlags(fs, args, stdio, "winplay lab [flags]\n\nServes simulated Windows hosts over WinRM until interrupted.\n"); !ok {
 		return code
 	}
@@ -157,20 +157,36 @@ func labCmd(ctx context.Context, args []string, stdio Stdio) int {
 		return runner.ExitInvalid
 	}
 	cfg.Addr, cfg.User, cfg.Password, cfg.HTTPS = addr, user, password, https
+	kerberos := false
 	for _, a := range auth {
 		switch strings.ToLower(a) {
 		case "basic":
 			cfg.Basic = true
 		case "ntlm":
 			cfg.NTLM = true
+		case "kerberos":
+			kerberos = true
 		default:
-			fmt.Fprintf(stdio.Err, "winplay lab: --auth: %q is not basic or ntlm\n", a)
+			fmt.Fprintf(stdio.Err, "winplay lab: --auth: %q is not basic, ntlm or kerberos\n", a)
 			return runner.ExitInvalid
 		}
 	}
 	if password == "" {
 		fmt.Fprintln(stdio.Err, "winplay lab: --password must not be empty")
 		return runner.ExitInvalid
+	}
+	if kerberos {
+		realmDir := ""
+		if invOut != "" {
+			realmDir = strings.TrimSuffix(invOut, filepath.Ext(invOut)) + "-realm"
+		}
+		k, err := lab.StartRealm(realmDir)
+		if err != nil {
+			fmt.Fprintf(stdio.Err, "winplay lab: %v\n", err)
+			return runner.ExitError
+		}
+		defer k.Close()
+		cfg.Kerberos = k
 	}
 	l, err := lab.Start(cfg)
 	if err != nil {
@@ -188,6 +204,7 @@ func labCmd(ctx context.Context, args []string, stdio Stdio) int {
 		fmt.Fprintf(stdio.Out, "%s %s\n", h.Name(), h.Endpoint())
 	}
 	fmt.Fprintf(stdio.Err, "cluster nodes: %s\n", strings.Join(l.Config().Cluster, ", "))
+	fmt.Fprint(stdio.Err, l.RealmHelp())
 	if invOut != "" {
 		fmt.Fprintf(stdio.Err, "inventory written to %s; its password comes from $%s:\n  export %s='%s'\n  winplay run PLAYBOOK -i %s\n",
 			invOut, labPasswordEnv, labPasswordEnv, strings.ReplaceAll(password, "'", `'\''`), invOut)

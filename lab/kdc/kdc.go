@@ -438,18 +438,13 @@ func (k *KDC) AddService(spns ...string) error {
 		if _, ok := k.known[spn]; ok {
 			continue
 		}
+		k.known[spn] = ""
 		fmt.Fprintf(&script, "addprinc -randkey %s\nktadd -k %s %s\n", spn, k.keytab, spn)
 	}
 	if script.Len() == 0 {
 		return nil
 	}
-	if err := k.admin(script.String()); err != nil {
-		return err
-	}
-	for _, spn := range spns {
-		k.known[spn] = ""
-	}
-	return nil
+	return k.admin(script.String())
 }
 
 // Modify runs kadmin's modprinc with flags, e.g. "+ok_as_delegate", on a
