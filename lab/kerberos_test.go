@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -89,4 +90,25 @@ func TestPywinrmKerberosPlaintextIsRefusedOverHTTP(t *testing.T) {
 	assert.Equal(t, "WinRMTransportError", pe.Type, pe.Message)
 	assert.Contains(t, pe.Message, "500")
 	assert.Empty(t, l.Host("node1").Log(), "nothing ran")
+}
+
+// TestPywinrmClientCertificate proves the lab's certificate mapping with
+// pywinrm's certificate transport: the lab user's certificate logs on as
+// the user; a certificate another CA signed is refused.
+func TestPywinrmClientCertificate(t *testing.T) {
+	realclient.Pywinrm(t)
+	l := labtest.StartConfig(t, lab.Config{Hosts: []lab.HostSpec{{Name: "node1"}}, HTTPS: true, ClientCertificates: true})
+	cert, key := l.ClientCertificate()
+	target := realclient.Target{Endpoint: l.Host("node1").Endpoint(), Transport: "certificate", Encryption: "auto", CAPEM: l.CACertPEM(), CertPEM: cert, KeyPEM: key}
+	out := realclient.RunPywinrm(t, target, "whoami", "net stop W3SVC")
+	assert.Equal(t, "node1\\lab\r\n", strings.ToLower(out[0].Stdout))
+	assert.Equal(t, 0, out[1].Code)
+
+	other := labtest.StartConfig(t, lab.Config{Hosts: []lab.HostSpec{{Name: "node9"}}, HTTPS: true, ClientCertificates: true})
+	target.CertPEM, target.KeyPEM = other.ClientCertificate()
+	_, err := realclient.TryPywinrm(t, target, "whoami")
+	var pe *realclient.PywinrmError
+	require.ErrorAs(t, err, &pe)
+	assert.Equal(t, "InvalidCredentialsError", pe.Type, pe.Message)
+	assert.Len(t, l.Host("node1").Log(), 2, "the refused certificate ran nothing")
 }

@@ -67,6 +67,12 @@ type Config struct {
 	// the realm with the lab's password. Without Basic or NTLM, Kerberos is
 	// the only scheme, as in a domain that disabled NTLM.
 	Kerberos *kdc.KDC
+	// ClientCertificates accepts client certificates over HTTPS: the lab
+	// makes a CA and a certificate for its user (ClientCertificate) and
+	// maps that CA's certificates for the user to the user, as a Windows
+	// host's certmapping does. Without Basic, NTLM or Kerberos, they are
+	// the only way in.
+	ClientCertificates bool
 	// RefuseUnencrypted answers plaintext SOAP over HTTP with 401, as
 	// Windows' default AllowUnencrypted=false does: only NTLM-sealed
 	// messages (and HTTPS) get in, so a test can prove a client encrypts.
@@ -95,6 +101,7 @@ type Lab struct {
 	hosts   []*Host
 	cert    tls.Certificate
 	caPEM   []byte
+	client  *clientCertificates
 
 	mu     sync.Mutex
 	closed bool
@@ -170,6 +177,9 @@ func Start(cfg Config) (*Lab, error) {
 	if err != nil {
 		return nil, err
 	}
+	if l.client, err = newClientCertificates(cfg); err != nil {
+		return nil, err
+	}
 	for i, spec := range cfg.Hosts {
 		m := machines[i]
 		h := &Host{lab: l, name: spec.Name, machine: m, bootedCh: make(chan struct{})}
@@ -180,6 +190,7 @@ func Start(cfg Config) (*Lab, error) {
 			Basic:            cfg.Basic,
 			NTLM:             cfg.NTLM,
 			Kerberos:         krb.forHost(spec),
+			CertMappings:     l.client.mappings(),
 			AllowUnencrypted: !cfg.RefuseUnencrypted,
 			Quotas:           cfg.Quotas,
 			Faults:           wsman.InjectorFunc(h.inject),
@@ -336,6 +347,7 @@ func (l *Lab) Close() {
 		h.server.Close()
 	}
 	l.wg.Wait()
+	l.client.remove()
 }
 
 func (l *Lab) isClosed() bool {
@@ -359,6 +371,8 @@ func (l *Lab) InventorySpec(withPassword bool) inventory.Spec {
 	transport := inventory.TransportNTLM
 	user := l.cfg.User
 	switch {
+	case l.cfg.ClientCertificates && !l.cfg.Basic && !l.cfg.NTLM && l.cfg.Kerberos == nil:
+		transport = inventory.TransportCertificate
 	case l.cfg.Kerberos != nil && !l.cfg.Basic && !l.cfg.NTLM:
 		transport = inventory.TransportKerberos
 		user = l.cfg.Kerberos.Principal(l.cfg.User)
@@ -375,8 +389,11 @@ func (l *Lab) InventorySpec(withPassword bool) inventory.Spec {
 			User:      user,
 			CAPEM:     l.caPEM,
 		}
-		if transport == inventory.TransportKerberos {
+		switch transport {
+		case inventory.TransportKerberos:
 			c.Krb5Conf = l.cfg.Kerberos.Krb5ConfPath()
+		case inventory.TransportCertificate:
+			c.CertFile, c.KeyFile = l.client.certFile, l.client.keyFile
 		}
 		if withPassword {
 			c.SetPassword(l.cfg.Password)

@@ -130,3 +130,20 @@ func TestLabCommandServesARealm(t *testing.T) {
 	assert.Contains(t, string(text), `"`+conf+`"`)
 	cycleRecap(t, winplay(t, labEnv, "run", "../../playbooks/cluster-service-cycle.hcl", "-i", inv))
 }
+
+// TestRunWithAClientCertificate serves hosts that map the lab user's
+// client certificate (winplay lab --auth certificate --https) and runs the
+// small example playbook with the inventory it writes: no password.
+func TestRunWithAClientCertificate(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	inv := filepath.Join(dir, "lab.hcl")
+	serveLab(t, 2, "--addr", "127.0.0.1:0", "--https", "--auth", "certificate", "--inventory-out", inv)
+	text, err := os.ReadFile(inv)
+	require.NoError(t, err)
+	assert.Regexp(t, `transport += "certificate"`, string(text))
+	assert.Contains(t, string(text), filepath.Join(dir, "lab-client.pem"))
+	assert.NotContains(t, string(text), "password_env")
+	assert.FileExists(t, filepath.Join(dir, "lab-client.key"))
+	cycleRecap(t, winplay(t, nil, "run", "../../playbooks/cluster-service-cycle.hcl", "-i", inv))
+}

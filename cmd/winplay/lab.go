@@ -143,7 +143,7 @@ func labCmd(ctx context.Context, args []string, stdio Stdio) int {
 	fs.StringVar(&password, "password", lab.DefaultPassword, "its password")
 	fs.StringVar(&invOut, "inventory-out", "", "write an inventory of the lab to this file, for winplay run -i")
 	fs.BoolVar(&https, "https", false, "serve HTTPS with a self-signed certificate (written next to the inventory)")
-	fs.StringSliceVar(&auth, "auth", []string{"basic", "ntlm"}, "authentication schemes offered: basic, ntlm, kerberos (starts a KDC for the realm CORP.TEST)")
+	fs.StringSliceVar(&auth, "auth", []string{"basic", "ntlm"}, "authentication schemes offered: basic, ntlm, kerberos (starts a KDC for the realm CORP.TEST), certificate (with --https; writes the user's client certificate next to the inventory)")
 	if code, ok := parseFlags(fs, args, stdio, "winplay lab [flags]\n\nServes simulated Windows hosts over WinRM until interrupted.\n"); !ok {
 		return code
 	}
@@ -166,8 +166,10 @@ func labCmd(ctx context.Context, args []string, stdio Stdio) int {
 			cfg.NTLM = true
 		case "kerberos":
 			kerberos = true
+		case "certificate":
+			cfg.ClientCertificates = true
 		default:
-			fmt.Fprintf(stdio.Err, "winplay lab: --auth: %q is not basic, ntlm or kerberos\n", a)
+			fmt.Fprintf(stdio.Err, "winplay lab: --auth: %q is not basic, ntlm, kerberos or certificate\n", a)
 			return runner.ExitInvalid
 		}
 	}
@@ -215,15 +217,17 @@ func labCmd(ctx context.Context, args []string, stdio Stdio) int {
 }
 
 // writeLabInventory writes the lab's inventory with password_env instead
-// of the password and, for HTTPS, the CA certificate beside it.
+// of the password and, for HTTPS, the CA certificate beside it (and the
+// user's client certificate and key, when the lab maps them).
 func writeLabInventory(l *lab.Lab, path string) error {
 	spec := l.InventorySpec(false)
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return err
+	}
+	base := strings.TrimSuffix(abs, filepath.Ext(abs))
 	if pem := l.CACertPEM(); pem != nil {
-		abs, err := filepath.Abs(path)
-		if err != nil {
-			return err
-		}
-		ca := strings.TrimSuffix(abs, filepath.Ext(abs)) + "-ca.pem"
+		ca := base + "-ca.pem"
 		if err := os.WriteFile(ca, pem, 0o644); err != nil {
 			return err
 		}
@@ -231,8 +235,24 @@ func writeLabInventory(l *lab.Lab, path string) error {
 			h.Conn.CAPEM, h.Conn.CAFile = nil, ca
 		}
 	}
+	if cert, key := l.ClientCertificate(); cert != nil {
+		certFile, keyFile := base+"-client.pem", base+"-client.key"
+		if err := os.WriteFile(certFile, cert, 0o644); err != nil {
+			return err
+		}
+		if err := os.WriteFile(keyFile, key, 0o600); err != nil {
+			return err
+		}
+		for _, h := range spec.Hosts {
+			if h.Conn.CertFile != "" {
+				h.Conn.CertFile, h.Conn.KeyFile = certFile, keyFile
+			}
+		}
+	}
 	for _, h := range spec.Hosts {
-		h.Conn.PasswordEnv = labPasswordEnv
+		if h.Conn.NeedsPassword() {
+			h.Conn.PasswordEnv = labPasswordEnv
+		}
 	}
 	inv, err := inventory.New(spec)
 	if err != nil {

@@ -296,6 +296,14 @@ func (h *handler) authenticate(w http.ResponseWriter, r *http.Request, cs *connS
 		h.unauthorized(w, cs)
 		return "", false
 	}
+	if strings.EqualFold(strings.TrimSpace(authz), MutualAuthorization) && len(cfg.CertMappings) > 0 && r.TLS != nil {
+		if user, ok := h.srv.certificateLogon(r.TLS.PeerCertificates); ok {
+			cs.user, cs.logon = user, Logon{Method: "certificate"}
+			return user, true
+		}
+		h.unauthorized(w, cs)
+		return "", false
+	}
 	scheme, token, _ := strings.Cut(authz, " ")
 	token = strings.TrimSpace(token)
 	negotiate := strings.EqualFold(scheme, "Negotiate")
@@ -412,6 +420,9 @@ func (h *handler) challenge(w http.ResponseWriter, cs *connState, first string) 
 	}
 	if cfg.Basic {
 		offered = append(offered, `Basic realm="WSMAN"`)
+	}
+	if len(cfg.CertMappings) > 0 && cs.tls {
+		offered = append(offered, MutualAuthorization)
 	}
 	w.Header().Del("WWW-Authenticate")
 	if first != "" {

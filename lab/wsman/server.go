@@ -84,6 +84,9 @@ type Config struct {
 	// Kerberos, when set, accepts Kerberos under "Negotiate" and
 	// "Kerberos", as a domain member does.
 	Kerberos *Kerberos
+	// CertMappings, when set, accept client certificates over HTTPS
+	// (Auth/Certificate=true with certmapping entries).
+	CertMappings []CertMapping
 	// AllowUnencrypted accepts plaintext SOAP over http (Basic, or NTLM
 	// or Kerberos without sealing). False refuses such requests as Windows'
 	// default AllowUnencrypted=false does (401; 500 after Kerberos); HTTPS
@@ -112,7 +115,7 @@ type account struct {
 
 // New returns a server for cfg. It does not listen until Serve or ServeTLS.
 func New(cfg Config) *Server {
-	if !cfg.Basic && !cfg.NTLM && cfg.Kerberos == nil {
+	if !cfg.Basic && !cfg.NTLM && cfg.Kerberos == nil && len(cfg.CertMappings) == 0 {
 		cfg.Basic, cfg.NTLM = true, true
 	}
 	if cfg.ComputerName == "" {
@@ -152,11 +155,17 @@ func (s *Server) Serve(l net.Listener) error {
 // ServeTLS accepts HTTPS connections on l with cert until Close. Only
 // HTTP/1.1 is offered: WinRM's NTLM is bound to the TCP connection.
 func (s *Server) ServeTLS(l net.Listener, cert tls.Certificate) error {
-	return s.serve(l, &tls.Config{
+	tc := &tls.Config{
 		Certificates: []tls.Certificate{cert},
 		NextProtos:   []string{"http/1.1"},
 		MinVersion:   tls.VersionTLS12,
-	})
+	}
+	if len(s.cfg.CertMappings) > 0 {
+		// Asked for, not required: the mapping decides, after the
+		// handshake, as Windows does.
+		tc.ClientAuth = tls.RequestClientCert
+	}
+	return s.serve(l, tc)
 }
 
 func (s *Server) serve(l net.Listener, tlsConfig *tls.Config) error {
