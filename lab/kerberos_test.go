@@ -112,3 +112,27 @@ func TestPywinrmClientCertificate(t *testing.T) {
 	assert.Equal(t, "InvalidCredentialsError", pe.Type, pe.Message)
 	assert.Len(t, l.Host("node1").Log(), 2, "the refused certificate ran nothing")
 }
+
+// TestPywinrmKerberosDelegationSolvesTheDoubleHop: from a session of
+// pywinrm's Kerberos without delegation, IISSYNC on node1 is refused by
+// node2 with access denied (status 5), as on a domain; with
+// kerberos_delegation (MIT forwards the TGT in the authenticator), the
+// session holds credentials and IISSYNC reaches node2.
+func TestPywinrmKerberosDelegationSolvesTheDoubleHop(t *testing.T) {
+	realclient.PywinrmKerberos(t)
+	k := sharedRealm(t)
+	l := labtest.StartConfig(t, lab.Config{Kerberos: k, RefuseUnencrypted: true})
+	target := realclient.Target{
+		Endpoint: l.Host("node1").Endpoint(), Transport: "kerberos", Encryption: "always",
+		User: k.Principal(lab.DefaultUser), Env: kinitEnv(t, k, lab.DefaultUser, lab.DefaultPassword), WrapIOVShim: true,
+	}
+	const iissync = `%windir%\system32\inetsrv\iissync.exe NODE2`
+	out := realclient.RunPywinrm(t, target, iissync)
+	assert.Equal(t, 5, out[0].Code, out[0].Stdout+out[0].Stderr)
+	assert.Contains(t, out[0].Stderr, "Access is denied.")
+
+	target.Delegate = true
+	out = realclient.RunPywinrm(t, target, iissync)
+	assert.Equal(t, 0, out[0].Code, out[0].Stdout+out[0].Stderr)
+	assert.Contains(t, out[0].Stdout, "IISSYNC completed with status 0.")
+}

@@ -233,7 +233,7 @@ func (l *Lab) newMachines() ([]*win.Machine, error) {
 			return nil, fmt.Errorf("lab: host %q given twice", spec.Name)
 		}
 		seen[spec.Name] = true
-		m, err := l.network.NewMachine(win.Config{Name: spec.Name, Profile: spec.Profile, Timing: l.cfg.Timing, LoginUser: l.cfg.User})
+		m, err := l.network.NewMachine(win.Config{Name: spec.Name, Profile: spec.Profile, Timing: l.cfg.Timing, LoginUser: l.cfg.User, LoginPassword: l.cfg.Password})
 		if err != nil {
 			return nil, fmt.Errorf("lab: host %q: %w", spec.Name, err)
 		}

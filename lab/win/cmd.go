@@ -57,6 +57,9 @@ type session struct {
 	shell      string
 	line       string
 	depth      int
+	// netCreds is whether the session's logon can authenticate to other
+	// hosts (see logon.go).
+	netCreds bool
 }
 
 func newSession(ctx context.Context, m *Machine, p *wsman.Process) *session {
@@ -68,7 +71,7 @@ func newSession(ctx context.Context, m *Machine, p *wsman.Process) *session {
 		user = m.login
 	}
 	s := &session{
-		ctx: ctx, m: m, user: user, shell: "cmd", line: p.Line,
+		ctx: ctx, m: m, user: user, shell: "cmd", line: p.Line, netCreds: hasNetworkCredentials(p.Logon),
 		out: &termSink{w: p.Stdout}, errs: &termSink{w: p.Stderr},
 	}
 	s.env = m.defaultEnv(user)
@@ -675,6 +678,9 @@ func (s *session) findProgram(name string) *tool {
 	}
 	if f := s.programFile(name); f != nil {
 		return programs[f.program]
+	}
+	if t := s.batchFile(name); t != nil {
+		return t
 	}
 	base := strings.ToLower(baseName(strings.ReplaceAll(name, "/", `\`)))
 	base = strings.TrimSuffix(strings.TrimSuffix(base, ".exe"), ".com")
