@@ -1,6 +1,8 @@
 package win
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -104,4 +106,30 @@ func TestBatchFileLinesAndExitCodes(t *testing.T) {
 	assert.Equal(t, "one\r\ntwo\r\n", r.out)
 	r = run(m, `cmd /d /c C:\t\a.cmd & echo after %ERRORLEVEL%`)
 	assert.Contains(t, r.out, "one\r\ntwo\r\n")
+}
+
+// TestSchtasksPrintsWhatWindowsPrints holds the lab's schtasks to the
+// verbatim samples in testdata (see testdata/SOURCES).
+func TestSchtasksPrintsWhatWindowsPrints(t *testing.T) {
+	t.Parallel()
+	sample := func(name string) string {
+		b, err := os.ReadFile(filepath.Join("testdata", name))
+		require.NoError(t, err)
+		return string(b)
+	}
+	m := newHost(t, ProfileNode)
+	lines := strings.SplitAfter(sample("schtasks-create-run-delete.txt"), "\r\n")
+	assert.Equal(t, lines[0], mustRun(t, m, `schtasks /create /tn spotify /tr "cmd /c echo" /sc once /st 23:59 /f`).out)
+	assert.Equal(t, lines[1], mustRun(t, m, `schtasks /run /tn spotify`).out)
+	assert.Equal(t, lines[2], mustRun(t, m, `schtasks /delete /tn spotify /f`).out)
+
+	r := run(m, `schtasks /run /tn spotify`)
+	assert.Equal(t, sample("schtasks-run-unknown-task.txt"), r.err)
+	r = run(m, `schtasks /create /tn x /tr "cmd /c echo" /sc once /st 00:00 /ru lab /rp wrong /f`)
+	assert.Equal(t, sample("schtasks-create-wrong-password.txt"), r.err)
+	warning, _, _ := strings.Cut(sample("schtasks-create-st-earlier-access-denied.txt"), "\r\n")
+	if time.Now().Hour()*60+time.Now().Minute() > 0 {
+		r = run(m, `schtasks /create /tn y /tr "cmd /c echo" /sc once /st 00:00 /f`)
+		assert.Equal(t, warning+"\r\n", r.err)
+	}
 }
