@@ -317,7 +317,8 @@ func (s *IISSync) meaning(ctx context.Context, t, peer *Task, status int, source
 			why = "IISADMIN is not running on " + target + " or IIS is not installed there"
 		}
 	case 5:
-		why = "the account running IISSYNC is not an administrator of " + target
+		why = target + " refused the credentials of the session IISSYNC ran in: over WinRM (NTLM, or Kerberos without delegation) " +
+			"a session holds none to present to another host, the double hop; run the task with become {} (or as an administrator of " + target + ")"
 	case 1060:
 		why = "IISADMIN is not installed on " + source + ", the node IISSYNC runs on"
 	case 53:

@@ -379,7 +379,15 @@ play "recluster IIS from the healthy node" {
 
   # DO NOT RUN IISSYNC FROM THE NEW INSTALLATION OF IIS YOU JUST INSTALLED.
   # The module runs only here, on the working node, and requires status 0.
+  #
+  # IISSYNC writes the rebuilt node's metabase with the credentials of the
+  # session it runs in. A WinRM session (NTLM, or Kerberos without
+  # delegation) has none to present to another host, so on a real cluster
+  # it fails with status 5, access denied: the double hop. become runs it
+  # as a scheduled task that logs on with the connection user's password,
+  # which holds them. In a dry run it reads in the WinRM session.
   task "IISSYNC from the working node to the rebuilt node" {
+    become {}
     iissync {
       target  = var.rebuilt
       rebuilt = var.rebuilt

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/winplay/winplay/inventory"
+	"github.com/winplay/winplay/lab"
 	"github.com/winplay/winplay/runner"
 	"github.com/winplay/winplay/runner/conn"
 )
@@ -94,7 +95,11 @@ func runCmd(ctx context.Context, args []string, stdio Stdio) int {
 
 	var inv *inventory.Inventory
 	timing := defaultTiming
+	becomeFallback := ""
 	if f.labMode {
+		// The lab's accounts share its password, so a rehearsal needs no
+		// become password.
+		becomeFallback = lab.DefaultPassword
 		l, labInv, t, err := startLab(f, stdio)
 		if err != nil {
 			fmt.Fprintf(stdio.Err, "winplay: %s\n", redact.String(err.Error()))
@@ -115,6 +120,10 @@ func runCmd(ctx context.Context, args []string, stdio Stdio) int {
 		limit = []string{f.limit}
 	}
 	bindDiags := plan.Bind(inv, limit)
+	if !bindDiags.HasErrors() {
+		bindDiags = append(bindDiags, plan.ResolveBecome(stdio.getenv, passwordPrompt(stdio), becomeFallback)...)
+		redact = runner.NewRedactor(runner.Secrets(plan, inv))
+	}
 	printDiags(stdio, redact, plan.Files, append(diags, bindDiags...))
 	if bindDiags.HasErrors() {
 		return runner.ExitInvalid
@@ -144,7 +153,7 @@ func runCmd(ctx context.Context, args []string, stdio Stdio) int {
 	opts := runner.Options{
 		Check: f.check, Diff: f.diff, Forks: f.forks, Tags: f.tags, SkipTags: f.skipTags,
 		StartAt: f.startAt, Connector: conn.Connector{}, Events: runner.Multi(sinks...),
-		Timing: timing, Redactor: redact,
+		Timing: timing, Redactor: redact, BecomeFallback: becomeFallback,
 	}
 	if f.step {
 		opts.Step = stepPrompt(stdio, redact)
@@ -167,21 +176,28 @@ func runCmd(ctx context.Context, args []string, stdio Stdio) int {
 // terminal. It returns nil and an exit code on failure.
 func loadInventory(path string, stdio Stdio, redact *runner.Redactor, skipPasswords bool) (*inventory.Inventory, int) {
 	parser := hclparse.NewParser()
-	opts := inventory.LoadOptions{Getenv: stdio.getenv, Parser: parser, SkipPasswords: skipPasswords}
-	if f, ok := stdio.In.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		opts.Prompt = func(prompt string) (string, error) {
-			fmt.Fprint(stdio.Err, prompt)
-			b, err := term.ReadPassword(int(f.Fd()))
-			fmt.Fprintln(stdio.Err)
-			return string(b), err
-		}
-	}
+	opts := inventory.LoadOptions{Getenv: stdio.getenv, Parser: parser, SkipPasswords: skipPasswords, Prompt: passwordPrompt(stdio)}
 	inv, diags := inventory.Load(path, opts)
 	printDiags(stdio, redact, parser.Files(), diags)
 	if diags.HasErrors() {
 		return nil, runner.ExitInvalid
 	}
 	return inv, runner.ExitOK
+}
+
+// passwordPrompt asks for a password without echo on a terminal; nil when
+// stdin is none.
+func passwordPrompt(stdio Stdio) func(string) (string, error) {
+	f, ok := stdio.In.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return nil
+	}
+	return func(prompt string) (string, error) {
+		fmt.Fprint(stdio.Err, prompt)
+		b, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(stdio.Err)
+		return string(b), err
+	}
 }
 
 // printDiags prints diagnostics with their source lines, secrets masked.
