@@ -39,6 +39,7 @@ const tokenHeaderLen = 16
 // asks for sequencing (pywinrm does).
 type Context struct {
 	key            types.EncryptionKey
+	sealer         *sealer
 	initiator      bool
 	acceptorSubkey bool
 
@@ -60,7 +61,11 @@ func NewContext(key types.EncryptionKey, initiator, acceptorSubkey bool, sendSeq
 	if !supportedEtype(key.KeyType) {
 		return nil, fmt.Errorf("krbgss: encryption type %d has no RFC 4121 wrap tokens here (only AES, as AD issues)", key.KeyType)
 	}
-	return &Context{key: key, initiator: initiator, acceptorSubkey: acceptorSubkey, sendSeq: sendSeq, recvSeq: recvSeq}, nil
+	s, err := newSealer(key.KeyType, key.KeyValue)
+	if err != nil {
+		return nil, err
+	}
+	return &Context{key: key, sealer: s, initiator: initiator, acceptorSubkey: acceptorSubkey, sendSeq: sendSeq, recvSeq: recvSeq}, nil
 }
 
 // supportedEtype reports whether wrap tokens of RFC 4121 apply: the
@@ -100,10 +105,7 @@ func (c *Context) flags(fromAcceptor bool) byte {
 // layout): no filler (EC 0, AES needs no padding), and a rotation count of
 // the encrypted header copy plus the checksum, 28 bytes for AES-SHA1.
 func (c *Context) Wrap(msg []byte) (header, data []byte, err error) {
-	et, err := crypto.GetEtype(c.key.KeyType)
-	if err != nil {
-		return nil, nil, err
-	}
+	et := c.sealer.et
 	send, _ := c.usages()
 	c.mu.Lock()
 	seq := c.sendSeq
@@ -114,7 +116,7 @@ func (c *Context) Wrap(msg []byte) (header, data []byte, err error) {
 	plain := make([]byte, 0, len(msg)+tokenHeaderLen)
 	plain = append(plain, msg...)
 	plain = append(plain, hdr...) // the encrypted header copy has RRC 0
-	_, ct, err := et.EncryptMessage(c.key.KeyValue, plain, send)
+	ct, err := c.sealer.encrypt(send, plain)
 	if err != nil {
 		return nil, nil, fmt.Errorf("krbgss: sealing: %w", err)
 	}
@@ -131,10 +133,6 @@ func (c *Context) Wrap(msg []byte) (header, data []byte, err error) {
 // Unwrap checks and opens a wrap token given as WinRM frames it, header and
 // encrypted message, and returns the message.
 func (c *Context) Unwrap(header, data []byte) ([]byte, error) {
-	et, err := crypto.GetEtype(c.key.KeyType)
-	if err != nil {
-		return nil, err
-	}
 	token := make([]byte, 0, len(header)+len(data))
 	token = append(token, header...)
 	token = append(token, data...)
@@ -164,7 +162,7 @@ func (c *Context) Unwrap(header, data []byte) ([]byte, error) {
 	ct = append(ct, body[rrc:]...)
 	ct = append(ct, body[:rrc]...)
 	_, recv := c.usages()
-	plain, err := et.DecryptMessage(c.key.KeyValue, ct, recv)
+	plain, err := c.sealer.decrypt(recv, ct)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadToken, err)
 	}
