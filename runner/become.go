@@ -32,7 +32,8 @@ import (
 //	}
 //
 // Without user, the task runs as the host's connection user, with the
-// inventory's password for it unless password_env names another source.
+// password in password_env's variable when that is set, else the
+// inventory's password for it.
 //
 // Only the task's changing commands run as the user: its read-only ones
 // run in the WinRM session, in a dry run and in the real run alike, so
@@ -105,11 +106,23 @@ func (p *Plan) ResolveBecome(getenv func(string) string, prompt func(string) (st
 			if t.Become == nil {
 				continue
 			}
-			if t.Become.User == "" && t.Become.PasswordEnv == "" {
+			if t.Become.User == "" {
+				// The connection's user: password_env when that is set,
+				// else the inventory's password for each host.
+				if t.Become.PasswordEnv != "" && getenv != nil {
+					if pw := getenv(t.Become.PasswordEnv); pw != "" {
+						if err := (modules.Become{User: "the connection's user", Password: pw}).Validate(); err != nil {
+							diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unusable become password",
+								Detail: err.Error() + ".", Subject: t.Become.DeclRange.Ptr()})
+						}
+						t.Become.password = pw
+						continue
+					}
+				}
 				for _, h := range play.hosts {
 					if h.Conn.Password() == "" && fallback == "" {
 						diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Missing become password",
-							Detail: fmt.Sprintf("Task %q becomes the connection's user of %s, %s, but the inventory has no password for it (it logs on with a keytab, a ticket cache or a certificate). Name the user and set password_env in the become block.",
+							Detail: fmt.Sprintf("Task %q becomes the connection's user of %s, %s, but the inventory has no password for it (it logs on with a keytab, a ticket cache or a certificate). Name the user and set password_env in the become block, or set the variable its password_env names.",
 								t.Name, h.Name, h.Conn.User),
 							Subject: t.Become.DeclRange.Ptr()})
 					}
@@ -179,7 +192,7 @@ func (p *Plan) ResolveBecome(getenv func(string) string, prompt func(string) (st
 	}
 	for _, play := range p.Plays {
 		for _, t := range play.Tasks {
-			if t.Become != nil {
+			if t.Become != nil && t.Become.User != "" {
 				t.Become.password = found[t.Become.key()]
 			}
 		}
@@ -220,7 +233,7 @@ func (e *engine) becomeFor(task *Task, h *inventory.Host, conn Connection, check
 	b := modules.Become{User: task.Become.User, Password: task.Become.password}
 	if b.User == "" {
 		b.User = h.Conn.User
-		if task.Become.PasswordEnv == "" {
+		if b.Password == "" {
 			b.Password = h.Conn.Password()
 		}
 	}

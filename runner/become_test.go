@@ -77,3 +77,29 @@ func TestResolveBecomeWithoutAPasswordIsInvalid(t *testing.T) {
 	plan = becomePlan(t, becomeNamed)
 	require.False(t, plan.ResolveBecome(func(string) string { return "" }, nil, "Lab-Pass1").HasErrors())
 }
+
+func TestResolveBecomeOfTheConnectionsUser(t *testing.T) {
+	const src = `
+play "p" {
+  hosts = ["node1"]
+  task "sync" {
+    become { password_env = "SYNC_PASSWORD" }
+    iissync { target = "node2" }
+  }
+}
+`
+	// The inventory's password serves when the variable is unset; no one
+	// is asked.
+	plan := becomePlan(t, src)
+	asked := false
+	diags := plan.ResolveBecome(func(string) string { return "" }, func(string) (string, error) { asked = true; return "", nil }, "")
+	require.False(t, diags.HasErrors(), diags.Error())
+	assert.False(t, asked)
+	assert.Empty(t, plan.Plays[0].Tasks[0].Become.password, "the host's own password is taken when the task runs")
+
+	plan = becomePlan(t, src)
+	diags = plan.ResolveBecome(func(string) string { return "Sync-Pass1" }, nil, "")
+	require.False(t, diags.HasErrors(), diags.Error())
+	assert.Equal(t, "Sync-Pass1", plan.Plays[0].Tasks[0].Become.password)
+	assert.Contains(t, Secrets(plan, nil), "Sync-Pass1")
+}
