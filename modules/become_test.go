@@ -45,6 +45,18 @@ func TestBecomeGetsPastTheDoubleHop(t *testing.T) {
 	assert.Equal(t, "to stdout \r\n", out.Stdout)
 	assert.Equal(t, "to stderr  \r\n", out.Stderr)
 
+	// A copy from the other node's administrative share too.
+	labtest.Exec(t, l.Host("node2"), `echo settings> C:\WINNT\Temp\app.config`)
+	const copyUNC = `copy /y \\node2\C$\WINNT\Temp\app.config C:\app.config`
+	out, err = becomeRun(t, c, copyUNC, true)
+	require.NoError(t, err)
+	assert.Equal(t, 1, out.ExitCode)
+	assert.Equal(t, "Access is denied.\r\n", out.Stderr)
+	out, err = becomeRun(t, as, copyUNC, true)
+	require.NoError(t, err)
+	assert.Equal(t, 0, out.ExitCode, out.Stderr)
+	assert.Equal(t, "        1 file(s) copied.\r\n", out.Stdout)
+
 	left, err := becomeRun(t, c, `schtasks /query & dir /b %SystemRoot%\Temp\winplay-become-*`, false)
 	require.NoError(t, err)
 	assert.NotContains(t, left.Stdout, "winplay-become-", "no task or file is left behind")
