@@ -211,6 +211,12 @@ type decls struct {
 	conn   connLayer
 	hosts  []*hostDecl
 	groups []*groupDecl
+	// finish, when set, completes each host's merged settings before the
+	// built-in defaults apply: an Ansible inventory's defaults depend on
+	// other settings (see ansibleDefaults).
+	finish func(connLayer) connLayer
+	// userHint says where to set a missing user, in the file's terms.
+	userHint string
 }
 
 // built is an Inventory together with what Load still needs to report
@@ -423,6 +429,9 @@ func build(d *decls) (*built, hcl.Diagnostics) {
 		}
 		maps.Copy(h.Vars, hd.vars)
 		layer = layer.over(hd.conn)
+		if d.finish != nil {
+			layer = d.finish(layer)
+		}
 		if hd.address.set {
 			h.Address = hd.address.val
 			if problem := checkAddress(h.Address); problem != "" {
@@ -434,7 +443,7 @@ func build(d *decls) (*built, hcl.Diagnostics) {
 			h.Address = strings.TrimSuffix(strings.TrimPrefix(h.Address, "["), "]")
 		}
 		h.Conn = resolveConnection(layer)
-		checkConnection(&agg, hd, layer, h.Conn)
+		checkConnection(&agg, hd, layer, h.Conn, d.userHint)
 
 		inv.hosts = append(inv.hosts, h)
 		inv.byName[h.Name] = h
@@ -539,10 +548,13 @@ func resolveConnection(l connLayer) Connection {
 // checkConnection checks what only the merged settings show. The same
 // mistake usually comes from one line shared by many hosts, so problems
 // are gathered by where they come from and reported once with the hosts.
-func checkConnection(agg *aggregate, hd *hostDecl, l connLayer, c Connection) {
+func checkConnection(agg *aggregate, hd *hostDecl, l connLayer, c Connection, userHint string) {
 	if c.User == "" && c.Transport != TransportCertificate {
 		agg.add(hcl.DiagError, "missing-user", hd.defRange, hd.name, "Missing user", func(hosts string) string {
-			return fmt.Sprintf("No user is set for %s. Set user in the connection block of the file, a group or the host.", hosts)
+			if userHint == "" {
+				userHint = "Set user in the connection block of the file, a group or the host."
+			}
+			return fmt.Sprintf("No user is set for %s. %s", hosts, userHint)
 		})
 	}
 	checkLogonSettings(agg, hd, l, c)

@@ -4,74 +4,21 @@
 //
 // # The file
 //
-//	connection {                        # defaults for every host
-//	  transport         = "ntlm"        # basic | ntlm | kerberos | certificate
-//	  https             = true          # false: port 5985; true: port 5986
-//	  port              = 5986
-//	  user              = "CORP\\svc-winplay"
-//	  password_env      = "WINPLAY_PASSWORD"
-//	  ca_file           = "corp-ca.pem" # relative to this file
-//	  insecure          = false
-//	  connect_timeout   = "5s"
-//	  operation_timeout = "60s"
-//	}
-//	vars = { domain = "CORP" }          # variables of the group "all"
-//
-//	host "node1" {
-//	  address = "10.1.0.11"             # default: the host's name
-//	  vars    = { role = "primary" }
-//	}
-//	host "node2" {
-//	  address = "10.1.0.12"
-//	  connection { port = 25986 }
-//	}
-//
-//	group "domain" {                    # Kerberos, sealed over HTTP
-//	  hosts = ["web1"]
-//	  connection {
-//	    transport    = "kerberos"
-//	    user         = "svc-winplay@CORP.EXAMPLE.COM"
-//	    keytab       = "svc-winplay.keytab" # or ticket_cache = true, or password_env
-//	    krb5_conf    = "corp-krb5.conf"     # default $KRB5_CONFIG, /etc/krb5.conf
-//	  }
-//	}
-//	host "web1" {
-//	  address = "10.1.0.21"
-//	  connection { spn = "HTTP/web1.corp.example.com" } # default HTTP/ and the address
-//	}
-//
-//	group "cluster" {
-//	  hosts    = ["node1", "node2"]
-//	  children = ["web"]                # nested groups: web's hosts are cluster's too
-//	  vars     = { cluster_name = "CLUSTER1" }
-//	  connection { transport = "basic" }
-//	}
-//	group "web" { hosts = ["node2"] }
-//
-// Hosts are listed in host blocks and put in groups by the groups' hosts
-// lists. Every host is in the implicit group "all"; a host in no declared
-// group is also in "ungrouped". The file is static: expressions may not
-// refer to variables or call functions.
+// reference.md (Reference, which `winplay doc inventory` prints and the
+// README holds) documents the HCL file, Ansible's INI and YAML
+// inventories, precedence and patterns for the users of winplay. This
+// comment says what the code guarantees.
 //
 // # Precedence
 //
-// A host's connection settings and variables are merged from these levels,
-// each overriding the ones before it:
-//
-//  1. built-in defaults: transport "ntlm", https false, port 5985 (5986
-//     when the effective https is true and no level sets port),
-//     insecure false, connect_timeout 10s, operation_timeout 60s;
-//  2. the file's connection block and vars (the group "all");
-//  3. the host's groups, direct or through nesting, in order of depth and
-//     then name, as Ansible does: a group nested in another is deeper than
-//     its deepest parent (top-level groups have depth 1), so parents come
-//     before children, and unrelated groups of the same depth apply in
-//     alphabetical order, the later winning;
-//  4. the host's own connection block and vars.
-//
-// Connection settings merge one argument at a time. Variables merge by
-// top-level name: a higher level replaces a variable's whole value, maps
-// and lists included (Ansible's default hash_behaviour=replace).
+// A host's connection settings and variables are merged from the
+// built-in defaults, the file (the group "all"), the host's groups in order
+// of depth and then name (a group nested in another is deeper than its
+// deepest parent), and the host itself, each overriding the ones before.
+// Connection settings merge one argument at a time; variables by top-level
+// name. An Ansible inventory's variables map onto the same levels (see
+// ansible.go), with ansible.windows' defaults applied to each host's merged
+// settings.
 //
 // # Rules
 //
@@ -92,9 +39,8 @@
 //     inventory_hostname does; it is a DNS name or IP address, without a
 //     scheme or port.
 //   - transport is "basic", "ntlm", "kerberos" or "certificate"; port is
-//     1 to 65535;
-//     timeouts are Go durations ("30s", "2m") longer than zero. Null is
-//     refused: leave an argument out to inherit it.
+//     1 to 65535; timeouts are Go durations ("30s", "2m") longer than zero.
+//     Null is refused: leave an argument out to inherit it.
 //   - ca_file must exist and hold a PEM certificate; a relative path is
 //     relative to the inventory file. ca_file = "" drops an inherited one.
 //   - insecure = true together with a ca_file is an error: one asks for
@@ -111,7 +57,7 @@
 //     match; it needs neither a user nor a password.
 //   - vars is an object of plain values; a number beyond about 1e±1000 is
 //     refused, since it could not be written out in decimal.
-//   - Every host needs a user.
+//   - Every host needs a user, but for a client certificate.
 //   - A password argument is an error: secrets never live in the file.
 //
 // # Passwords
@@ -141,3 +87,12 @@
 // for its in-process hosts), and Write writes an inventory as a file that
 // Load reads back to the same hosts.
 package inventory
+
+import _ "embed"
+
+// Reference is the inventory reference for users, in Markdown that reads
+// as plain text: `winplay doc inventory` prints it, and a test holds the
+// README's copy equal to it.
+//
+//go:embed reference.md
+var Reference string

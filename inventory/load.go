@@ -94,24 +94,60 @@ type connectionBody struct {
 }
 
 // Load reads, checks and resolves an inventory file, then finds each
-// host's password (see LoadOptions). It returns a nil Inventory when the
-// diagnostics hold an error; warnings come with a usable Inventory. The
-// diagnostics are in source order.
+// host's password (see LoadOptions). The file is winplay's HCL, or an
+// Ansible INI or YAML inventory (see Format). It returns a nil Inventory
+// when the diagnostics hold an error; warnings come with a usable
+// Inventory. The diagnostics are in source order.
 func Load(filename string, opts LoadOptions) (*Inventory, hcl.Diagnostics) {
 	parser := opts.Parser
 	if parser == nil {
 		parser = hclparse.NewParser()
 	}
-	f, diags := parser.ParseHCLFile(filename)
-	var src []byte
-	if f != nil {
-		src = f.Bytes
+	src, err := os.ReadFile(filename)
+	if err != nil {
+		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read inventory file",
+			Detail: fmt.Sprintf("%v.", err)}}
 	}
+	dir := filepath.Dir(filename)
+	switch Format(filename, src) {
+	case FormatINI, FormatYAML:
+		var a *ansibleInv
+		var diags hcl.Diagnostics
+		if Format(filename, src) == FormatINI {
+			a, diags = readAnsibleINI(src, filename)
+		} else {
+			a, diags = readAnsibleYAML(src, filename)
+		}
+		parser.AddFile(filename, &hcl.File{Bytes: src})
+		if a == nil || diags.HasErrors() {
+			return nil, withSecrets(sortDiags(diags), a)
+		}
+		d, moreDiags := a.decls(dir)
+		diags = append(diags, moreDiags...)
+		if diags.HasErrors() {
+			return nil, withSecrets(sortDiags(diags), a)
+		}
+		inv, moreDiags := loadDecls(d, diags, opts)
+		return inv, withSecrets(moreDiags, a)
+	}
+	f, diags := parser.ParseHCL(src, filename)
 	if diags.HasErrors() {
 		return nil, markSecrets(src, filename, diags)
 	}
-	inv, moreDiags := loadFile(f, filepath.Dir(filename), opts)
+	inv, moreDiags := loadFile(f, dir, opts)
 	return inv, markSecrets(src, filename, append(diags, moreDiags...))
+}
+
+// withSecrets has the diagnostics about an Ansible inventory mask the
+// values that may be passwords.
+func withSecrets(diags hcl.Diagnostics, a *ansibleInv) hcl.Diagnostics {
+	if a == nil || len(a.secrets) == 0 {
+		return diags
+	}
+	for _, d := range diags {
+		d.Extra = Secrets{Ranges: a.secrets, extra: d.Extra}
+	}
+	return diags
 }
 
 // loadFile is Load after parsing; dir is where relative paths start.
@@ -122,6 +158,11 @@ func loadFile(f *hcl.File, dir string, opts LoadOptions) (*Inventory, hcl.Diagno
 		// consequences (an "unknown host" whose block failed) as new errors.
 		return nil, sortDiags(diags)
 	}
+	return loadDecls(d, diags, opts)
+}
+
+// loadDecls builds the declarations of a file and finds the passwords.
+func loadDecls(d *decls, diags hcl.Diagnostics, opts LoadOptions) (*Inventory, hcl.Diagnostics) {
 	b, moreDiags := build(d)
 	diags = append(diags, moreDiags...)
 	if diags.HasErrors() {

@@ -105,7 +105,11 @@ type Lab struct {
 
 	mu     sync.Mutex
 	closed bool
-	wg     sync.WaitGroup
+	// stopped is closed by Close, so that hosts off the network for a
+	// reboot stop waiting to come back: with real timings that wait is
+	// 45 s, which Close would otherwise sit through.
+	stopped chan struct{}
+	wg      sync.WaitGroup
 }
 
 // Host is one simulated host and its WinRM endpoint.
@@ -155,7 +159,7 @@ func Start(cfg Config) (*Lab, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &Lab{cfg: cfg, network: network}
+	l := &Lab{cfg: cfg, network: network, stopped: make(chan struct{})}
 	if cfg.HTTPS {
 		// Clients verify the address they dial against the SANs, so the
 		// certificate names the listening IP too (127.0.0.7 is as good a
@@ -332,6 +336,9 @@ func (l *Lab) Config() Config { return l.cfg }
 // Close takes every host down and waits for the servers to stop.
 func (l *Lab) Close() {
 	l.mu.Lock()
+	if !l.closed {
+		close(l.stopped)
+	}
 	l.closed = true
 	l.mu.Unlock()
 	for _, h := range l.hosts {
@@ -348,6 +355,18 @@ func (l *Lab) Close() {
 	}
 	l.wg.Wait()
 	l.client.remove()
+}
+
+// sleep waits for d, and reports false when the lab closed meanwhile.
+func (l *Lab) sleep(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-l.stopped:
+		return false
+	}
 }
 
 func (l *Lab) isClosed() bool {
@@ -523,8 +542,9 @@ func (h *Host) poweredOff(reboot bool) {
 	h.lab.wg.Add(1)
 	go func() {
 		defer h.lab.wg.Done()
-		time.Sleep(h.lab.cfg.Offline)
-		h.bootAndListen()
+		if h.lab.sleep(h.lab.cfg.Offline) {
+			h.bootAndListen()
+		}
 	}()
 }
 
@@ -564,8 +584,7 @@ func (h *Host) bootAndListen() {
 		h.lab.wg.Add(1)
 		go func() {
 			defer h.lab.wg.Done()
-			time.Sleep(again)
-			if !h.lab.isClosed() {
+			if h.lab.sleep(again) {
 				h.Crash()
 			}
 		}()

@@ -227,6 +227,7 @@ func runInstall(ctx context.Context, t *Task, s installStep) (installOutcome, er
 		return installOutcome{}, fmt.Errorf("reading the boot time before running %s: %w", s.what, err)
 	}
 	t.Progressf("running %s", s.cmd.Line)
+	t.StartPhase("install", "running "+s.what, 0)
 	out, err := t.Run(ctx, s.cmd)
 	if errors.Is(err, ErrOutcomeUnknown) {
 		// Never resend a setup program: it may still be running, or have

@@ -119,6 +119,13 @@ type Task struct {
 	Peer func(name string) (Host, error)
 	// Progress reports a line while a module waits (reboots, installs).
 	Progress func(format string, args ...any)
+	// Phase, when set, is told when a module starts a phase of waiting
+	// (a reboot's "down and back", "ready" and "stable", an installer
+	// running): its name, what the host is doing in words ("waiting for it
+	// to come back"), and how long it may take (0: no budget of its own).
+	// Live progress shows it as "node2: waiting for it to come back, 21 s
+	// of 10 m".
+	Phase func(name, doing string, budget time.Duration)
 	// Timing scales the waits of modules that wait; zero values mean the
 	// defaults of each module.
 	Timing Timing
@@ -157,6 +164,14 @@ type Timing struct {
 	// RebootPhase is the default budget of each waiting phase of a reboot
 	// (going down and coming back; ready) when the task sets none.
 	RebootPhase time.Duration
+}
+
+// StartPhase reports the start of a phase of waiting, if the runner
+// asked for it (see Task.Phase).
+func (t *Task) StartPhase(name, doing string, budget time.Duration) {
+	if t.Phase != nil {
+		t.Phase(name, doing, budget)
+	}
 }
 
 // Progressf reports progress if the runner asked for it.

@@ -293,6 +293,20 @@ func (wt *waiter) budget(own time.Duration) (d time.Duration, overall bool) {
 	return own, false
 }
 
+// phaseDoing says in words what the host does in a phase of the wait,
+// for live progress.
+func phaseDoing(phase string) string {
+	switch {
+	case strings.HasPrefix(phase, "down and back"):
+		return "waiting for it to go down and come back"
+	case strings.HasPrefix(phase, "ready"):
+		return "waiting until it is ready"
+	case strings.HasPrefix(phase, "stable"):
+		return "watching it stay up (stability window)"
+	}
+	return phase
+}
+
 // timedOut starts the message of a phase that ran out of time, saying
 // which budget ran out.
 func (wt *waiter) timedOut(phase string, spent time.Duration, overall bool) string {
@@ -389,6 +403,7 @@ func (wt *waiter) waitStable(ctx context.Context, round int, w *bootWatch) (agai
 	phaseStart := time.Now()
 	windowEnd := phaseStart.Add(p.stable)
 	t.Progressf("back and ready; watching %s for a second reboot before going on", p.stable)
+	t.StartPhase(phase, phaseDoing(phase), p.stable)
 	var failingSince time.Time // first probe of the current run of failures
 	var lastErr error
 	fails := 0
@@ -494,6 +509,7 @@ func (wt *waiter) poll(ctx context.Context, own time.Duration, phase string, che
 	if budget <= 0 {
 		return errors.New(wt.timedOut(phase, 0, true))
 	}
+	t.StartPhase(phase, phaseDoing(phase), budget)
 	start := time.Now()
 	deadline := start.Add(budget)
 	lastReport := start

@@ -87,6 +87,8 @@ type scope struct {
 	// registered holds each host's registered results by name.
 	registered map[string]map[string]cty.Value
 	dirty      bool
+	// alone makes hosts.* unknown, for a check without an inventory.
+	alone bool
 }
 
 func newScope(plan *Plan, inv *inventory.Inventory, check, diff bool) *scope {
@@ -109,6 +111,9 @@ func (s *scope) register(host, name string, val cty.Value) {
 }
 
 func (s *scope) hostsObject() cty.Value {
+	if s.alone {
+		return cty.DynamicVal
+	}
 	if !s.dirty {
 		return s.hosts
 	}

@@ -49,6 +49,9 @@ type Variable struct {
 	// (-e, --var-file), kept even when it was rejected, so that no
 	// message can show it.
 	given []string
+	// placeholder is set when Value stands in for a value a syntax-only
+	// check does not have (LoadOptions.AllowUnset).
+	placeholder bool
 }
 
 // Validation is a variable's validation block.

@@ -51,11 +51,17 @@ type Options struct {
 	SkipTags []string
 	// StartAt skips tasks before the first one with this name.
 	StartAt string
+	// TaskTimeout bounds each task, per host, that sets no timeout of its
+	// own (winplay run --timeout); zero means none.
+	TaskTimeout time.Duration
 	// Step, when set, is asked before each task.
 	Step      func(*Task) StepAnswer
 	Connector Connector
 	Events    Sink
 	Timing    modules.Timing
+	// Inputs, when set, are recorded in the run_start event, completed
+	// with the playbook, its variables and these options.
+	Inputs *Inputs
 	// Redactor masks secrets in every event; nil means
 	// NewRedactor(Secrets(plan, inv)). The CLI passes the one it prints
 	// diagnostics and errors with.
@@ -179,6 +185,9 @@ func Run(ctx context.Context, plan *Plan, inv *inventory.Inventory, opts Options
 		// like success.
 		return nil, fmt.Errorf("%w: no task is named %q.%s", ErrInvalidOptions, opts.StartAt, suggest(opts.StartAt, plan.taskNames()))
 	}
+	if err := plan.CheckTags(opts.Tags, opts.SkipTags); err != nil {
+		return nil, err
+	}
 	sink := opts.Events
 	if sink == nil {
 		sink = Discard
@@ -199,7 +208,7 @@ func Run(ctx context.Context, plan *Plan, inv *inventory.Inventory, opts Options
 		stepping:  opts.Step != nil,
 	}
 	defer e.closeAll()
-	e.emit(Event{Type: EventRunStart, Check: opts.Check, Msg: plan.Source})
+	e.emit(Event{Type: EventRunStart, Check: opts.Check, Msg: plan.Source, Inputs: plan.inputs(opts)})
 	start := time.Now()
 	for _, play := range plan.Plays {
 		if err := e.runPlay(ctx, play); err != nil {
@@ -471,6 +480,14 @@ func (e *engine) report(task *Task, r hostResult) {
 	}
 	if r.err != nil {
 		ev.Error = r.err.Error()
+		// A command that ran and failed keeps its exit code and output,
+		// for -v and the report, as a result's would.
+		var ce *modules.CommandError
+		if errors.As(r.err, &ce) && ce.Out != nil {
+			rc := ce.Out.ExitCode
+			ev.RC = &rc
+			ev.Stdout, ev.Stderr = ce.Out.Stdout, ce.Out.Stderr
+		}
 	}
 	if r.res != nil {
 		ev.Msg = r.res.Msg
@@ -570,14 +587,18 @@ func (e *engine) runOn(ctx context.Context, task *Task, h *inventory.Host) (r ho
 		Progress: func(format string, args ...any) {
 			e.emit(Event{Type: EventProgress, Play: task.Play.Name, Task: task.Name, Host: h.Name, Delegate: r.delegate, Msg: fmt.Sprintf(format, args...)})
 		},
+		Phase: func(name, doing string, budget time.Duration) {
+			e.emit(Event{Type: EventPhase, Play: task.Play.Name, Task: task.Name, Host: h.Name, Delegate: r.delegate,
+				Phase: name, Msg: doing, Budget: budget})
+		},
 	}
 	if check {
 		mt.Predicted = func(key string) string { return e.predictedBy(execHost.Name, key) }
 	}
 	runCtx := ctx
-	if task.Timeout > 0 {
+	if timeout := e.timeout(task); timeout > 0 {
 		var cancel context.CancelFunc
-		runCtx, cancel = context.WithTimeout(ctx, task.Timeout)
+		runCtx, cancel = context.WithTimeout(ctx, timeout)
 		defer cancel()
 	}
 
@@ -609,13 +630,13 @@ func (e *engine) runOn(ctx context.Context, task *Task, h *inventory.Host) (r ho
 		mt.Progressf("attempt %d of %d did not succeed; retrying in %s", r.attempts, task.Retries+1, task.Delay)
 		select {
 		case <-runCtx.Done():
-			return fail(withTimeout(fmt.Errorf("waiting to retry: %w", runCtx.Err()), runCtx, task))
+			return fail(withTimeout(fmt.Errorf("waiting to retry: %w", runCtx.Err()), runCtx, e.timeout(task)))
 		case <-time.After(task.Delay):
 		}
 	}
 	if err != nil {
 		r.res = res
-		return fail(withTimeout(err, runCtx, task))
+		return fail(withTimeout(err, runCtx, e.timeout(task)))
 	}
 	r.res = res
 	if check {
@@ -631,7 +652,7 @@ func (e *engine) runOn(ctx context.Context, task *Task, h *inventory.Host) (r ho
 	}
 	if task.Reboot == "always" || task.Reboot == "if_required" && res.RebootRequired {
 		if err := e.rebootAfter(runCtx, mt, res); err != nil {
-			return fail(withTimeout(err, runCtx, task))
+			return fail(withTimeout(err, runCtx, e.timeout(task)))
 		}
 		r.status = statusOf(res)
 	}
@@ -691,9 +712,17 @@ func (e *engine) predictedBy(host, key string) string {
 	return e.predicted[predictionKey(host, key)]
 }
 
-func withTimeout(err error, ctx context.Context, task *Task) error {
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) && task.Timeout > 0 {
-		return fmt.Errorf("task timeout of %s reached: %w", task.Timeout, err)
+// timeout is the task's own timeout, or --timeout's.
+func (e *engine) timeout(task *Task) time.Duration {
+	if task.Timeout > 0 {
+		return task.Timeout
+	}
+	return e.opts.TaskTimeout
+}
+
+func withTimeout(err error, ctx context.Context, timeout time.Duration) error {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) && timeout > 0 {
+		return fmt.Errorf("task timeout of %s reached: %w", timeout, err)
 	}
 	return err
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/winplay/winplay/inventory"
@@ -39,7 +40,7 @@ var labSpeeds = map[string]labSpeed{
 		offline: 1500 * time.Millisecond,
 		modules: modules.Timing{Poll: 200 * time.Millisecond, MaxBackoff: time.Second, Stable: 2 * time.Second, RebootPhase: time.Minute},
 	},
-	// real: Windows 2000 on period hardware.
+	// real: an NT 4.0 node on period hardware.
 	"real": {
 		machine: win.DefaultTiming,
 		offline: 45 * time.Second,
@@ -53,6 +54,15 @@ type labFlags struct {
 	profiles []string
 	speed    string
 	cluster  []string // nil: the first two hosts
+}
+
+// registerRun adds the flags of winplay run --lab (and validate --lab),
+// each named --lab-*.
+func (f *labFlags) registerRun(fs *pflag.FlagSet, on *bool) {
+	fs.BoolVar(on, "lab", false, "run against simulated hosts started in this process instead of an inventory")
+	fs.StringSliceVar(&f.hosts, "lab-hosts", []string{"node1", "node2"}, "with --lab: the `HOSTS` to simulate (group \"cluster\")")
+	fs.StringArrayVar(&f.profiles, "lab-profile", nil, "with --lab: start a host from a profile: `HOST=PROFILE`, such as node2=rebuilt (node, rebuilt, corrupted)")
+	fs.StringVar(&f.speed, "lab-speed", "fast", "with --lab: `SPEED` fast (reboots in about a second) or real (reboots and installs in real time)")
 }
 
 func (f *labFlags) specs() (lab.Config, error) {
@@ -89,8 +99,7 @@ func (f *labFlags) specs() (lab.Config, error) {
 
 // startLab starts the in-process lab of winplay run --lab and returns it
 // with its inventory (group "cluster") and the module timing for its speed.
-func startLab(f runFlags, stdio Stdio) (*lab.Lab, *inventory.Inventory, modules.Timing, error) {
-	lf := labFlags{hosts: f.labHosts, profiles: f.labProfile, speed: f.labSpeed}
+func startLab(lf labFlags, stdio Stdio) (*lab.Lab, *inventory.Inventory, modules.Timing, error) {
 	cfg, err := lf.specs()
 	if err != nil {
 		return nil, nil, modules.Timing{}, fmt.Errorf("--lab: %w", err)
@@ -107,7 +116,7 @@ func startLab(f runFlags, stdio Stdio) (*lab.Lab, *inventory.Inventory, modules.
 	for _, h := range l.Hosts() {
 		fmt.Fprintf(stdio.Err, "lab: %-8s %s  (%s)\n", h.Name(), h.Endpoint(), profileName(h, cfg))
 	}
-	return l, inv, labSpeeds[f.labSpeed].modules, nil
+	return l, inv, labSpeeds[lf.speed].modules, nil
 }
 
 func profileName(h *lab.Host, cfg lab.Config) string {
@@ -123,34 +132,60 @@ func profileName(h *lab.Host, cfg lab.Config) string {
 // password from.
 const labPasswordEnv = "WINPLAY_PASSWORD"
 
-func labCmd(ctx context.Context, args []string, stdio Stdio) int {
-	fs := pflag.NewFlagSet("winplay lab", pflag.ContinueOnError)
-	var (
-		lf       labFlags
-		addr     string
-		user     string
-		password string
-		invOut   string
-		https    bool
-		auth     []string
-	)
-	fs.StringSliceVar(&lf.hosts, "hosts", []string{"node1", "node2"}, "the hosts to simulate, on consecutive ports from --addr")
-	fs.StringArrayVar(&lf.profiles, "profile", nil, "start a host from a profile: node2=rebuilt (node, rebuilt, corrupted)")
-	fs.StringSliceVar(&lf.cluster, "cluster", nil, "the two hosts that are the cluster's nodes (default: the first two --hosts); the others are standalone members")
-	fs.StringVar(&lf.speed, "speed", "fast", "fast (reboots in about two seconds) or real (reboots and installs in real time)")
-	fs.StringVar(&addr, "addr", "127.0.0.1:25985", "address of the first host (127.0.0.0/8 only); port 0 lets the OS choose")
-	fs.StringVar(&user, "user", lab.DefaultUser, "the local administrator WinRM accepts")
-	fs.StringVar(&password, "password", lab.DefaultPassword, "its password")
-	fs.StringVar(&invOut, "inventory-out", "", "write an inventory of the lab to this file, for winplay run -i")
-	fs.BoolVar(&https, "https", false, "serve HTTPS with a self-signed certificate (written next to the inventory)")
-	fs.StringSliceVar(&auth, "auth", []string{"basic", "ntlm"}, "authentication schemes offered: basic, ntlm, kerberos (starts a KDC for the realm CORP.TEST), certificate (with --https; writes the user's client certificate next to the inventory)")
-	if code, ok := parseFlags(fs, args, stdio, "winplay lab [flags]\n\nServes simulated Windows hosts over WinRM until interrupted.\n"); !ok {
-		return code
+// labServeFlags are winplay lab's own flags.
+type labServeFlags struct {
+	lab      labFlags
+	addr     string
+	user     string
+	password string
+	invOut   string
+	https    bool
+	auth     []string
+}
+
+func newLabCmd(stdio Stdio) *cobra.Command {
+	var f labServeFlags
+	cmd := &cobra.Command{
+		Use:   "lab [flags]",
+		Short: "Serve simulated Windows hosts over WinRM",
+		Long: `Serves simulated Windows hosts that speak real WinRM, on consecutive
+loopback ports, until interrupted. Each host runs a cmd.exe-like interpreter
+with sc, net, reg, shutdown, wmic, cluster and the other tools the shipped
+runbook uses; shutdown /r takes the host off the network and brings it back
+with a new boot time. The hosts simulate Windows NT 4.0 cluster nodes, the
+rehearsal of Microsoft's Q241573 runbook (NT 4.0 never had WinRM). The first
+two hosts are the cluster's nodes unless --cluster names others.
+
+With --inventory-out it writes an inventory that "winplay run -i" accepts,
+whose password comes from $WINPLAY_PASSWORD.`,
+		Example: `  winplay lab --hosts node1,node2 --inventory-out lab.hcl
+  WINPLAY_PASSWORD=Lab-Pass1 winplay run playbooks/cluster-service-cycle.hcl -i lab.hcl
+
+  winplay lab --https --auth ntlm --profile node2=rebuilt --addr 127.0.0.1:0`,
+		Args: maxArgs(),
+		RunE: func(c *cobra.Command, _ []string) error {
+			return exit(serveLab(c.Context(), f, stdio))
+		},
 	}
-	if fs.NArg() != 0 {
-		fs.Usage()
-		return runner.ExitInvalid
-	}
+	fs := cmd.Flags()
+	fs.StringSliceVar(&f.lab.hosts, "hosts", []string{"node1", "node2"}, "the `HOSTS` to simulate, on consecutive ports from --addr")
+	fs.StringArrayVar(&f.lab.profiles, "profile", nil, "start a host from a profile: `HOST=PROFILE`, such as node2=rebuilt (node, rebuilt, corrupted)")
+	fs.StringSliceVar(&f.lab.cluster, "cluster", nil, "the two `HOSTS` that are the cluster's nodes (default: the first two --hosts); the others are standalone members")
+	fs.StringVar(&f.lab.speed, "speed", "fast", "`SPEED` fast (reboots in about two seconds) or real (reboots and installs in real time)")
+	fs.StringVar(&f.addr, "addr", "127.0.0.1:25985", "`ADDRESS` of the first host (127.0.0.0/8 only); port 0 lets the OS choose")
+	fs.StringVar(&f.user, "user", lab.DefaultUser, "the local administrator `USER` WinRM accepts")
+	fs.StringVar(&f.password, "password", lab.DefaultPassword, "its `PASSWORD`")
+	fs.StringVar(&f.invOut, "inventory-out", "", "write an inventory of the lab to this `FILE`, for winplay run -i")
+	fs.BoolVar(&f.https, "https", false, "serve HTTPS with a self-signed certificate (written next to the inventory)")
+	fs.StringSliceVar(&f.auth, "auth", []string{"basic", "ntlm"}, "authentication `SCHEMES` offered: basic, ntlm, kerberos (starts a KDC for the realm CORP.TEST), certificate (with --https; writes the user's client certificate next to the inventory)")
+	_ = cmd.RegisterFlagCompletionFunc("speed", cobra.FixedCompletions([]string{"fast", "real"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("auth", cobra.FixedCompletions([]string{"basic", "ntlm", "kerberos", "certificate"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("profile", completeProfiles)
+	return cmd
+}
+
+func serveLab(ctx context.Context, f labServeFlags, stdio Stdio) int {
+	lf, addr, user, password, invOut, https, auth := f.lab, f.addr, f.user, f.password, f.invOut, f.https, f.auth
 	cfg, err := lf.specs()
 	if err != nil {
 		fmt.Fprintf(stdio.Err, "winplay lab: %v\n", err)
@@ -205,7 +240,7 @@ func labCmd(ctx context.Context, args []string, stdio Stdio) int {
 	for _, h := range l.Hosts() {
 		fmt.Fprintf(stdio.Out, "%s %s\n", h.Name(), h.Endpoint())
 	}
-	fmt.Fprintf(stdio.Err, "cluster nodes: %s\n", strings.Join(l.Config().Cluster, ", "))
+	fmt.Fprintf(stdio.Err, "cluster nodes: %s\n", clusterLine(l))
 	fmt.Fprint(stdio.Err, l.RealmHelp())
 	if invOut != "" {
 		fmt.Fprintf(stdio.Err, "inventory written to %s; its password comes from $%s:\n  export %s='%s'\n  winplay run PLAYBOOK -i %s\n",
@@ -217,8 +252,7 @@ func labCmd(ctx context.Context, args []string, stdio Stdio) int {
 }
 
 // writeLabInventory writes the lab's inventory with password_env instead
-// of the password and, for HTTPS, the CA certificate beside it (and the
-// user's client certificate and key, when the lab maps them).
+// of the password and, for HTTPS, the CA certificate beside it.
 func writeLabInventory(l *lab.Lab, path string) error {
 	spec := l.InventorySpec(false)
 	abs, err := filepath.Abs(path)
@@ -263,4 +297,16 @@ func writeLabInventory(l *lab.Lab, path string) error {
 		return err
 	}
 	return os.WriteFile(path, b.Bytes(), 0o644)
+}
+
+// clusterLine names the cluster's nodes, and says so when one of them is
+// not served: a lab of one host is a node whose partner is away.
+func clusterLine(l *lab.Lab) string {
+	line := strings.Join(l.Config().Cluster, ", ")
+	for _, node := range l.Config().Cluster {
+		if l.Host(node) == nil {
+			line += fmt.Sprintf(" (%s is not served: with one host, the lab is a node whose partner is away)", node)
+		}
+	}
+	return line
 }

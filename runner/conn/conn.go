@@ -99,6 +99,10 @@ type Conn struct {
 	// take before its deadline ends it.
 	grace        time.Duration
 	unauthorized error
+	// answered is set by the first reply of any kind: until then a host
+	// that does not answer within ConnectTimeout is given up on, instead
+	// of waiting out the OperationTimeout and retrying.
+	answered atomic.Bool
 
 	mu      sync.Mutex
 	shellID string
@@ -260,7 +264,11 @@ func (c *Conn) Run(ctx context.Context, cmd modules.Command) (modules.Output, er
 		if ctx.Err() != nil {
 			return out, err
 		}
-		if errors.Is(err, errUnauthorized) || isCertificateError(err) {
+		if !c.answered.Load() && !sent && (isTimeout(err) || errors.Is(err, context.DeadlineExceeded)) {
+			return out, fmt.Errorf("%w: %s did not answer within %s, twice the connect timeout of %s (to connect, then to answer); not retried (%w)",
+				modules.ErrUnreachable, c.url, 2*c.cfg.ConnectTimeout, c.cfg.ConnectTimeout, err)
+		}
+		if errors.Is(err, errUnauthorized) || errors.Is(err, errNotWinRM) || isCertificateError(err) {
 			// Asking again gets the same answer.
 			return out, fmt.Errorf("%w: %w", modules.ErrUnreachable, err)
 		}
@@ -414,8 +422,14 @@ func (c *Conn) post(ctx context.Context, msg *soap.SoapMessage) (string, error) 
 	payload := msg.String()
 	msg.Free()
 	// Each request gets its own deadline: a long-poll may take the whole
-	// OperationTimeout, nothing should take much longer.
-	ctx, cancel := context.WithTimeout(ctx, c.cfg.OperationTimeout+c.cfg.ConnectTimeout+c.grace)
+	// OperationTimeout, nothing should take much longer. A host that has
+	// never answered gets the connect timeout to connect and as long again
+	// to answer: a silent host is given up on in seconds, not minutes.
+	within := c.cfg.OperationTimeout + c.cfg.ConnectTimeout + c.grace
+	if !c.answered.Load() {
+		within = 2 * c.cfg.ConnectTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, within)
 	defer cancel()
 	// Whatever failed before a request was written in full (connecting,
 	// the TLS handshake, waiting for a connection) cannot have reached
@@ -440,19 +454,27 @@ func (c *Conn) post(ctx context.Context, msg *soap.SoapMessage) (string, error) 
 		return "", cleanURLError(err)
 	}
 	defer resp.Body.Close()
+	c.answered.Store(true)
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if err != nil {
 		return "", fmt.Errorf("reading the reply: %w", err)
 	}
 	switch {
-	case resp.StatusCode == http.StatusOK:
+	case resp.StatusCode == http.StatusOK && soapReply(resp):
 		return string(body), nil
+	case resp.StatusCode == http.StatusOK:
+		return "", notWinRM(c.url, resp, "a WS-Management request")
+	case resp.StatusCode == http.StatusUnauthorized && !offersWinRMAuth(resp.Header):
+		return "", notWinRM(c.url, resp, "a WS-Management request")
 	case resp.StatusCode == http.StatusUnauthorized:
 		return "", c.unauthorized
 	case resp.StatusCode == http.StatusInternalServerError && strings.Contains(resp.Header.Get("Content-Type"), "soap+xml"):
 		if f := parseFault(body); f != nil {
 			return "", f
 		}
+	}
+	if !strings.Contains(resp.Header.Get("Content-Type"), "soap+xml") {
+		return "", notWinRM(c.url, resp, "a WS-Management request")
 	}
 	return "", fmt.Errorf("HTTP %d from %s: %s", resp.StatusCode, c.url, clip(string(body)))
 }

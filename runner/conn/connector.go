@@ -1,6 +1,8 @@
 package conn
 
 import (
+	"time"
+
 	"github.com/winplay/winplay/inventory"
 	"github.com/winplay/winplay/runner"
 )
@@ -10,10 +12,17 @@ type Connector struct {
 	// CommandsPerShell overrides the shell recycling interval; 0 keeps
 	// the default.
 	CommandsPerShell int
+	// ConnectTimeout, when set, replaces every host's connect_timeout
+	// (winplay run --connect-timeout).
+	ConnectTimeout time.Duration
 }
 
 // Connect prepares a connection to h with its inventory settings.
 func (c Connector) Connect(h *inventory.Host) (runner.Connection, error) {
+	connectTimeout := h.Conn.ConnectTimeout
+	if c.ConnectTimeout > 0 {
+		connectTimeout = c.ConnectTimeout
+	}
 	return New(Config{
 		Name:             h.Name,
 		Address:          h.Address,
@@ -30,7 +39,7 @@ func (c Connector) Connect(h *inventory.Host) (runner.Connection, error) {
 		Krb5Conf:         h.Conn.Krb5Conf,
 		CertFile:         h.Conn.CertFile,
 		KeyFile:          h.Conn.KeyFile,
-		ConnectTimeout:   h.Conn.ConnectTimeout,
+		ConnectTimeout:   connectTimeout,
 		OperationTimeout: h.Conn.OperationTimeout,
 		CommandsPerShell: c.CommandsPerShell,
 	})

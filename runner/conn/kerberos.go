@@ -92,11 +92,11 @@ func (k *kerberosMechanism) login(ctx context.Context, hc *http.Client, url stri
 			return nil, k.src.explainHost(*ke, k.spn)
 		}
 		return nil, refused("%v", err)
-	case resp.StatusCode == http.StatusUnauthorized:
+	case resp.StatusCode == http.StatusUnauthorized && offersWinRMAuth(resp.Header):
 		return nil, refused("%s refused the Kerberos ticket for %s (does its WinRM service allow Kerberos, and is %s allowed to log on?)",
 			k.cfg.Address, k.spn, cl.Credentials.CName().PrincipalNameString())
 	}
-	return nil, fmt.Errorf("HTTP %d to the Kerberos AP-REQ", resp.StatusCode)
+	return nil, notWinRM(url, resp, "the Kerberos AP-REQ")
 }
 
 // kerberosSource is where the initial ticket comes from: a password, a

@@ -46,7 +46,10 @@ func (m *ntlmMechanism) login(ctx context.Context, hc *http.Client, url string) 
 	}
 	drain(resp)
 	challenge, ok := schemeToken(resp.Header, "Negotiate")
-	if resp.StatusCode != http.StatusUnauthorized || !ok {
+	if resp.StatusCode != http.StatusUnauthorized || !ok && !offersWinRMAuth(resp.Header) {
+		return nil, notWinRM(url, resp, "the NTLM negotiate message")
+	}
+	if !ok {
 		return nil, fmt.Errorf("%w: NTLM not offered (HTTP %d to the negotiate message)", errUnauthorized, resp.StatusCode)
 	}
 	authenticate, err := client.Authenticate(challenge, nil)
