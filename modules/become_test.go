@@ -2,6 +2,7 @@ package modules_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -81,4 +82,32 @@ func TestBecomeValidate(t *testing.T) {
 	require.Error(t, err)
 	assert.NotContains(t, err.Error(), "50%off")
 	assert.True(t, strings.Contains(err.Error(), "svc"))
+}
+
+// BenchmarkBecome is what become costs a changing command in the lab:
+// the median per command run in the WinRM session and through a
+// scheduled task (about six round trips and the task's start):
+//
+//	go test ./modules -run '^$' -bench Become -benchtime 200x
+func BenchmarkBecome(b *testing.B) {
+	l := labtest.Start(b)
+	c := labtest.Connect(b, l, "node1")
+	for name, h := range map[string]modules.Host{
+		"session": c,
+		"become":  modules.BecomeHost(c, modules.Become{User: lab.DefaultUser, Password: lab.DefaultPassword}, time.Millisecond),
+	} {
+		b.Run(name, func(b *testing.B) {
+			var took []time.Duration
+			for b.Loop() {
+				start := time.Now()
+				out, err := h.Run(context.Background(), modules.Command{Line: `echo x> C:\becomebench.txt`, Changes: true})
+				took = append(took, time.Since(start))
+				if err != nil || out.ExitCode != 0 {
+					b.Fatalf("%v %+v", err, out)
+				}
+			}
+			slices.Sort(took)
+			b.ReportMetric(float64(took[len(took)/2].Microseconds())/1000, "median-ms/cmd")
+		})
+	}
 }
