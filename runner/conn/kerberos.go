@@ -32,10 +32,14 @@ var (
 )
 
 // kerberosMechanism logs on with Kerberos: one AP-REQ under
-// "Authorization: Kerberos", and the host's AP-REP proves it is who the
+// "Authorization: Negotiate", and the host's AP-REP proves it is who the
 // ticket is for (mutual authentication). Messages are then sealed under
-// application/HTTP-Kerberos-session-encrypted, as MS-WSMV 2.2.9.1.2 pairs
-// it with that scheme.
+// application/HTTP-SPNEGO-session-encrypted. That is exactly what pywinrm
+// with requests-kerberos sends (a raw Kerberos token under Negotiate,
+// SPNEGO-session-encrypted sealing), the combination Ansible uses against
+// every domain-joined Windows host, so it is the one known to work there;
+// the "Kerberos" scheme MS-WSMV 2.2.9.1.2 also allows is proven only
+// against the lab.
 type kerberosMechanism struct {
 	cfg Config
 	spn string
@@ -54,7 +58,7 @@ func newKerberos(cfg Config) (*kerberosMechanism, error) {
 	return &kerberosMechanism{cfg: cfg, spn: spn, src: src}, nil
 }
 
-func (k *kerberosMechanism) protocol() string { return sealing.Kerberos }
+func (k *kerberosMechanism) protocol() string { return sealing.SPNEGO }
 
 func (k *kerberosMechanism) login(ctx context.Context, hc *http.Client, url string) (securityContext, error) {
 	cl, err := k.src.client()
@@ -70,12 +74,12 @@ func (k *kerberosMechanism) login(ctx context.Context, hc *http.Client, url stri
 	if err != nil {
 		return nil, err
 	}
-	resp, err := authLeg(ctx, hc, url, "Kerberos", in.Token)
+	resp, err := authLeg(ctx, hc, url, "Negotiate", in.Token)
 	if err != nil {
 		return nil, err
 	}
 	drain(resp)
-	token, hasToken := schemeToken(resp.Header, "Kerberos")
+	token, hasToken := schemeToken(resp.Header, "Negotiate")
 	switch {
 	case resp.StatusCode == http.StatusOK && hasToken:
 		sc, err := in.Complete(token)

@@ -1,11 +1,15 @@
 package conn_test
 
 import (
+	"bytes"
 	"context"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -181,4 +185,68 @@ func TestKerberosSaysWhichLogonFailureHappened(t *testing.T) {
 			assert.NotContains(t, err.Error(), "Wrong-Pass1")
 		})
 	}
+}
+
+// On the wire winplay sends what pywinrm with requests-kerberos sends, the
+// form Ansible uses against every domain member: the Kerberos token under
+// "Authorization: Negotiate" and SPNEGO-session-encrypted sealing.
+func TestKerberosWireFormIsPywinrms(t *testing.T) {
+	_, cfg := kerberosLab(t, false)
+	tap := tapTCP(t, cfg.Address, cfg.Port)
+	cfg.Port = tap.port
+	c := open(t, cfg)
+	assert.Equal(t, "NODE1\r\n", run(t, c, "hostname").Stdout)
+	sent := tap.sent()
+	assert.Contains(t, sent, "Authorization: Negotiate ")
+	assert.NotContains(t, sent, "Authorization: Kerberos")
+	assert.Contains(t, sent, `protocol="application/HTTP-SPNEGO-session-encrypted"`)
+	assert.NotContains(t, sent, "HTTP-Kerberos-session-encrypted")
+	assert.NotContains(t, sent, "hostname", "the command travels sealed")
+}
+
+// tcpTap forwards connections to a host and keeps what clients sent.
+type tcpTap struct {
+	port int
+	mu   sync.Mutex
+	buf  bytes.Buffer
+}
+
+func (t *tcpTap) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.buf.Write(p)
+}
+
+func (t *tcpTap) sent() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.buf.String()
+}
+
+func tapTCP(t *testing.T, addr string, port int) *tcpTap {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	tap := &tcpTap{port: ln.Addr().(*net.TCPAddr).Port}
+	var wg sync.WaitGroup
+	t.Cleanup(func() { ln.Close(); wg.Wait() })
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			in, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			out, err := net.Dial("tcp", net.JoinHostPort(addr, strconv.Itoa(port)))
+			if err != nil {
+				in.Close()
+				continue
+			}
+			wg.Add(2)
+			go func() { defer wg.Done(); io.Copy(out, io.TeeReader(in, tap)); out.Close() }()
+			go func() { defer wg.Done(); io.Copy(in, out); in.Close() }()
+		}
+	}()
+	return tap
 }
