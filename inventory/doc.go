@@ -38,25 +38,33 @@
 //   - address defaults to the host's name, as Ansible's
 //     inventory_hostname does; it is a DNS name or IP address, without a
 //     scheme or port.
-//   - transport is "basic", "ntlm" or "kerberos"; port is 1 to 65535;
-//     timeouts are Go durations ("30s", "2m") longer than zero. Null is
-//     refused: leave an argument out to inherit it.
+//   - transport is "basic", "ntlm", "kerberos" or "certificate"; port is
+//     1 to 65535; timeouts are Go durations ("30s", "2m") longer than zero.
+//     Null is refused: leave an argument out to inherit it.
 //   - ca_file must exist and hold a PEM certificate; a relative path is
 //     relative to the inventory file. ca_file = "" drops an inherited one.
 //   - insecure = true together with a ca_file is an error: one asks for
 //     verification against a CA, the other turns verification off.
-//   - transport "kerberos" requires https = true: winplay's WinRM client
-//     cannot encrypt Kerberos messages over HTTP. Basic over HTTP is
-//     allowed with a warning, since it sends the password in clear text.
+//   - NTLM and Kerberos seal every message over plain HTTP, as Windows
+//     requires by default. Basic over HTTP is allowed with a warning, since
+//     it sends the password in clear text.
+//   - spn, keytab, ticket_cache and krb5_conf belong to transport
+//     "kerberos"; keytab and ticket_cache are exclusive, and either needs
+//     no password. keytab and krb5_conf must exist (relative paths are
+//     relative to the inventory file); spn is "HTTP/<host>".
+//   - transport "certificate" requires https = true and cert_file and
+//     key_file, a PEM certificate and its unencrypted private key that
+//     match; it needs neither a user nor a password.
 //   - vars is an object of plain values; a number beyond about 1e±1000 is
 //     refused, since it could not be written out in decimal.
-//   - Every host needs a user.
+//   - Every host needs a user, but for a client certificate.
 //   - A password argument is an error: secrets never live in the file.
 //
 // # Passwords
 //
 // A host's password comes from the environment variable its password_env
-// names. When that is unset or empty, or no password_env applies, Load
+// names (hosts that log on with a keytab, a ticket cache or a certificate
+// need none). When that is unset or empty, or no password_env applies, Load
 // asks LoadOptions.Prompt, once per variable (or per user when there is
 // none); without a Prompt it is an error naming the variable and the
 // hosts. The password never appears in errors, in fmt output of this

@@ -1,7 +1,9 @@
 package inventory
 
 import (
+	"bytes"
 	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -82,6 +84,12 @@ type connectionBody struct {
 	Insecure         *hcl.Attribute `hcl:"insecure,optional"`
 	ConnectTimeout   *hcl.Attribute `hcl:"connect_timeout,optional"`
 	OperationTimeout *hcl.Attribute `hcl:"operation_timeout,optional"`
+	SPN              *hcl.Attribute `hcl:"spn,optional"`
+	Keytab           *hcl.Attribute `hcl:"keytab,optional"`
+	TicketCache      *hcl.Attribute `hcl:"ticket_cache,optional"`
+	Krb5Conf         *hcl.Attribute `hcl:"krb5_conf,optional"`
+	CertFile         *hcl.Attribute `hcl:"cert_file,optional"`
+	KeyFile          *hcl.Attribute `hcl:"key_file,optional"`
 	DefRange         hcl.Range      `hcl:",def_range"`
 }
 
@@ -253,7 +261,114 @@ func decodeConnection(cb *connectionBody, dir string) (connLayer, hcl.Diagnostic
 		diags = append(diags, ds...)
 		l.ca = setting[caBundle]{val: ca, set: true, rng: caFile.rng}
 	}
-	return l, diags
+	ds = decodeLogon(cb, dir, &l)
+	return l, append(diags, ds...)
+}
+
+// decodeLogon decodes the settings of Kerberos and client certificates.
+func decodeLogon(cb *connectionBody, dir string, l *connLayer) hcl.Diagnostics {
+	var diags, ds hcl.Diagnostics
+	l.spn, ds = decodeValue[string](cb.SPN)
+	diags = append(diags, ds...)
+	if l.spn.set && !validSPN(l.spn.val) {
+		diags = append(diags, errorAt("Invalid spn",
+			fmt.Sprintf("spn = %q is not a service principal: write the service class and the host's DNS name, such as \"HTTP/node1.corp.example.com\" (a realm may follow after @).", l.spn.val),
+			l.spn.rng))
+	}
+	l.ticketCache, ds = decodeValue[bool](cb.TicketCache)
+	diags = append(diags, ds...)
+	for _, f := range []struct {
+		attr  *hcl.Attribute
+		dst   *setting[string]
+		check func([]byte) string
+	}{
+		{cb.Keytab, &l.keytab, checkKeytab},
+		{cb.Krb5Conf, &l.krb5Conf, checkKrb5Conf},
+		{cb.CertFile, &l.certFile, checkCertPEM},
+		{cb.KeyFile, &l.keyFile, checkKeyPEM},
+	} {
+		v, ds := decodeValue[string](f.attr)
+		diags = append(diags, ds...)
+		if !v.set {
+			continue
+		}
+		path, ds := readFileSetting(f.attr.Name, v.val, dir, v.rng, f.check)
+		diags = append(diags, ds...)
+		*f.dst = setting[string]{val: path, set: true, rng: v.rng}
+	}
+	return diags
+}
+
+// validSPN accepts service/host[@REALM].
+func validSPN(s string) bool {
+	svc, host, ok := strings.Cut(s, "/")
+	return ok && svc != "" && host != "" && !strings.ContainsAny(s, " \t\r\n\\") && !strings.HasPrefix(host, "/")
+}
+
+// readFileSetting resolves a file argument relative to dir (as ca_file
+// is), and checks that the file exists and that check finds nothing wrong
+// with its contents.
+func readFileSetting(name, path, dir string, rng hcl.Range, check func([]byte) string) (string, hcl.Diagnostics) {
+	full := path
+	if !filepath.IsAbs(full) && dir != "" {
+		full = filepath.Join(dir, full)
+	}
+	if abs, err := filepath.Abs(full); err == nil {
+		full = abs
+	}
+	data, err := os.ReadFile(full)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return "", hcl.Diagnostics{errorAt("File not found",
+			fmt.Sprintf("%s = %q: %s does not exist. A relative path is relative to the inventory file's directory.", name, path, full), rng)}
+	case err != nil:
+		return "", hcl.Diagnostics{errorAt("Cannot read file", fmt.Sprintf("%s = %q: %v.", name, path, err), rng)}
+	}
+	if problem := check(data); problem != "" {
+		return "", hcl.Diagnostics{errorAt("Invalid "+name, fmt.Sprintf("%s = %q: %s %s.", name, path, full, problem), rng)}
+	}
+	return full, nil
+}
+
+// checkKeytab looks for the keytab format's version bytes (MIT's and
+// Windows' ktpass write version 2).
+func checkKeytab(data []byte) string {
+	if len(data) < 2 || data[0] != 5 || (data[1] != 1 && data[1] != 2) {
+		return "is not a keytab (it should start with the bytes 05 02, as ktutil and ktpass write one)"
+	}
+	return ""
+}
+
+// checkKrb5Conf wants a [realms] or [libdefaults] section, which every
+// krb5.conf that names a KDC has.
+func checkKrb5Conf(data []byte) string {
+	if !bytes.Contains(data, []byte("[realms]")) && !bytes.Contains(data, []byte("[libdefaults]")) {
+		return "is not a krb5.conf (it has no [libdefaults] or [realms] section)"
+	}
+	return ""
+}
+
+func checkCertPEM(data []byte) string {
+	if !validPEM(data) {
+		return "holds no PEM-encoded certificate (a block starting with -----BEGIN CERTIFICATE-----)"
+	}
+	return ""
+}
+
+func checkKeyPEM(data []byte) string {
+	for rest := data; ; {
+		var b *pem.Block
+		b, rest = pem.Decode(rest)
+		if b == nil {
+			return "holds no PEM-encoded private key (a block such as -----BEGIN PRIVATE KEY-----)"
+		}
+		if strings.HasSuffix(b.Type, "PRIVATE KEY") {
+			if x509.IsEncryptedPEMBlock(b) { //nolint:staticcheck // only to refuse it
+				return "holds an encrypted private key; winplay needs it unencrypted (openssl pkey -in key.pem -out plain.pem), readable only by you"
+			}
+			return ""
+		}
+	}
 }
 
 // refusePasswords reports every argument, at any level of the file, whose

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/winplay/winplay/inventory"
+	"github.com/winplay/winplay/lab/kdc"
 	"github.com/winplay/winplay/lab/win"
 	"github.com/winplay/winplay/lab/wsman"
 )
@@ -44,6 +45,9 @@ type HostSpec struct {
 	// Language is the host's display language (win.LanguageNames); ""
 	// takes Config.Language.
 	Language string
+	// ClockOffset is how far the host's clock is off the realm's: beyond
+	// five minutes, Kerberos logons fail with KRB_AP_ERR_SKEW.
+	ClockOffset time.Duration
 }
 
 // Config describes a lab.
@@ -59,8 +63,22 @@ type Config struct {
 	// HTTPS serves TLS with a self-signed certificate for the listening
 	// address, 127.0.0.1 and localhost, generated at start (see CACertPEM).
 	HTTPS bool
-	// Basic and NTLM select the authentication schemes; neither means both.
+	// Basic and NTLM select the authentication schemes; neither (and no
+	// Kerberos) means both.
 	Basic, NTLM bool
+	// Kerberos makes the hosts members of the realm: each gets HTTP/
+	// service principals for its address, its name and its name in the
+	// realm's DNS domain (HTTP/127.0.0.1, HTTP/node1, HTTP/node1.corp.test)
+	// and accepts Kerberos with them; the lab's user becomes a principal of
+	// the realm with the lab's password. Without Basic or NTLM, Kerberos is
+	// the only scheme, as in a domain that disabled NTLM.
+	Kerberos *kdc.KDC
+	// ClientCertificates accepts client certificates over HTTPS: the lab
+	// makes a CA and a certificate for its user (ClientCertificate) and
+	// maps that CA's certificates for the user to the user, as a Windows
+	// host's certmapping does. Without Basic, NTLM or Kerberos, they are
+	// the only way in.
+	ClientCertificates bool
 	// RefuseUnencrypted answers plaintext SOAP over HTTP with 401, as
 	// Windows' default AllowUnencrypted=false does: only NTLM-sealed
 	// messages (and HTTPS) get in, so a test can prove a client encrypts.
@@ -93,6 +111,7 @@ type Lab struct {
 	hosts   []*Host
 	cert    tls.Certificate
 	caPEM   []byte
+	client  *clientCertificates
 
 	mu     sync.Mutex
 	closed bool
@@ -168,6 +187,13 @@ func Start(cfg Config) (*Lab, error) {
 	if err != nil {
 		return nil, err
 	}
+	krb, err := l.joinRealm(ip)
+	if err != nil {
+		return nil, err
+	}
+	if l.client, err = newClientCertificates(cfg); err != nil {
+		return nil, err
+	}
 	for i, spec := range cfg.Hosts {
 		m := machines[i]
 		h := &Host{lab: l, name: spec.Name, machine: m, bootedCh: make(chan struct{})}
@@ -177,6 +203,8 @@ func Start(cfg Config) (*Lab, error) {
 			Users:            map[string]string{cfg.User: cfg.Password},
 			Basic:            cfg.Basic,
 			NTLM:             cfg.NTLM,
+			Kerberos:         krb.forHost(spec),
+			CertMappings:     l.client.mappings(),
 			AllowUnencrypted: !cfg.RefuseUnencrypted,
 			Quotas:           cfg.Quotas,
 			Faults:           wsman.InjectorFunc(h.inject),
@@ -220,7 +248,7 @@ func (l *Lab) newMachines() ([]*win.Machine, error) {
 			return nil, fmt.Errorf("lab: host %q given twice", spec.Name)
 		}
 		seen[spec.Name] = true
-		m, err := l.network.NewMachine(win.Config{Name: spec.Name, Profile: spec.Profile, Timing: l.cfg.Timing, LoginUser: l.cfg.User,
+		m, err := l.network.NewMachine(win.Config{Name: spec.Name, Profile: spec.Profile, Timing: l.cfg.Timing, LoginUser: l.cfg.User, LoginPassword: l.cfg.Password,
 			OS: l.cfg.hostOS(spec), Language: l.cfg.hostLanguage(spec)})
 		if err != nil {
 			return nil, fmt.Errorf("lab: host %q: %w", spec.Name, err)
@@ -362,6 +390,7 @@ func (l *Lab) Close() {
 		h.server.Close()
 	}
 	l.wg.Wait()
+	l.client.remove()
 }
 
 // sleep waits for d, and reports false when the lab closed meanwhile.
@@ -391,9 +420,18 @@ func (l *Lab) Inventory() (*inventory.Inventory, error) {
 
 // InventorySpec is the inventory Inventory builds; withPassword sets the
 // password in each host's connection (a file gets password_env instead).
+// A lab that offers only Kerberos gets transport kerberos and the user's
+// principal (lab@CORP.TEST).
 func (l *Lab) InventorySpec(withPassword bool) inventory.Spec {
 	transport := inventory.TransportNTLM
-	if l.cfg.Basic && !l.cfg.NTLM {
+	user := l.cfg.User
+	switch {
+	case l.cfg.ClientCertificates && !l.cfg.Basic && !l.cfg.NTLM && l.cfg.Kerberos == nil:
+		transport = inventory.TransportCertificate
+	case l.cfg.Kerberos != nil && !l.cfg.Basic && !l.cfg.NTLM:
+		transport = inventory.TransportKerberos
+		user = l.cfg.Kerberos.Principal(l.cfg.User)
+	case l.cfg.Basic && !l.cfg.NTLM:
 		transport = inventory.TransportBasic
 	}
 	var spec inventory.Spec
@@ -403,8 +441,14 @@ func (l *Lab) InventorySpec(withPassword bool) inventory.Spec {
 			Transport: transport,
 			HTTPS:     l.cfg.HTTPS,
 			Port:      h.Port(),
-			User:      l.cfg.User,
+			User:      user,
 			CAPEM:     l.caPEM,
+		}
+		switch transport {
+		case inventory.TransportKerberos:
+			c.Krb5Conf = l.cfg.Kerberos.Krb5ConfPath()
+		case inventory.TransportCertificate:
+			c.CertFile, c.KeyFile = l.client.certFile, l.client.keyFile
 		}
 		if withPassword {
 			c.SetPassword(l.cfg.Password)

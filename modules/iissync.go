@@ -317,6 +317,12 @@ func (s *IISSync) meaning(ctx context.Context, t, peer *Task, status int, source
 		}
 		return fmt.Sprintf("IISSYNC status 1753 (%s): %s", win.Win32Text(1753), why)
 	}
+	if status == 5 {
+		// Not in the KB: access denied, and over WinRM that is the double
+		// hop.
+		return fmt.Sprintf("IISSYNC status 5 (%s): %s refused the credentials of the session IISSYNC ran in: over WinRM (NTLM, or Kerberos without delegation) "+
+			"a session holds none to present to another host, the double hop; run the task with become {} (or as an administrator of %s)", win.Win32Text(5), target, target)
+	}
 	return fmt.Sprintf("IISSYNC status %d: %s (not in KB Q224801)", status, win.Win32Message(status))
 }
 

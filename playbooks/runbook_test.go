@@ -429,3 +429,34 @@ func TestRunbookResumedAfterALimitedRunFinishesTheRecluster(t *testing.T) {
 	}
 	requireSameNode(t, l.Host("node1").Dump(), l.Host("node2").Dump())
 }
+
+// TestIISSyncMeetsTheDoubleHop: the runbook's IISSYNC, run in the WinRM
+// session (NTLM here), is refused by the rebuilt node with access denied,
+// as on a real cluster, and says what to do; with become it runs as a
+// scheduled task that holds the user's credentials, and node2 gets
+// node1's metabase.
+func TestIISSyncMeetsTheDoubleHop(t *testing.T) {
+	t.Parallel()
+	l := startCluster(t, win.ProfileNode)
+	_, err := labtest.Connect(t, l, "node2").Run(context.Background(), modules.Command{
+		Line: `echo stale>>C:\WINNT\system32\inetsrv\MetaBase.bin`, Changes: true})
+	require.NoError(t, err)
+
+	sum, rec := runPlaybook(t, l, "../testdata/playbooks/e2e/iissync-without-become.hcl")
+	assert.Equal(t, runner.ExitFailed, sum.ExitCode())
+	res := rec.results()
+	require.NotEmpty(t, res)
+	assert.Equal(t, modules.StatusFailed, res[0].Status)
+	assert.Contains(t, res[0].Error, "IISSYNC failed with status 5.")
+	assert.Contains(t, res[0].Error, "Access is denied.")
+	assert.Contains(t, res[0].Error, "the double hop; run the task with become {}")
+	assert.NotEqual(t, l.Host("node1").Dump().Files[`C:\WINNT\system32\inetsrv\MetaBase.bin`],
+		l.Host("node2").Dump().Files[`C:\WINNT\system32\inetsrv\MetaBase.bin`])
+
+	sum, rec = runPlaybook(t, l, "../testdata/playbooks/e2e/iissync.hcl")
+	require.Equal(t, runner.ExitOK, sum.ExitCode(), rec.text(runner.EventTaskResult))
+	assert.Equal(t, modules.StatusChanged, rec.results()[0].Status)
+	assert.Equal(t, l.Host("node1").Dump().Files[`C:\WINNT\system32\inetsrv\MetaBase.bin`],
+		l.Host("node2").Dump().Files[`C:\WINNT\system32\inetsrv\MetaBase.bin`])
+	assert.NotContains(t, rec.text(runner.EventTaskResult, runner.EventCommand), lab.DefaultPassword)
+}

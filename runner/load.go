@@ -80,7 +80,7 @@ var taskMeta = []hcl.AttributeSchema{
 }
 
 func taskSchema() *hcl.BodySchema {
-	s := &hcl.BodySchema{Attributes: taskMeta}
+	s := &hcl.BodySchema{Attributes: taskMeta, Blocks: []hcl.BlockHeaderSchema{{Type: "become"}}}
 	for _, name := range modules.Names() {
 		s.Blocks = append(s.Blocks, hcl.BlockHeaderSchema{Type: name})
 	}
@@ -867,6 +867,22 @@ func (p *Plan) decodeTask(play *Play, block *hcl.Block, each cty.Value) (*Task, 
 	if each != cty.NilVal {
 		task.Name += " (" + each.GetAttr("key").AsString() + ")"
 	}
+	var moduleBlocks []*hcl.Block
+	for _, b := range content.Blocks {
+		if b.Type != "become" {
+			moduleBlocks = append(moduleBlocks, b)
+			continue
+		}
+		if task.Become != nil {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate become block",
+				Detail: fmt.Sprintf("Task %q already has a become block at %s; a task runs as one user.", task.Name, task.Become.DeclRange), Subject: &b.DefRange})
+			continue
+		}
+		var d hcl.Diagnostics
+		task.Become, d = decodeBecome(b, ctx)
+		diags = append(diags, d...)
+	}
+	content.Blocks = moduleBlocks
 
 	switch len(content.Blocks) {
 	case 0:

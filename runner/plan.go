@@ -110,6 +110,9 @@ type Task struct {
 	Tags      []string
 	// Reboot is "", "if_required" or "always".
 	Reboot string
+	// Become runs the task's commands as another user; nil runs them in
+	// the WinRM session.
+	Become *Become
 	// Always tasks come from the play's always block: they run at the end
 	// of the play even when a failure stopped it.
 	Always bool

@@ -381,6 +381,7 @@ func Secrets(plan *Plan, inv *inventory.Inventory) []string {
 	}
 	if plan != nil {
 		out = append(out, plan.Secrets()...)
+		out = append(out, plan.becomeSecrets()...)
 	}
 	return out
 }

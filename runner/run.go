@@ -67,6 +67,9 @@ type Options struct {
 	// NewRedactor(Secrets(plan, inv)). The CLI passes the one it prints
 	// diagnostics and errors with.
 	Redactor *Redactor
+	// BecomeFallback is the password of a become user nothing else gave
+	// one for: the lab's, in a rehearsal.
+	BecomeFallback string
 }
 
 // Stats counts task results per host, as Ansible's recap does: OK includes
@@ -584,7 +587,7 @@ func (e *engine) runOn(ctx context.Context, task *Task, h *inventory.Host) (r ho
 		return fail(fmt.Errorf("%s arguments: %s", task.Module.Name, diags.Error()))
 	}
 	mt := &modules.Task{
-		Host: guard{conn: conn, check: check, log: e.commandLogger(task, h.Name, r.delegate), facts: e.factsFor(execHost)}, Target: h.Name, Check: check, Diff: e.opts.Diff,
+		Host: guard{conn: e.becomeFor(task, execHost, conn, check), check: check, log: e.commandLogger(task, h.Name, r.delegate), facts: e.factsFor(execHost)}, Target: h.Name, Check: check, Diff: e.opts.Diff,
 		Peer:   e.peer(task, h.Name, check),
 		Timing: e.opts.Timing,
 		Progress: func(format string, args ...any) {

@@ -193,9 +193,9 @@ whose password comes from $WINPLAY_PASSWORD.`,
 	fs.StringVar(&f.password, "password", lab.DefaultPassword, "its `PASSWORD`")
 	fs.StringVar(&f.invOut, "inventory-out", "", "write an inventory of the lab to this `FILE`, for winplay run -i")
 	fs.BoolVar(&f.https, "https", false, "serve HTTPS with a self-signed certificate (written next to the inventory)")
-	fs.StringSliceVar(&f.auth, "auth", []string{"basic", "ntlm"}, "authentication `SCHEMES` offered: basic, ntlm")
+	fs.StringSliceVar(&f.auth, "auth", []string{"basic", "ntlm"}, "authentication `SCHEMES` offered: basic, ntlm, kerberos (starts a KDC for the realm CORP.TEST), certificate (with --https; writes the user's client certificate next to the inventory)")
 	_ = cmd.RegisterFlagCompletionFunc("speed", cobra.FixedCompletions([]string{"fast", "real"}, cobra.ShellCompDirectiveNoFileComp))
-	_ = cmd.RegisterFlagCompletionFunc("auth", cobra.FixedCompletions([]string{"basic", "ntlm"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("auth", cobra.FixedCompletions([]string{"basic", "ntlm", "kerberos", "certificate"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("profile", completeProfiles)
 	return cmd
 }
@@ -208,20 +208,38 @@ func serveLab(ctx context.Context, f labServeFlags, stdio Stdio) int {
 		return runner.ExitInvalid
 	}
 	cfg.Addr, cfg.User, cfg.Password, cfg.HTTPS = addr, user, password, https
+	kerberos := false
 	for _, a := range auth {
 		switch strings.ToLower(a) {
 		case "basic":
 			cfg.Basic = true
 		case "ntlm":
 			cfg.NTLM = true
+		case "kerberos":
+			kerberos = true
+		case "certificate":
+			cfg.ClientCertificates = true
 		default:
-			fmt.Fprintf(stdio.Err, "winplay lab: --auth: %q is not basic or ntlm\n", a)
+			fmt.Fprintf(stdio.Err, "winplay lab: --auth: %q is not basic, ntlm, kerberos or certificate\n", a)
 			return runner.ExitInvalid
 		}
 	}
 	if password == "" {
 		fmt.Fprintln(stdio.Err, "winplay lab: --password must not be empty")
 		return runner.ExitInvalid
+	}
+	if kerberos {
+		realmDir := ""
+		if invOut != "" {
+			realmDir = strings.TrimSuffix(invOut, filepath.Ext(invOut)) + "-realm"
+		}
+		k, err := lab.StartRealm(realmDir)
+		if err != nil {
+			fmt.Fprintf(stdio.Err, "winplay lab: %v\n", err)
+			return runner.ExitError
+		}
+		defer k.Close()
+		cfg.Kerberos = k
 	}
 	l, err := lab.Start(cfg)
 	if err != nil {
@@ -244,6 +262,7 @@ func serveLab(ctx context.Context, f labServeFlags, stdio Stdio) int {
 		windows = append(windows, h.Name()+" "+h.Machine().Windows())
 	}
 	fmt.Fprintf(stdio.Err, "windows: %s\n", strings.Join(windows, ", "))
+	fmt.Fprint(stdio.Err, l.RealmHelp())
 	if invOut != "" {
 		fmt.Fprintf(stdio.Err, "inventory written to %s; its password comes from $%s:\n  export %s='%s'\n  winplay run PLAYBOOK -i %s\n",
 			invOut, labPasswordEnv, labPasswordEnv, strings.ReplaceAll(password, "'", `'\''`), invOut)
@@ -257,12 +276,13 @@ func serveLab(ctx context.Context, f labServeFlags, stdio Stdio) int {
 // of the password and, for HTTPS, the CA certificate beside it.
 func writeLabInventory(l *lab.Lab, path string) error {
 	spec := l.InventorySpec(false)
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return err
+	}
+	base := strings.TrimSuffix(abs, filepath.Ext(abs))
 	if pem := l.CACertPEM(); pem != nil {
-		abs, err := filepath.Abs(path)
-		if err != nil {
-			return err
-		}
-		ca := strings.TrimSuffix(abs, filepath.Ext(abs)) + "-ca.pem"
+		ca := base + "-ca.pem"
 		if err := os.WriteFile(ca, pem, 0o644); err != nil {
 			return err
 		}
@@ -270,8 +290,24 @@ func writeLabInventory(l *lab.Lab, path string) error {
 			h.Conn.CAPEM, h.Conn.CAFile = nil, ca
 		}
 	}
+	if cert, key := l.ClientCertificate(); cert != nil {
+		certFile, keyFile := base+"-client.pem", base+"-client.key"
+		if err := os.WriteFile(certFile, cert, 0o644); err != nil {
+			return err
+		}
+		if err := os.WriteFile(keyFile, key, 0o600); err != nil {
+			return err
+		}
+		for _, h := range spec.Hosts {
+			if h.Conn.CertFile != "" {
+				h.Conn.CertFile, h.Conn.KeyFile = certFile, keyFile
+			}
+		}
+	}
 	for _, h := range spec.Hosts {
-		h.Conn.PasswordEnv = labPasswordEnv
+		if h.Conn.NeedsPassword() {
+			h.Conn.PasswordEnv = labPasswordEnv
+		}
 	}
 	inv, err := inventory.New(spec)
 	if err != nil {

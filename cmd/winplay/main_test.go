@@ -119,7 +119,7 @@ func TestLabCommandRejectsBadFlags(t *testing.T) {
 	t.Parallel()
 	for _, args := range [][]string{
 		{"lab", "--addr", "0.0.0.0:0"},
-		{"lab", "--auth", "kerberos"},
+		{"lab", "--auth", "credssp"},
 		{"lab", "--profile", "node3=rebuilt"},
 		{"lab", "--profile", "node2=gold"},
 		{"lab", "--speed", "warp"},

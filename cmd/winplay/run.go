@@ -19,6 +19,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/winplay/winplay/inventory"
+	"github.com/winplay/winplay/lab"
 	"github.com/winplay/winplay/runner"
 	"github.com/winplay/winplay/runner/conn"
 	"github.com/winplay/winplay/runner/report"
@@ -162,7 +163,11 @@ func runPlaybook(ctx context.Context, path string, f runFlags, stdio Stdio) int 
 	var inv *inventory.Inventory
 	timing := defaultTiming
 	inputs := &runner.Inputs{Inventory: f.inventory, Limit: f.limit, Winplay: versionString(), User: currentUser()}
+	becomeFallback := ""
 	if f.labMode {
+		// The lab's accounts share its password, so a rehearsal needs no
+		// become password.
+		becomeFallback = lab.DefaultPassword
 		l, labInv, t, err := startLab(f.lab, stdio)
 		if err != nil {
 			fmt.Fprintf(stdio.Err, "winplay: %s\n", redact.String(err.Error()))
@@ -180,6 +185,10 @@ func runPlaybook(ctx context.Context, path string, f runFlags, stdio Stdio) int 
 	}
 	redact = runner.NewRedactor(runner.Secrets(plan, inv))
 	bindDiags := plan.Bind(inv, limitPatterns(f.limit))
+	if !bindDiags.HasErrors() && !listing {
+		bindDiags = append(bindDiags, plan.ResolveBecome(stdio.getenv, passwordPrompt(stdio), becomeFallback)...)
+		redact = runner.NewRedactor(runner.Secrets(plan, inv))
+	}
 	printDiags(stdio, redact, plan.Files, append(diags, bindDiags...))
 	if bindDiags.HasErrors() {
 		return runner.ExitInvalid
@@ -188,6 +197,7 @@ func runPlaybook(ctx context.Context, path string, f runFlags, stdio Stdio) int 
 		Check: f.check, Diff: f.diff, Forks: f.forks, Tags: f.tags, SkipTags: f.skipTags,
 		StartAt: f.startAt, Connector: conn.Connector{ConnectTimeout: f.connectTimeout},
 		TaskTimeout: f.timeout, Timing: timing, Redactor: redact, Inputs: inputs,
+		BecomeFallback: becomeFallback,
 	}
 	if listing {
 		if err := plan.CheckTags(f.tags, f.skipTags); err != nil {
@@ -347,6 +357,21 @@ func loadInventory(path string, stdio Stdio, redact *runner.Redactor, skipPasswo
 		return nil, runner.ExitInvalid
 	}
 	return inv, runner.ExitOK
+}
+
+// passwordPrompt asks for a password without echo when stdin is a
+// terminal; nil otherwise.
+func passwordPrompt(stdio Stdio) func(string) (string, error) {
+	f, ok := stdio.In.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return nil
+	}
+	return func(prompt string) (string, error) {
+		fmt.Fprint(stdio.Err, prompt)
+		b, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(stdio.Err)
+		return string(b), err
+	}
 }
 
 // printDiags prints diagnostics with their source lines, secrets masked.

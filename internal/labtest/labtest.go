@@ -127,6 +127,17 @@ func Task(t testing.TB, l *lab.Lab, name string, check bool) *modules.Task {
 	}
 }
 
+// Become makes the task's commands run as the lab user in a scheduled
+// task, as the runner runs a task with become {}: in a dry run they run
+// in the WinRM session. IISSYNC needs it, since a WinRM session's logon
+// cannot reach the other node (the double hop).
+func Become(task *modules.Task) *modules.Task {
+	if g, ok := task.Host.(*Guard); ok && !task.Check {
+		g.Host = modules.BecomeHost(g.Host, modules.Become{User: lab.DefaultUser, Password: lab.DefaultPassword}, Modules.Poll)
+	}
+	return task
+}
+
 // Run validates m and runs it on lab host name, as the runner would. A
 // validation error fails the test.
 func Run(t testing.TB, l *lab.Lab, name string, m modules.Module, check bool) (*modules.Result, error) {

@@ -347,6 +347,9 @@ func runCopy(c *call) int {
 		return 1
 	}
 	const none = "        0 file(s) copied.\r\n"
+	if code, ok := c.copyFromShare(names, hasSwitch(args, "/y")); ok {
+		return code
+	}
 	src, dst, ok := copyTarget(c, names)
 	sf := c.m.fileAt(src)
 	if !ok || sf == nil || sf.dir {

@@ -60,6 +60,9 @@ type session struct {
 	// codepage is the console code page the client asked for
 	// (WINRS_CODEPAGE), or the system's OEM code page.
 	codepage int
+	// netCreds is whether the session's logon can authenticate to other
+	// hosts (see logon.go).
+	netCreds bool
 }
 
 func newSession(ctx context.Context, m *Machine, p *wsman.Process) *session {
@@ -71,7 +74,7 @@ func newSession(ctx context.Context, m *Machine, p *wsman.Process) *session {
 		user = m.login
 	}
 	s := &session{
-		ctx: ctx, m: m, user: user, shell: "cmd", line: p.Line,
+		ctx: ctx, m: m, user: user, shell: "cmd", line: p.Line, netCreds: hasNetworkCredentials(p.Logon),
 		out: &termSink{w: p.Stdout}, errs: &termSink{w: p.Stderr}, codepage: p.Codepage,
 	}
 	if s.codepage == 0 {
@@ -690,6 +693,9 @@ func (s *session) findProgram(name string) *tool {
 	}
 	if f := s.programFile(name); f != nil {
 		return programs[f.program]
+	}
+	if t := s.batchFile(name); t != nil {
+		return t
 	}
 	base := strings.ToLower(baseName(strings.ReplaceAll(name, "/", `\`)))
 	base = strings.TrimSuffix(strings.TrimSuffix(base, ".exe"), ".com")

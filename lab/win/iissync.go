@@ -17,7 +17,13 @@ func runIISSync(c *call) int {
 	}
 	target := strings.ToUpper(strings.TrimPrefix(args[0], `\\`))
 	c.printf("Synchronizing IIS configuration from %s to %s...\r\n", c.m.netbios, target)
-	restarted, code := c.m.iisSync(target)
+	// The target's metabase is reached with the session's credentials:
+	// a WinRM session without them is refused there (the double hop).
+	code := c.reachOut(target)
+	var restarted []*service
+	if code == 0 {
+		restarted, code = c.m.iisSync(target)
+	}
 	if code != 0 {
 		c.errorf("IISSYNC failed with status %d.\r\n%s\r\n", code, winMessage(code))
 		return code

@@ -69,6 +69,9 @@ type Config struct {
 	OS string
 	// Language is the display language: en-US (default), de-DE or ru-RU.
 	Language string
+	// LoginPassword is its password, which a scheduled task that runs as
+	// the user (schtasks /ru /rp) must give.
+	LoginPassword string
 }
 
 // Network is the set of hosts of one lab: the CORP domain they share, the
@@ -170,6 +173,7 @@ type Machine struct {
 	lang    *language
 	timing  Timing
 	login   string
+	loginPW string
 	sid     string
 	nextRID int
 	nextPID int
@@ -188,7 +192,8 @@ type Machine struct {
 	gen        int // counts power cycles, so waits notice the host went down
 	online     bool
 	onPowerOff func(reboot bool)
-	installing bool // setup.exe or UPDATE.EXE runs
+	installing bool                      // setup.exe or UPDATE.EXE runs
+	tasks      map[string]*scheduledTask // by lower-case name, see schtasks.go
 
 	log []*LogEntry
 
@@ -241,7 +246,7 @@ func (n *Network) NewMachine(cfg Config) (*Machine, error) {
 		return nil, fmt.Errorf("host %s already exists in this network", name)
 	}
 	m := &Machine{
-		net: n, name: name, netbios: netbios, profile: profile, os: gen, lang: lang, timing: timing, login: login,
+		net: n, name: name, netbios: netbios, profile: profile, os: gen, lang: lang, timing: timing, login: login, loginPW: cfg.LoginPassword,
 		sid: machineSID(netbios), nextRID: 1000, nextPID: 400,
 		services: map[string]*service{}, reg: newRegistry(), rights: map[string][]string{},
 	}

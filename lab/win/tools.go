@@ -53,6 +53,7 @@ func initPrograms() {
 	add(&tool{name: "cluster", run: runCluster, changes: changesCluster, system: true})
 	add(&tool{name: "msdtc", run: runMSDTC, changes: changesAlways, system: true})
 	add(&tool{name: "secedit", run: runSecedit, changes: changesSecedit, system: true})
+	add(&tool{name: "schtasks", run: runSchtasks, changes: changesSchtasks, system: true})
 	// These run only from where their files are: iissync.exe from
 	// inetsrv once IIS is installed, setup and UPDATE.EXE from the CD.
 	add(&tool{name: "iissync", run: runIISSync, changes: changesAlways})

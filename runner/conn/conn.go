@@ -5,8 +5,9 @@
 // ignores HTTP status codes (a fault on Create yields an empty shell id, a
 // fault on Receive an endless loop) and cannot be cancelled mid-request.
 // Here every request carries a context and a deadline, a non-200 reply is
-// an error, and faults are parsed into codes. Over plain HTTP, NTLM seals
-// every message, as Windows requires unless AllowUnencrypted is set.
+// an error, and faults are parsed into codes. Over plain HTTP, NTLM and
+// Kerberos seal every message, as Windows requires unless
+// AllowUnencrypted is set.
 //
 // One Conn keeps one cmd shell and reuses it for every command, recycling
 // it before Windows' per-shell operation quota and after a reboot. Retries
@@ -53,10 +54,23 @@ type Config struct {
 	// CAPEM holds the certificates that verify the host's, instead of the
 	// system's roots.
 	CAPEM []byte
-	// Transport is basic, ntlm or kerberos.
+	// Transport is basic, ntlm, kerberos or certificate.
 	Transport string
 	User      string
 	Password  string
+	// SPN is the host's Kerberos service principal; default HTTP/Address.
+	SPN string
+	// KeytabFile logs on to Kerberos from this keytab instead of Password.
+	KeytabFile string
+	// TicketCache logs on to Kerberos with the ticket kinit left in the
+	// cache ($KRB5CCNAME, else /tmp/krb5cc_<uid>) instead of Password.
+	TicketCache bool
+	// Krb5Conf is the krb5.conf that names the realm's KDCs; default
+	// $KRB5_CONFIG, else /etc/krb5.conf.
+	Krb5Conf string
+	// CertFile and KeyFile are the PEM client certificate and key of the
+	// certificate transport (HTTPS only).
+	CertFile, KeyFile string
 	// ConnectTimeout bounds establishing a TCP+TLS connection; default 5s.
 	ConnectTimeout time.Duration
 	// OperationTimeout is WS-Management's OperationTimeout, which bounds
@@ -156,6 +170,17 @@ func New(cfg Config) (*Conn, error) {
 		ForceAttemptHTTP2:     false,
 	}
 	switch cfg.Transport {
+	case "certificate":
+		if !cfg.HTTPS {
+			return nil, fmt.Errorf("%s: a client certificate needs HTTPS", cfg.Name)
+		}
+		pair, err := tls.LoadX509KeyPair(cfg.CertFile, cfg.KeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("%s: client certificate %s: %w", cfg.Name, cfg.CertFile, err)
+		}
+		tlsConfig.Certificates = []tls.Certificate{pair}
+		c.client = &mutualClient{&http.Client{Transport: c.transport}}
+		c.unauthorized = fmt.Errorf("%w; the host maps no account to the client certificate %s (its certmapping needs the issuer's thumbprint and the certificate's UPN, and Auth/Certificate must be true)", errUnauthorized, cfg.CertFile)
 	case "", "basic":
 		c.client = &http.Client{Transport: c.transport}
 		if !cfg.HTTPS {
@@ -171,15 +196,18 @@ func New(cfg Config) (*Conn, error) {
 		// Over plain HTTP every message is sealed with the connection's
 		// NTLM context, so there must be one connection.
 		c.transport.MaxConnsPerHost = 1
-		c.client = newSealedNTLM(&http.Client{Transport: c.transport}, cfg.User, cfg.Password)
+		c.client = &sealedClient{hc: &http.Client{Transport: c.transport}, mech: newNTLM(cfg.User, cfg.Password), seal: true}
 	case "kerberos":
-		kc, err := newKerberos(cfg, &http.Client{Transport: c.transport})
+		mech, err := newKerberos(cfg)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", cfg.Name, err)
 		}
-		c.client = kc
+		// The security context belongs to one connection, over HTTP (it
+		// seals) and HTTPS (it authenticated the connection) alike.
+		c.transport.MaxConnsPerHost = 1
+		c.client = &sealedClient{hc: &http.Client{Transport: c.transport}, mech: mech, seal: !cfg.HTTPS}
 	default:
-		return nil, fmt.Errorf("%s: unknown transport %q (basic, ntlm, kerberos)", cfg.Name, cfg.Transport)
+		return nil, fmt.Errorf("%s: unknown transport %q (basic, ntlm, kerberos, certificate)", cfg.Name, cfg.Transport)
 	}
 	return c, nil
 }
@@ -201,7 +229,7 @@ func (c *Conn) Reset() {
 
 func (c *Conn) dropConnections() {
 	c.transport.CloseIdleConnections()
-	if s, ok := c.client.(*sealedNTLM); ok {
+	if s, ok := c.client.(*sealedClient); ok {
 		s.forget()
 	}
 }
@@ -539,4 +567,14 @@ func clip(s string) string {
 		return s[:200] + "…"
 	}
 	return s
+}
+
+// mutualClient logs on with the client certificate of its TLS
+// configuration: every request says so with the https/mutual security
+// profile instead of credentials (MS-WSMV; what pywinrm and masterzen send).
+type mutualClient struct{ hc *http.Client }
+
+func (m *mutualClient) Do(req *http.Request) (*http.Response, error) {
+	req.Header.Set("Authorization", "http://schemas.dmtf.org/wbem/wsman/1/wsman/secprofile/https/mutual")
+	return m.hc.Do(req)
 }

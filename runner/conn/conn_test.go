@@ -38,6 +38,8 @@ func hostConfig(t *testing.T, l *lab.Lab, name string) conn.Config {
 		Transport:      h.Conn.Transport,
 		User:           h.Conn.User,
 		Password:       h.Conn.Password(),
+		CertFile:       h.Conn.CertFile,
+		KeyFile:        h.Conn.KeyFile,
 		ConnectTimeout: time.Second,
 		Backoff:        10 * time.Millisecond,
 	}

@@ -23,7 +23,9 @@ func offersWinRMAuth(h http.Header) bool {
 	for _, v := range h.Values("WWW-Authenticate") {
 		scheme, params, _ := strings.Cut(strings.TrimSpace(v), " ")
 		switch strings.ToLower(scheme) {
-		case "negotiate", "kerberos", "credssp", "ntlm":
+		case "negotiate", "kerberos", "credssp", "ntlm",
+			// What Windows offers over HTTPS when it takes certificates.
+			"http://schemas.dmtf.org/wbem/wsman/1/wsman/secprofile/https/mutual":
 			return true
 		case "basic":
 			if strings.Contains(strings.ToUpper(params), `REALM="WSMAN"`) {
