@@ -1,6 +1,7 @@
 package inventory
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"maps"
@@ -56,6 +57,12 @@ type connLayer struct {
 	ca               setting[caBundle]
 	connectTimeout   setting[time.Duration]
 	operationTimeout setting[time.Duration]
+	spn              setting[string]
+	keytab           setting[string] // absolute path
+	ticketCache      setting[bool]
+	krb5Conf         setting[string]  // absolute path
+	certFile         setting[string]  // absolute path
+	keyFile          setting[string]  // absolute path
 	password         setting[*secret] // only from code: files never hold secrets
 }
 
@@ -72,6 +79,12 @@ func (l connLayer) over(upper connLayer) connLayer {
 		ca:               l.ca.or(upper.ca),
 		connectTimeout:   l.connectTimeout.or(upper.connectTimeout),
 		operationTimeout: l.operationTimeout.or(upper.operationTimeout),
+		spn:              l.spn.or(upper.spn),
+		keytab:           l.keytab.or(upper.keytab),
+		ticketCache:      l.ticketCache.or(upper.ticketCache),
+		krb5Conf:         l.krb5Conf.or(upper.krb5Conf),
+		certFile:         l.certFile.or(upper.certFile),
+		keyFile:          l.keyFile.or(upper.keyFile),
 		password:         l.password.or(upper.password),
 	}
 }
@@ -100,6 +113,24 @@ func layerFromConnection(c Connection) (connLayer, hcl.Diagnostics) {
 	}
 	if c.password != nil {
 		l.password = set(c.password)
+	}
+	if c.SPN != "" {
+		l.spn = set(c.SPN)
+	}
+	if c.Keytab != "" {
+		l.keytab = set(c.Keytab)
+	}
+	if c.TicketCache {
+		l.ticketCache = set(true)
+	}
+	if c.Krb5Conf != "" {
+		l.krb5Conf = set(c.Krb5Conf)
+	}
+	if c.CertFile != "" {
+		l.certFile = set(c.CertFile)
+	}
+	if c.KeyFile != "" {
+		l.keyFile = set(c.KeyFile)
 	}
 	var diags hcl.Diagnostics
 	switch {
@@ -182,6 +213,12 @@ type decls struct {
 	conn   connLayer
 	hosts  []*hostDecl
 	groups []*groupDecl
+	// finish, when set, completes each host's merged settings before the
+	// built-in defaults apply: an Ansible inventory's defaults depend on
+	// other settings (see ansibleDefaults).
+	finish func(connLayer) connLayer
+	// userHint says where to set a missing user, in the file's terms.
+	userHint string
 }
 
 // built is an Inventory together with what Load still needs to report
@@ -394,6 +431,9 @@ func build(d *decls) (*built, hcl.Diagnostics) {
 		}
 		maps.Copy(h.Vars, hd.vars)
 		layer = layer.over(hd.conn)
+		if d.finish != nil {
+			layer = d.finish(layer)
+		}
 		if hd.address.set {
 			h.Address = hd.address.val
 			if problem := checkAddress(h.Address); problem != "" {
@@ -405,7 +445,7 @@ func build(d *decls) (*built, hcl.Diagnostics) {
 			h.Address = strings.TrimSuffix(strings.TrimPrefix(h.Address, "["), "]")
 		}
 		h.Conn = resolveConnection(layer)
-		checkConnection(&agg, hd, layer, h.Conn)
+		checkConnection(&agg, hd, layer, h.Conn, d.userHint)
 
 		inv.hosts = append(inv.hosts, h)
 		inv.byName[h.Name] = h
@@ -483,6 +523,12 @@ func resolveConnection(l connLayer) Connection {
 		CAPEM:            l.ca.val.pem,
 		ConnectTimeout:   DefaultConnectTimeout,
 		OperationTimeout: DefaultOperationTimeout,
+		SPN:              l.spn.val,
+		Keytab:           l.keytab.val,
+		TicketCache:      l.ticketCache.val,
+		Krb5Conf:         l.krb5Conf.val,
+		CertFile:         l.certFile.val,
+		KeyFile:          l.keyFile.val,
 		password:         l.password.val,
 	}
 	if l.transport.set {
@@ -505,17 +551,16 @@ func resolveConnection(l connLayer) Connection {
 // checkConnection checks what only the merged settings show. The same
 // mistake usually comes from one line shared by many hosts, so problems
 // are gathered by where they come from and reported once with the hosts.
-func checkConnection(agg *aggregate, hd *hostDecl, l connLayer, c Connection) {
-	if c.User == "" {
+func checkConnection(agg *aggregate, hd *hostDecl, l connLayer, c Connection, userHint string) {
+	if c.User == "" && c.Transport != TransportCertificate {
 		agg.add(hcl.DiagError, "missing-user", hd.defRange, hd.name, "Missing user", func(hosts string) string {
-			return fmt.Sprintf("No user is set for %s. Set user in the connection block of the file, a group or the host.", hosts)
+			if userHint == "" {
+				userHint = "Set user in the connection block of the file, a group or the host."
+			}
+			return fmt.Sprintf("No user is set for %s. %s", hosts, userHint)
 		})
 	}
-	if c.Transport == TransportKerberos && !c.HTTPS {
-		agg.add(hcl.DiagError, "kerberos-http@"+l.transport.rng.String()+l.https.rng.String(), l.transport.rng, hd.name, "Kerberos requires HTTPS", func(hosts string) string {
-			return fmt.Sprintf("%s would use transport = \"kerberos\" over plain HTTP. winplay's WinRM client cannot encrypt Kerberos messages, and Windows refuses unencrypted WinRM traffic unless AllowUnencrypted is set, which would expose every command. Set https = true (port %d), or use transport = \"ntlm\", which is encrypted over HTTP.", capitalize(hosts), DefaultHTTPSPort)
-		})
-	}
+	checkLogonSettings(agg, hd, l, c)
 	if c.Insecure && (c.CAFile != "" || len(c.CAPEM) > 0) {
 		agg.add(hcl.DiagError, "insecure-ca@"+l.insecure.rng.String()+l.ca.rng.String(), l.insecure.rng, hd.name, "Conflicting TLS settings", func(hosts string) string {
 			ca := c.CAFile
@@ -715,4 +760,59 @@ func capitalize(s string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// checkLogonSettings checks the settings that belong to one transport:
+// Kerberos' spn, keytab and ticket_cache, and a client certificate's files.
+func checkLogonSettings(agg *aggregate, hd *hostDecl, l connLayer, c Connection) {
+	onlyFor := func(name, transport string, rng hcl.Range) {
+		agg.add(hcl.DiagError, name+"-transport@"+rng.String()+l.transport.rng.String(), rng, hd.name, "Setting of another transport", func(hosts string) string {
+			return fmt.Sprintf("%s applies to transport = %q, but %s use transport = %q; remove it, or set the transport.", name, transport, hosts, c.Transport)
+		})
+	}
+	if c.Transport != TransportKerberos {
+		for _, s := range []struct {
+			name string
+			on   bool
+			rng  hcl.Range
+		}{{"spn", c.SPN != "", l.spn.rng}, {"keytab", c.Keytab != "", l.keytab.rng}, {"ticket_cache", c.TicketCache, l.ticketCache.rng}, {"krb5_conf", c.Krb5Conf != "", l.krb5Conf.rng}} {
+			if s.on {
+				onlyFor(s.name, TransportKerberos, s.rng)
+			}
+		}
+	}
+	if c.Transport != TransportCertificate {
+		if c.CertFile != "" {
+			onlyFor("cert_file", TransportCertificate, l.certFile.rng)
+		}
+		if c.KeyFile != "" {
+			onlyFor("key_file", TransportCertificate, l.keyFile.rng)
+		}
+	}
+	if c.Keytab != "" && c.TicketCache {
+		agg.add(hcl.DiagError, "keytab-ccache@"+l.keytab.rng.String()+l.ticketCache.rng.String(), l.keytab.rng, hd.name, "Two Kerberos logons", func(hosts string) string {
+			return fmt.Sprintf("For %s, keytab%s and ticket_cache = true%s both say where the Kerberos ticket comes from; keep one.", hosts, at(l.keytab.rng), at(l.ticketCache.rng))
+		})
+	}
+	if c.Transport == TransportKerberos && (c.Keytab != "" || c.TicketCache) && c.PasswordEnv != "" {
+		agg.add(hcl.DiagWarning, "kerberos-password@"+l.passwordEnv.rng.String(), l.passwordEnv.rng, hd.name, "Password not used", func(hosts string) string {
+			return fmt.Sprintf("%s log on to Kerberos from a keytab or the ticket cache, so the password in $%s is not used.", capitalize(hosts), c.PasswordEnv)
+		})
+	}
+	if c.Transport == TransportCertificate {
+		if !c.HTTPS {
+			agg.add(hcl.DiagError, "certificate-http@"+l.transport.rng.String()+l.https.rng.String(), l.transport.rng, hd.name, "Certificates require HTTPS", func(hosts string) string {
+				return fmt.Sprintf("%s would use transport = \"certificate\" over plain HTTP. A client certificate is presented in the TLS handshake, so set https = true (port %d).", capitalize(hosts), DefaultHTTPSPort)
+			})
+		}
+		if c.CertFile == "" || c.KeyFile == "" {
+			agg.add(hcl.DiagError, "certificate-files@"+l.transport.rng.String(), l.transport.rng, hd.name, "Missing client certificate", func(hosts string) string {
+				return fmt.Sprintf("%s use transport = \"certificate\" but lack cert_file or key_file: set both, the PEM certificate mapped to a local account on the hosts and its private key.", capitalize(hosts))
+			})
+		} else if _, err := tls.LoadX509KeyPair(c.CertFile, c.KeyFile); err != nil {
+			agg.add(hcl.DiagError, "certificate-pair@"+l.certFile.rng.String()+l.keyFile.rng.String(), l.keyFile.rng, hd.name, "Certificate and key do not match", func(hosts string) string {
+				return fmt.Sprintf("For %s, cert_file %s and key_file %s are not a certificate and its private key: %v.", hosts, c.CertFile, c.KeyFile, err)
+			})
+		}
+	}
 }

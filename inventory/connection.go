@@ -9,9 +9,10 @@ import (
 
 // Transports winplay's WinRM client speaks.
 const (
-	TransportBasic    = "basic"
-	TransportNTLM     = "ntlm"
-	TransportKerberos = "kerberos"
+	TransportBasic       = "basic"
+	TransportNTLM        = "ntlm"
+	TransportKerberos    = "kerberos"
+	TransportCertificate = "certificate"
 )
 
 // Built-in connection defaults, the lowest level of precedence.
@@ -23,7 +24,7 @@ const (
 	DefaultOperationTimeout = 60 * time.Second
 )
 
-var transports = []string{TransportBasic, TransportNTLM, TransportKerberos}
+var transports = []string{TransportBasic, TransportNTLM, TransportKerberos, TransportCertificate}
 
 // Connection is how winplay reaches one host over WinRM: the effective
 // settings after defaults, the file, the host's groups and the host itself
@@ -33,7 +34,7 @@ var transports = []string{TransportBasic, TransportNTLM, TransportKerberos}
 // the value: it lives behind an unexported pointer, so %v, %+v, %#v and
 // encoding/json never see it. Read it with Password.
 type Connection struct {
-	Transport string // TransportBasic, TransportNTLM or TransportKerberos
+	Transport string // TransportBasic, TransportNTLM, TransportKerberos or TransportCertificate
 	HTTPS     bool
 	Insecure  bool // skip TLS certificate verification
 	// AllowUnencrypted permits Basic over plain HTTP, which sends the
@@ -48,7 +49,32 @@ type Connection struct {
 	ConnectTimeout   time.Duration
 	OperationTimeout time.Duration
 
+	// Kerberos: SPN is the host's service principal (default HTTP/ and
+	// the address); Keytab (an absolute path) or TicketCache log on
+	// without a password.
+	SPN         string
+	Keytab      string
+	TicketCache bool
+	// Krb5Conf (an absolute path) names the realm's KDCs; empty means
+	// $KRB5_CONFIG, else /etc/krb5.conf.
+	Krb5Conf string
+	// CertFile and KeyFile (absolute paths) are the client certificate
+	// and its private key of transport certificate.
+	CertFile, KeyFile string
+
 	password *secret
+}
+
+// NeedsPassword reports whether logging on takes a password: not from a
+// keytab, a ticket cache or a client certificate.
+func (c Connection) NeedsPassword() bool {
+	switch {
+	case c.Transport == TransportCertificate:
+		return false
+	case c.Transport == TransportKerberos && (c.Keytab != "" || c.TicketCache):
+		return false
+	}
+	return true
 }
 
 // Password returns the password used to log on, or "" when none is set.
@@ -88,10 +114,19 @@ func (c Connection) String() string {
 		fmt.Fprintf(&b, " as %s", c.User)
 	}
 	switch {
+	case c.Transport == TransportCertificate:
+		fmt.Fprintf(&b, ", certificate %s", c.CertFile)
+	case c.Transport == TransportKerberos && c.Keytab != "":
+		fmt.Fprintf(&b, ", keytab %s", c.Keytab)
+	case c.Transport == TransportKerberos && c.TicketCache:
+		b.WriteString(", ticket cache")
 	case c.PasswordEnv != "":
 		fmt.Fprintf(&b, ", password from $%s", c.PasswordEnv)
 	case c.HasPassword():
 		b.WriteString(", password set")
+	}
+	if c.SPN != "" {
+		fmt.Fprintf(&b, ", spn %s", c.SPN)
 	}
 	if c.AllowUnencrypted && !c.HTTPS && c.Transport == TransportBasic {
 		b.WriteString(", unencrypted")
@@ -118,6 +153,12 @@ type connectionJSON struct {
 	CAFile           string `json:"ca_file,omitempty"`
 	ConnectTimeout   string `json:"connect_timeout"`
 	OperationTimeout string `json:"operation_timeout"`
+	SPN              string `json:"spn,omitempty"`
+	Keytab           string `json:"keytab,omitempty"`
+	TicketCache      bool   `json:"ticket_cache,omitempty"`
+	Krb5Conf         string `json:"krb5_conf,omitempty"`
+	CertFile         string `json:"cert_file,omitempty"`
+	KeyFile          string `json:"key_file,omitempty"`
 }
 
 // MarshalJSON encodes the connection without its password; password_set
@@ -135,6 +176,12 @@ func (c Connection) MarshalJSON() ([]byte, error) {
 		CAFile:           c.CAFile,
 		ConnectTimeout:   formatDuration(c.ConnectTimeout),
 		OperationTimeout: formatDuration(c.OperationTimeout),
+		SPN:              c.SPN,
+		Keytab:           c.Keytab,
+		TicketCache:      c.TicketCache,
+		Krb5Conf:         c.Krb5Conf,
+		CertFile:         c.CertFile,
+		KeyFile:          c.KeyFile,
 	})
 }
 

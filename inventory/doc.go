@@ -4,61 +4,21 @@
 //
 // # The file
 //
-//	connection {                        # defaults for every host
-//	  transport         = "ntlm"        # basic | ntlm | kerberos
-//	  https             = true          # false: port 5985; true: port 5986
-//	  port              = 5986
-//	  user              = "CORP\\svc-winplay"
-//	  password_env      = "WINPLAY_PASSWORD"
-//	  ca_file           = "corp-ca.pem" # relative to this file
-//	  insecure          = false         # true: TLS not verified (warned at each run)
-//	  allow_unencrypted = false         # true: Basic over plain HTTP
-//	  connect_timeout   = "5s"
-//	  operation_timeout = "60s"
-//	}
-//	vars = { domain = "CORP" }          # variables of the group "all"
-//
-//	host "node1" {
-//	  address = "10.1.0.11"             # default: the host's name
-//	  vars    = { role = "primary" }
-//	}
-//	host "node2" {
-//	  address = "10.1.0.12"
-//	  connection { port = 25986 }
-//	}
-//
-//	group "cluster" {
-//	  hosts    = ["node1", "node2"]
-//	  children = ["web"]                # nested groups: web's hosts are cluster's too
-//	  vars     = { cluster_name = "CLUSTER1" }
-//	  connection { transport = "basic" }
-//	}
-//	group "web" { hosts = ["node2"] }
-//
-// Hosts are listed in host blocks and put in groups by the groups' hosts
-// lists. Every host is in the implicit group "all"; a host in no declared
-// group is also in "ungrouped". The file is static: expressions may not
-// refer to variables or call functions.
+// reference.md (Reference, which `winplay doc inventory` prints and the
+// README holds) documents the HCL file, Ansible's INI and YAML
+// inventories, precedence and patterns for the users of winplay. This
+// comment says what the code guarantees.
 //
 // # Precedence
 //
-// A host's connection settings and variables are merged from these levels,
-// each overriding the ones before it:
-//
-//  1. built-in defaults: transport "ntlm", https false, port 5985 (5986
-//     when the effective https is true and no level sets port),
-//     insecure false, connect_timeout 10s, operation_timeout 60s;
-//  2. the file's connection block and vars (the group "all");
-//  3. the host's groups, direct or through nesting, in order of depth and
-//     then name, as Ansible does: a group nested in another is deeper than
-//     its deepest parent (top-level groups have depth 1), so parents come
-//     before children, and unrelated groups of the same depth apply in
-//     alphabetical order, the later winning;
-//  4. the host's own connection block and vars.
-//
-// Connection settings merge one argument at a time. Variables merge by
-// top-level name: a higher level replaces a variable's whole value, maps
-// and lists included (Ansible's default hash_behaviour=replace).
+// A host's connection settings and variables are merged from the
+// built-in defaults, the file (the group "all"), the host's groups in order
+// of depth and then name (a group nested in another is deeper than its
+// deepest parent), and the host itself, each overriding the ones before.
+// Connection settings merge one argument at a time; variables by top-level
+// name. An Ansible inventory's variables map onto the same levels (see
+// ansible.go), with ansible.windows' defaults applied to each host's merged
+// settings.
 //
 // # Rules
 //
@@ -78,27 +38,35 @@
 //   - address defaults to the host's name, as Ansible's
 //     inventory_hostname does; it is a DNS name or IP address, without a
 //     scheme or port.
-//   - transport is "basic", "ntlm" or "kerberos"; port is 1 to 65535;
-//     timeouts are Go durations ("30s", "2m") longer than zero. Null is
-//     refused: leave an argument out to inherit it.
+//   - transport is "basic", "ntlm", "kerberos" or "certificate"; port is
+//     1 to 65535; timeouts are Go durations ("30s", "2m") longer than zero.
+//     Null is refused: leave an argument out to inherit it.
 //   - ca_file must exist and hold a PEM certificate; a relative path is
 //     relative to the inventory file. ca_file = "" drops an inherited one.
 //   - insecure = true together with a ca_file is an error: one asks for
 //     verification against a CA, the other turns verification off.
-//   - transport "kerberos" requires https = true: winplay's WinRM client
-//     cannot encrypt Kerberos messages over HTTP. Basic over plain HTTP
-//     is an error, as Windows' own default (AllowUnencrypted = false) makes
-//     it: it sends the password and every command in clear text. Set
-//     allow_unencrypted = true where that is wanted.
+//   - NTLM and Kerberos seal every message over plain HTTP, as Windows
+//     requires by default. Basic over plain HTTP is an error, as Windows'
+//     own default (AllowUnencrypted = false) makes it, since it sends the
+//     password and every command in clear text, unless the connection
+//     sets allow_unencrypted = true.
+//   - spn, keytab, ticket_cache and krb5_conf belong to transport
+//     "kerberos"; keytab and ticket_cache are exclusive, and either needs
+//     no password. keytab and krb5_conf must exist (relative paths are
+//     relative to the inventory file); spn is "HTTP/<host>".
+//   - transport "certificate" requires https = true and cert_file and
+//     key_file, a PEM certificate and its unencrypted private key that
+//     match; it needs neither a user nor a password.
 //   - vars is an object of plain values; a number beyond about 1e±1000 is
 //     refused, since it could not be written out in decimal.
-//   - Every host needs a user.
+//   - Every host needs a user, but for a client certificate.
 //   - A password argument is an error: secrets never live in the file.
 //
 // # Passwords
 //
 // A host's password comes from the environment variable its password_env
-// names. When that is unset or empty, or no password_env applies, Load
+// names (hosts that log on with a keytab, a ticket cache or a certificate
+// need none). When that is unset or empty, or no password_env applies, Load
 // asks LoadOptions.Prompt, once per variable (or per user when there is
 // none); without a Prompt it is an error naming the variable and the
 // hosts. The password never appears in errors, in fmt output of this
@@ -121,3 +89,12 @@
 // for its in-process hosts), and Write writes an inventory as a file that
 // Load reads back to the same hosts.
 package inventory
+
+import _ "embed"
+
+// Reference is the inventory reference for users, in Markdown that reads
+// as plain text: `winplay doc inventory` prints it, and a test holds the
+// README's copy equal to it.
+//
+//go:embed reference.md
+var Reference string

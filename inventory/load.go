@@ -1,7 +1,9 @@
 package inventory
 
 import (
+	"bytes"
 	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -23,9 +25,9 @@ import (
 	"github.com/winplay/winplay/internal/input"
 )
 
-// maxCAFile bounds a CA bundle: the system's own, with every root, is
-// about 200 KB.
-const maxCAFile = 4 << 20
+// maxSettingFile bounds a file a setting names (a CA bundle, a keytab, a
+// certificate): the system's CA bundle, with every root, is about 200 KB.
+const maxSettingFile = 4 << 20
 
 // LoadOptions are what Load needs from its caller besides the file.
 type LoadOptions struct {
@@ -88,28 +90,73 @@ type connectionBody struct {
 	AllowUnencrypted *hcl.Attribute `hcl:"allow_unencrypted,optional"`
 	ConnectTimeout   *hcl.Attribute `hcl:"connect_timeout,optional"`
 	OperationTimeout *hcl.Attribute `hcl:"operation_timeout,optional"`
+	SPN              *hcl.Attribute `hcl:"spn,optional"`
+	Keytab           *hcl.Attribute `hcl:"keytab,optional"`
+	TicketCache      *hcl.Attribute `hcl:"ticket_cache,optional"`
+	Krb5Conf         *hcl.Attribute `hcl:"krb5_conf,optional"`
+	CertFile         *hcl.Attribute `hcl:"cert_file,optional"`
+	KeyFile          *hcl.Attribute `hcl:"key_file,optional"`
 	DefRange         hcl.Range      `hcl:",def_range"`
 }
 
 // Load reads, checks and resolves an inventory file, then finds each
-// host's password (see LoadOptions). It returns a nil Inventory when the
-// diagnostics hold an error; warnings come with a usable Inventory. The
-// diagnostics are in source order.
+// host's password (see LoadOptions). The file is winplay's HCL, or an
+// Ansible INI or YAML inventory (see Format). It returns a nil Inventory
+// when the diagnostics hold an error; warnings come with a usable
+// Inventory. The diagnostics are in source order.
 func Load(filename string, opts LoadOptions) (*Inventory, hcl.Diagnostics) {
 	parser := opts.Parser
 	if parser == nil {
 		parser = hclparse.NewParser()
 	}
-	f, diags := input.ParseHCLFile(parser, filename)
-	var src []byte
-	if f != nil {
-		src = f.Bytes
+	src, err := input.ReadFile(filename, input.MaxHCL)
+	if err != nil {
+		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read inventory file",
+			Detail: fmt.Sprintf("%v.", err)}}
 	}
+	dir := filepath.Dir(filename)
+	switch Format(filename, src) {
+	case FormatINI, FormatYAML:
+		var a *ansibleInv
+		var diags hcl.Diagnostics
+		if Format(filename, src) == FormatINI {
+			a, diags = readAnsibleINI(src, filename)
+		} else {
+			a, diags = readAnsibleYAML(src, filename)
+		}
+		parser.AddFile(filename, &hcl.File{Bytes: src})
+		if a == nil || diags.HasErrors() {
+			return nil, withSecrets(sortDiags(diags), a)
+		}
+		d, moreDiags := a.decls(dir)
+		diags = append(diags, moreDiags...)
+		if diags.HasErrors() {
+			return nil, withSecrets(sortDiags(diags), a)
+		}
+		inv, moreDiags := loadDecls(d, diags, opts)
+		return inv, withSecrets(moreDiags, a)
+	}
+	if d := input.CheckShape(src, filename); d != nil {
+		return nil, hcl.Diagnostics{d}
+	}
+	f, diags := parser.ParseHCL(src, filename)
 	if diags.HasErrors() {
-		return nil, markSecrets(src, filename, diags)
+		return nil, markSecrets(src, filename, input.Limit(diags))
 	}
-	inv, moreDiags := loadFile(f, filepath.Dir(filename), opts)
+	inv, moreDiags := loadFile(f, dir, opts)
 	return inv, markSecrets(src, filename, append(diags, moreDiags...))
+}
+
+// withSecrets has the diagnostics about an Ansible inventory mask the
+// values that may be passwords.
+func withSecrets(diags hcl.Diagnostics, a *ansibleInv) hcl.Diagnostics {
+	if a == nil || len(a.secrets) == 0 {
+		return diags
+	}
+	for _, d := range diags {
+		d.Extra = Secrets{Ranges: a.secrets, extra: d.Extra}
+	}
+	return diags
 }
 
 // loadFile is Load after parsing; dir is where relative paths start.
@@ -120,6 +167,11 @@ func loadFile(f *hcl.File, dir string, opts LoadOptions) (*Inventory, hcl.Diagno
 		// consequences (an "unknown host" whose block failed) as new errors.
 		return nil, sortDiags(diags)
 	}
+	return loadDecls(d, diags, opts)
+}
+
+// loadDecls builds the declarations of a file and finds the passwords.
+func loadDecls(d *decls, diags hcl.Diagnostics, opts LoadOptions) (*Inventory, hcl.Diagnostics) {
 	b, moreDiags := build(d)
 	diags = append(diags, moreDiags...)
 	if diags.HasErrors() {
@@ -220,7 +272,114 @@ func decodeConnection(cb *connectionBody, dir string) (connLayer, hcl.Diagnostic
 		diags = append(diags, ds...)
 		l.ca = setting[caBundle]{val: ca, set: true, rng: caFile.rng}
 	}
-	return l, diags
+	ds = decodeLogon(cb, dir, &l)
+	return l, append(diags, ds...)
+}
+
+// decodeLogon decodes the settings of Kerberos and client certificates.
+func decodeLogon(cb *connectionBody, dir string, l *connLayer) hcl.Diagnostics {
+	var diags, ds hcl.Diagnostics
+	l.spn, ds = decodeValue[string](cb.SPN)
+	diags = append(diags, ds...)
+	if l.spn.set && !validSPN(l.spn.val) {
+		diags = append(diags, errorAt("Invalid spn",
+			fmt.Sprintf("spn = %q is not a service principal: write the service class and the host's DNS name, such as \"HTTP/node1.corp.example.com\" (a realm may follow after @).", l.spn.val),
+			l.spn.rng))
+	}
+	l.ticketCache, ds = decodeValue[bool](cb.TicketCache)
+	diags = append(diags, ds...)
+	for _, f := range []struct {
+		attr  *hcl.Attribute
+		dst   *setting[string]
+		check func([]byte) string
+	}{
+		{cb.Keytab, &l.keytab, checkKeytab},
+		{cb.Krb5Conf, &l.krb5Conf, checkKrb5Conf},
+		{cb.CertFile, &l.certFile, checkCertPEM},
+		{cb.KeyFile, &l.keyFile, checkKeyPEM},
+	} {
+		v, ds := decodeValue[string](f.attr)
+		diags = append(diags, ds...)
+		if !v.set {
+			continue
+		}
+		path, ds := readFileSetting(f.attr.Name, v.val, dir, v.rng, f.check)
+		diags = append(diags, ds...)
+		*f.dst = setting[string]{val: path, set: true, rng: v.rng}
+	}
+	return diags
+}
+
+// validSPN accepts service/host[@REALM].
+func validSPN(s string) bool {
+	svc, host, ok := strings.Cut(s, "/")
+	return ok && svc != "" && host != "" && !strings.ContainsAny(s, " \t\r\n\\") && !strings.HasPrefix(host, "/")
+}
+
+// readFileSetting resolves a file argument relative to dir (as ca_file
+// is), and checks that the file exists and that check finds nothing wrong
+// with its contents.
+func readFileSetting(name, path, dir string, rng hcl.Range, check func([]byte) string) (string, hcl.Diagnostics) {
+	full := path
+	if !filepath.IsAbs(full) && dir != "" {
+		full = filepath.Join(dir, full)
+	}
+	if abs, err := filepath.Abs(full); err == nil {
+		full = abs
+	}
+	data, err := input.ReadFile(full, maxSettingFile)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return "", hcl.Diagnostics{errorAt("File not found",
+			fmt.Sprintf("%s = %q: %s does not exist. A relative path is relative to the inventory file's directory.", name, path, full), rng)}
+	case err != nil:
+		return "", hcl.Diagnostics{errorAt("Cannot read file", fmt.Sprintf("%s = %q: %v.", name, path, err), rng)}
+	}
+	if problem := check(data); problem != "" {
+		return "", hcl.Diagnostics{errorAt("Invalid "+name, fmt.Sprintf("%s = %q: %s %s.", name, path, full, problem), rng)}
+	}
+	return full, nil
+}
+
+// checkKeytab looks for the keytab format's version bytes (MIT's and
+// Windows' ktpass write version 2).
+func checkKeytab(data []byte) string {
+	if len(data) < 2 || data[0] != 5 || (data[1] != 1 && data[1] != 2) {
+		return "is not a keytab (it should start with the bytes 05 02, as ktutil and ktpass write one)"
+	}
+	return ""
+}
+
+// checkKrb5Conf wants a [realms] or [libdefaults] section, which every
+// krb5.conf that names a KDC has.
+func checkKrb5Conf(data []byte) string {
+	if !bytes.Contains(data, []byte("[realms]")) && !bytes.Contains(data, []byte("[libdefaults]")) {
+		return "is not a krb5.conf (it has no [libdefaults] or [realms] section)"
+	}
+	return ""
+}
+
+func checkCertPEM(data []byte) string {
+	if !validPEM(data) {
+		return "holds no PEM-encoded certificate (a block starting with -----BEGIN CERTIFICATE-----)"
+	}
+	return ""
+}
+
+func checkKeyPEM(data []byte) string {
+	for rest := data; ; {
+		var b *pem.Block
+		b, rest = pem.Decode(rest)
+		if b == nil {
+			return "holds no PEM-encoded private key (a block such as -----BEGIN PRIVATE KEY-----)"
+		}
+		if strings.HasSuffix(b.Type, "PRIVATE KEY") {
+			if x509.IsEncryptedPEMBlock(b) { //nolint:staticcheck // only to refuse it
+				return "holds an encrypted private key; winplay needs it unencrypted (openssl pkey -in key.pem -out plain.pem), readable only by you"
+			}
+			return ""
+		}
+	}
 }
 
 // refusePasswords reports every argument, at any level of the file, whose
@@ -510,7 +669,7 @@ func readCA(path, dir string, rng hcl.Range) (caBundle, hcl.Diagnostics) {
 	if dir == "" {
 		relTo = "the working directory"
 	}
-	data, err := input.ReadFile(full, maxCAFile)
+	data, err := input.ReadFile(full, maxSettingFile)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return caBundle{}, hcl.Diagnostics{errorAt("CA file not found",

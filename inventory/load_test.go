@@ -259,7 +259,11 @@ func TestLoadInvalid(t *testing.T) {
 		{"insecure_with_ca.hcl", "Conflicting TLS settings", 10, 27, "insecure_with_ca.hcl:6,18-34"},
 		{"missing_ca_file.hcl", "CA file not found", 6, 18, "testdata/inventory/invalid/missing-ca.pem does not exist"},
 		{"invalid_ca_file.hcl", "Invalid CA file", 6, 18, "holds no PEM-encoded certificate"},
-		{"kerberos_http.hcl", "Kerberos requires HTTPS", 3, 18, "Set https = true"},
+		{"keytab_with_ntlm.hcl", "Setting of another transport", 5, 15, `keytab applies to transport = "kerberos"`},
+		{"certificate_http.hcl", "Certificates require HTTPS", 3, 15, "set https = true (port 5986)"},
+		{"bad_spn.hcl", "Invalid spn", 10, 22, `such as "HTTP/node1.corp.example.com"`},
+		{"not_a_keytab.hcl", "Invalid keytab", 5, 15, "is not a keytab"},
+		{"keytab_and_ticket_cache.hcl", "Two Kerberos logons", 5, 18, "keep one"},
 		// A password's value is in the line shown; printers mask it (see
 		// TestLoadPasswordNotShownInSnippet).
 		{"password_attribute.hcl", "Password in inventory file", 4, 3, "The password argument is refused"},

@@ -27,7 +27,7 @@ func resolvePasswords(b *built, opts LoadOptions) hcl.Diagnostics {
 	var order []string
 	needs := map[string]*need{}
 	for _, h := range b.inv.hosts {
-		if h.Conn.HasPassword() {
+		if h.Conn.HasPassword() || !h.Conn.NeedsPassword() {
 			continue
 		}
 		key := "env " + h.Conn.PasswordEnv

@@ -39,6 +39,18 @@ var connFields = []connField{
 		func(c Connection) bool { return c.ConnectTimeout == DefaultConnectTimeout }},
 	{"operation_timeout", func(c Connection) cty.Value { return cty.StringVal(formatDuration(c.OperationTimeout)) },
 		func(c Connection) bool { return c.OperationTimeout == DefaultOperationTimeout }},
+	{"spn", func(c Connection) cty.Value { return cty.StringVal(c.SPN) },
+		func(c Connection) bool { return c.SPN == "" }},
+	{"keytab", func(c Connection) cty.Value { return cty.StringVal(c.Keytab) },
+		func(c Connection) bool { return c.Keytab == "" }},
+	{"ticket_cache", func(c Connection) cty.Value { return cty.BoolVal(c.TicketCache) },
+		func(c Connection) bool { return !c.TicketCache }},
+	{"krb5_conf", func(c Connection) cty.Value { return cty.StringVal(c.Krb5Conf) },
+		func(c Connection) bool { return c.Krb5Conf == "" }},
+	{"cert_file", func(c Connection) cty.Value { return cty.StringVal(c.CertFile) },
+		func(c Connection) bool { return c.CertFile == "" }},
+	{"key_file", func(c Connection) cty.Value { return cty.StringVal(c.KeyFile) },
+		func(c Connection) bool { return c.KeyFile == "" }},
 }
 
 // Write writes inv as an inventory file that Load reads back to the same

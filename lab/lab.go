@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/winplay/winplay/inventory"
+	"github.com/winplay/winplay/lab/kdc"
 	"github.com/winplay/winplay/lab/win"
 	"github.com/winplay/winplay/lab/wsman"
 )
@@ -38,6 +39,15 @@ type HostSpec struct {
 	// Profile is win.ProfileNode (default), win.ProfileRebuilt or
 	// win.ProfileCorrupted.
 	Profile string
+	// OS is the host's Windows generation (win.GenerationNames); "" takes
+	// Config.OS.
+	OS string
+	// Language is the host's display language (win.LanguageNames); ""
+	// takes Config.Language.
+	Language string
+	// ClockOffset is how far the host's clock is off the realm's: beyond
+	// five minutes, Kerberos logons fail with KRB_AP_ERR_SKEW.
+	ClockOffset time.Duration
 }
 
 // Config describes a lab.
@@ -53,8 +63,22 @@ type Config struct {
 	// HTTPS serves TLS with a self-signed certificate for the listening
 	// address, 127.0.0.1 and localhost, generated at start (see CACertPEM).
 	HTTPS bool
-	// Basic and NTLM select the authentication schemes; neither means both.
+	// Basic and NTLM select the authentication schemes; neither (and no
+	// Kerberos) means both.
 	Basic, NTLM bool
+	// Kerberos makes the hosts members of the realm: each gets HTTP/
+	// service principals for its address, its name and its name in the
+	// realm's DNS domain (HTTP/127.0.0.1, HTTP/node1, HTTP/node1.corp.test)
+	// and accepts Kerberos with them; the lab's user becomes a principal of
+	// the realm with the lab's password. Without Basic or NTLM, Kerberos is
+	// the only scheme, as in a domain that disabled NTLM.
+	Kerberos *kdc.KDC
+	// ClientCertificates accepts client certificates over HTTPS: the lab
+	// makes a CA and a certificate for its user (ClientCertificate) and
+	// maps that CA's certificates for the user to the user, as a Windows
+	// host's certmapping does. Without Basic, NTLM or Kerberos, they are
+	// the only way in.
+	ClientCertificates bool
 	// RefuseUnencrypted answers plaintext SOAP over HTTP with 401, as
 	// Windows' default AllowUnencrypted=false does: only NTLM-sealed
 	// messages (and HTTPS) get in, so a test can prove a client encrypts.
@@ -68,6 +92,10 @@ type Config struct {
 	Offline time.Duration
 	// Quotas are every host's WinRM limits; zero fields take Windows'.
 	Quotas wsman.Quotas
+	// OS and Language are every host's Windows generation and display
+	// language unless its HostSpec names another: nt4 (the runbook's
+	// rehearsal) and en-US by default.
+	OS, Language string
 	// Cluster names the two hosts that are the nodes of the lab's cluster
 	// (the first owns its groups); the other hosts are standalone
 	// members. Nil means the first two hosts. A lab of one host is a node
@@ -83,10 +111,15 @@ type Lab struct {
 	hosts   []*Host
 	cert    tls.Certificate
 	caPEM   []byte
+	client  *clientCertificates
 
 	mu     sync.Mutex
 	closed bool
-	wg     sync.WaitGroup
+	// stopped is closed by Close, so that hosts off the network for a
+	// reboot stop waiting to come back: with real timings that wait is
+	// 45 s, which Close would otherwise sit through.
+	stopped chan struct{}
+	wg      sync.WaitGroup
 }
 
 // Host is one simulated host and its WinRM endpoint.
@@ -136,7 +169,7 @@ func Start(cfg Config) (*Lab, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &Lab{cfg: cfg, network: network}
+	l := &Lab{cfg: cfg, network: network, stopped: make(chan struct{})}
 	if cfg.HTTPS {
 		// Clients verify the address they dial against the SANs, so the
 		// certificate names the listening IP too (127.0.0.7 is as good a
@@ -154,6 +187,13 @@ func Start(cfg Config) (*Lab, error) {
 	if err != nil {
 		return nil, err
 	}
+	krb, err := l.joinRealm(ip)
+	if err != nil {
+		return nil, err
+	}
+	if l.client, err = newClientCertificates(cfg); err != nil {
+		return nil, err
+	}
 	for i, spec := range cfg.Hosts {
 		m := machines[i]
 		h := &Host{lab: l, name: spec.Name, machine: m, bootedCh: make(chan struct{})}
@@ -163,9 +203,12 @@ func Start(cfg Config) (*Lab, error) {
 			Users:            map[string]string{cfg.User: cfg.Password},
 			Basic:            cfg.Basic,
 			NTLM:             cfg.NTLM,
+			Kerberos:         krb.forHost(spec),
+			CertMappings:     l.client.mappings(),
 			AllowUnencrypted: !cfg.RefuseUnencrypted,
 			Quotas:           cfg.Quotas,
 			Faults:           wsman.InjectorFunc(h.inject),
+			Codepage:         m.OEMCodepage(),
 		})
 		p := 0
 		if port != 0 {
@@ -205,7 +248,8 @@ func (l *Lab) newMachines() ([]*win.Machine, error) {
 			return nil, fmt.Errorf("lab: host %q given twice", spec.Name)
 		}
 		seen[spec.Name] = true
-		m, err := l.network.NewMachine(win.Config{Name: spec.Name, Profile: spec.Profile, Timing: l.cfg.Timing, LoginUser: l.cfg.User})
+		m, err := l.network.NewMachine(win.Config{Name: spec.Name, Profile: spec.Profile, Timing: l.cfg.Timing, LoginUser: l.cfg.User, LoginPassword: l.cfg.Password,
+			OS: l.cfg.hostOS(spec), Language: l.cfg.hostLanguage(spec)})
 		if err != nil {
 			return nil, fmt.Errorf("lab: host %q: %w", spec.Name, err)
 		}
@@ -244,7 +288,31 @@ func clusterNetwork(cfg *Config) (*win.Network, error) {
 	if err != nil {
 		return nil, fmt.Errorf("lab: %w", err)
 	}
+	// The cluster is what its first node is.
+	first := HostSpec{Name: cfg.Cluster[0]}
+	for _, h := range cfg.Hosts {
+		if strings.EqualFold(h.Name, first.Name) {
+			first = h
+		}
+	}
+	if err := n.ConfigureCluster(cfg.hostOS(first), cfg.hostLanguage(first)); err != nil {
+		return nil, fmt.Errorf("lab: %w", err)
+	}
 	return n, nil
+}
+
+func (c *Config) hostOS(h HostSpec) string {
+	if h.OS != "" {
+		return h.OS
+	}
+	return c.OS
+}
+
+func (c *Config) hostLanguage(h HostSpec) string {
+	if h.Language != "" {
+		return h.Language
+	}
+	return c.Language
 }
 
 func parseAddr(addr string) (net.IP, int, error) {
@@ -304,6 +372,9 @@ func (l *Lab) Config() Config { return l.cfg }
 // Close takes every host down and waits for the servers to stop.
 func (l *Lab) Close() {
 	l.mu.Lock()
+	if !l.closed {
+		close(l.stopped)
+	}
 	l.closed = true
 	l.mu.Unlock()
 	for _, h := range l.hosts {
@@ -319,6 +390,19 @@ func (l *Lab) Close() {
 		h.server.Close()
 	}
 	l.wg.Wait()
+	l.client.remove()
+}
+
+// sleep waits for d, and reports false when the lab closed meanwhile.
+func (l *Lab) sleep(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-l.stopped:
+		return false
+	}
 }
 
 func (l *Lab) isClosed() bool {
@@ -336,9 +420,18 @@ func (l *Lab) Inventory() (*inventory.Inventory, error) {
 
 // InventorySpec is the inventory Inventory builds; withPassword sets the
 // password in each host's connection (a file gets password_env instead).
+// A lab that offers only Kerberos gets transport kerberos and the user's
+// principal (lab@CORP.TEST).
 func (l *Lab) InventorySpec(withPassword bool) inventory.Spec {
 	transport := inventory.TransportNTLM
-	if l.cfg.Basic && !l.cfg.NTLM {
+	user := l.cfg.User
+	switch {
+	case l.cfg.ClientCertificates && !l.cfg.Basic && !l.cfg.NTLM && l.cfg.Kerberos == nil:
+		transport = inventory.TransportCertificate
+	case l.cfg.Kerberos != nil && !l.cfg.Basic && !l.cfg.NTLM:
+		transport = inventory.TransportKerberos
+		user = l.cfg.Kerberos.Principal(l.cfg.User)
+	case l.cfg.Basic && !l.cfg.NTLM:
 		transport = inventory.TransportBasic
 	}
 	var spec inventory.Spec
@@ -348,10 +441,16 @@ func (l *Lab) InventorySpec(withPassword bool) inventory.Spec {
 			Transport: transport,
 			HTTPS:     l.cfg.HTTPS,
 			Port:      h.Port(),
-			User:      l.cfg.User,
+			User:      user,
 			CAPEM:     l.caPEM,
 			// A lab that serves only Basic over HTTP is plaintext by choice.
 			AllowUnencrypted: transport == inventory.TransportBasic && !l.cfg.HTTPS,
+		}
+		switch transport {
+		case inventory.TransportKerberos:
+			c.Krb5Conf = l.cfg.Kerberos.Krb5ConfPath()
+		case inventory.TransportCertificate:
+			c.CertFile, c.KeyFile = l.client.certFile, l.client.keyFile
 		}
 		if withPassword {
 			c.SetPassword(l.cfg.Password)
@@ -481,8 +580,9 @@ func (h *Host) poweredOff(reboot bool) {
 	h.lab.wg.Add(1)
 	go func() {
 		defer h.lab.wg.Done()
-		time.Sleep(h.lab.cfg.Offline)
-		h.bootAndListen()
+		if h.lab.sleep(h.lab.cfg.Offline) {
+			h.bootAndListen()
+		}
 	}()
 }
 
@@ -522,8 +622,7 @@ func (h *Host) bootAndListen() {
 		h.lab.wg.Add(1)
 		go func() {
 			defer h.lab.wg.Done()
-			time.Sleep(again)
-			if !h.lab.isClosed() {
+			if h.lab.sleep(again) {
 				h.Crash()
 			}
 		}()

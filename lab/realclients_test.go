@@ -65,8 +65,8 @@ func TestPywinrmAgainstLabHosts(t *testing.T) {
 				`hostname & exit /b 3`,
 			)
 			assert.Equal(t, 0, out[0].Code, out[0].Stderr)
-			assert.Contains(t, out[0].Stdout, "SERVICE_NAME: W3SVC\r\n")
-			assert.Contains(t, out[0].Stdout, "        STATE              : 4  RUNNING\r\n")
+			assert.Contains(t, out[0].Stdout, "SERVICE_NAME: W3SVC \r\n")
+			assert.Contains(t, out[0].Stdout, "        STATE              : 4  RUNNING \r\n")
 			assert.Empty(t, out[0].Stderr)
 
 			assert.Equal(t, 1060, out[1].Code)
@@ -74,7 +74,7 @@ func TestPywinrmAgainstLabHosts(t *testing.T) {
 
 			assert.Equal(t, 0, out[2].Code, out[2].Stderr)
 			assert.Contains(t, out[2].Stdout, "service was stopped successfully.")
-			assert.Contains(t, out[3].Stdout, "        STATE              : 1  STOPPED\r\n")
+			assert.Contains(t, out[3].Stdout, "        STATE              : 1  STOPPED \r\n")
 
 			assert.Equal(t, 0, out[4].Code, out[4].Stderr)
 			assert.Equal(t, "The operation completed successfully.\r\n", out[4].Stdout)

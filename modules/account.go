@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/winplay/winplay/modules/cmdline"
+	"github.com/winplay/winplay/modules/win"
 )
 
 // Account names in playbooks take the forms Windows accepts: DOMAIN\name,
@@ -53,7 +54,7 @@ var wellKnownNames = map[string]string{
 }
 
 // ErrNoAccount is wrapped when a name resolves to no account on the host.
-var ErrNoAccount = errors.New(win32Messages[1332])
+var ErrNoAccount = errors.New(win.Win32Text(1332))
 
 // CheckAccountName reports whether name can be resolved safely: it must
 // pass the command-line check and hold no quote that would end a WQL
@@ -135,9 +136,17 @@ func (a *accounts) hostname(ctx context.Context) (string, error) {
 	return name, nil
 }
 
-// computerName runs `hostname` on h, which prints the NetBIOS computer
-// name that cluster.exe and IISSYNC use.
+// computerName is h's NetBIOS computer name, which cluster.exe and
+// IISSYNC use: %COMPUTERNAME% from the host's facts. `hostname` prints the
+// DNS host name, which may be longer (ansible#54550: hostname printed
+// ip-172-34-55-231, %COMPUTERNAME% ip-172-34-55-23); it is read only where
+// the facts hold no name.
 func computerName(ctx context.Context, h Host) (string, error) {
+	if f, err := HostFacts(ctx, h); err != nil {
+		return "", err
+	} else if f.ComputerName != "" {
+		return f.ComputerName, nil
+	}
 	cmd := Read(cmdline.New("hostname"))
 	out, err := h.Run(ctx, cmd)
 	if err != nil {
@@ -189,6 +198,13 @@ func (a *accounts) lookup(ctx context.Context, name string) (sid, qualified stri
 	if domain == "." {
 		domain = host
 	}
+	wmic, err := legacyOrScript(ctx, a.t, "wmic", hasWMIC)
+	if err != nil {
+		return "", "", err
+	}
+	if !wmic {
+		return a.lookupScript(ctx, name, domain, user)
+	}
 	where := fmt.Sprintf("name='%s'", user)
 	if domain != "" {
 		where = fmt.Sprintf("domain='%s' and name='%s'", domain, user)
@@ -199,9 +215,9 @@ func (a *accounts) lookup(ctx context.Context, name string) (sid, qualified stri
 		return "", "", err
 	}
 	if out.ExitCode != 0 {
-		return "", "", Failed(a.t.Host.Name(), cmd, out, Win32Message(out.ExitCode))
+		return "", "", Failed(a.t.Host.Name(), cmd, out, win.Win32Message(out.ExitCode))
 	}
-	found := parseWMIValues(out.Stdout)
+	found := win.WMIValues(out.Stdout)
 	if len(found) == 0 {
 		return "", "", fmt.Errorf("%s: account %q: %w (`%s` found no account)", a.t.Host.Name(), name, ErrNoAccount, cmd.Line)
 	}
@@ -220,13 +236,39 @@ func (a *accounts) lookup(ctx context.Context, name string) (sid, qualified stri
 		}
 	}
 	if !IsSID(pick["SID"]) {
-		return "", "", fmt.Errorf("%s: `%s` printed no valid SID: %q", a.t.Host.Name(), cmd.Line, clip(out.Stdout))
+		return "", "", fmt.Errorf("%s: `%s` printed no valid SID: %q", a.t.Host.Name(), cmd.Line, win.Clip(out.Stdout))
 	}
 	return pick["SID"], pick["Domain"] + `\` + pick["Name"], nil
 }
 
+// lookupScript resolves a name with NTAccount.Translate, where wmic is
+// gone: a domain account, a local account or group, as LookupAccountName
+// searches (groups too, which wmic's Win32_UserAccount cannot find).
+func (a *accounts) lookupScript(ctx context.Context, name, domain, user string) (sid, qualified string, err error) {
+	full := user
+	if domain != "" {
+		full = domain + `\` + user
+	}
+	var res struct {
+		Found bool
+		SID   string
+		Name  string
+	}
+	if err := runScript(ctx, a.t, "account-sid", &res, win.Arg{Name: "Name", Value: full}); err != nil {
+		return "", "", err
+	}
+	if !res.Found {
+		return "", "", fmt.Errorf("%s: account %q: %w (NTAccount.Translate found no account)", a.t.Host.Name(), name, ErrNoAccount)
+	}
+	if !IsSID(res.SID) {
+		return "", "", fmt.Errorf("%s: the account-sid script returned no valid SID for %q: %q", a.t.Host.Name(), name, res.SID)
+	}
+	return res.SID, res.Name, nil
+}
+
 // Name returns a readable name for sid: the name it was resolved from, a
-// well-known name, the account wmic finds for it, or the SID itself.
+// well-known name, the account the host finds for it (wmic, or
+// SecurityIdentifier.Translate), or the SID itself.
 func (a *accounts) Name(ctx context.Context, sid string) string {
 	if n, ok := a.names[sid]; ok {
 		return n
@@ -235,16 +277,39 @@ func (a *accounts) Name(ctx context.Context, sid string) string {
 		return n
 	}
 	name := sid
+	if wmic, err := legacyOrScript(ctx, a.t, "wmic", hasWMIC); err == nil && !wmic && IsSID(sid) {
+		if n, err := hostSIDName(ctx, a.t, sid); err == nil && n != "" {
+			name = n
+		}
+		a.names[sid] = name
+		return name
+	}
 	cmd := Read(cmdline.New("wmic").Arg("useraccount", "where", fmt.Sprintf("sid='%s'", sid)).Raw("get Domain,Name /value"))
 	if IsSID(sid) {
 		if out, err := a.t.Run(ctx, cmd); err == nil && out.ExitCode == 0 {
-			if found := parseWMIValues(out.Stdout); len(found) == 1 && found[0]["Name"] != "" {
+			if found := win.WMIValues(out.Stdout); len(found) == 1 && found[0]["Name"] != "" {
 				name = found[0]["Domain"] + `\` + found[0]["Name"]
 			}
 		}
 	}
 	a.names[sid] = name
 	return name
+}
+
+// hostSIDName is the host's name for sid, in its language, with
+// SecurityIdentifier.Translate; "" when it knows none.
+func hostSIDName(ctx context.Context, t *Task, sid string) (string, error) {
+	var res struct {
+		Found bool
+		Name  string
+	}
+	if err := runScript(ctx, t, "sid-name", &res, win.Arg{Name: "Sid", Value: sid}); err != nil {
+		return "", err
+	}
+	if !res.Found {
+		return "", nil
+	}
+	return res.Name, nil
 }
 
 // label shows an account as name (SID), or just the SID when no name is
@@ -254,34 +319,4 @@ func (a *accounts) label(ctx context.Context, sid string) string {
 		return n + " (" + sid + ")"
 	}
 	return sid
-}
-
-// parseWMIValues reads `wmic … get … /value` output: one Name=Value per
-// line, instances separated by blank lines (wmic ends lines in CR CR LF).
-func parseWMIValues(out string) []map[string]string {
-	var all []map[string]string
-	cur := map[string]string{}
-	flush := func() {
-		if len(cur) > 0 {
-			all = append(all, cur)
-			cur = map[string]string{}
-		}
-	}
-	for _, line := range strings.Split(out, "\n") {
-		line = strings.TrimRight(line, "\r")
-		k, v, ok := strings.Cut(line, "=")
-		if !ok || strings.TrimSpace(k) == "" {
-			if strings.TrimSpace(line) == "" {
-				flush()
-			}
-			continue
-		}
-		k = strings.TrimSpace(k)
-		if _, dup := cur[k]; dup {
-			flush()
-		}
-		cur[k] = strings.TrimSpace(v)
-	}
-	flush()
-	return all
 }

@@ -3,13 +3,13 @@ package modules
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/winplay/winplay/modules/cmdline"
+	"github.com/winplay/winplay/modules/win"
 )
 
 func init() {
@@ -115,16 +115,30 @@ func (c *Cluster) Validate() []FieldError {
 	return errs
 }
 
+// Supports refuses a host that has neither cluster.exe nor the
+// FailoverClusters module.
+func (c *Cluster) Supports(f *win.Facts) error {
+	if f.ClusterExe || f.FailoverClusters && f.HasPowerShell() {
+		return nil
+	}
+	return fmt.Errorf("the cluster module needs cluster.exe or the FailoverClusters PowerShell module, and %s has neither: "+
+		"install RSAT-Clustering-PowerShell (Install-WindowsFeature), or run the task on a cluster node", f.Name())
+}
+
 // Run dispatches to the object named.
 func (c *Cluster) Run(ctx context.Context, t *Task) (*Result, error) {
 	timeout, _ := durationOr(c.Timeout, 5*time.Minute)
+	via, err := clusterOn(ctx, t)
+	if err != nil {
+		return nil, err
+	}
 	switch {
 	case c.Resource != "":
-		return c.runResource(ctx, t, timeout)
+		return c.runResource(ctx, via, timeout)
 	case c.Group != "":
-		return c.runGroup(ctx, t)
+		return c.runGroup(ctx, via)
 	}
-	return c.runNode(ctx, t, timeout)
+	return c.runNode(ctx, via, timeout)
 }
 
 // wantRestartAction is the RestartAction asked for, or -1.
@@ -142,15 +156,16 @@ func (c *Cluster) wantRestartAction() int {
 
 var restartActionNames = map[int]string{0: "do not restart", 1: "restart, do not affect the group", 2: "restart, affect the group"}
 
-func (c *Cluster) runResource(ctx context.Context, t *Task, timeout time.Duration) (*Result, error) {
-	row, err := clusterResourceRow(ctx, t, c.Resource)
+func (c *Cluster) runResource(ctx context.Context, via clusterVia, timeout time.Duration) (*Result, error) {
+	t := via.t
+	row, err := via.resourceRow(ctx, c.Resource)
 	if err != nil {
 		return nil, err
 	}
 	beforeRA := -1
 	wantRA := c.wantRestartAction()
 	if wantRA >= 0 {
-		if beforeRA, err = clusterRestartAction(ctx, t, c.Resource); err != nil {
+		if beforeRA, err = via.restartAction(ctx, c.Resource); err != nil {
 			return nil, err
 		}
 	}
@@ -196,20 +211,20 @@ func (c *Cluster) runResource(ctx context.Context, t *Task, timeout time.Duratio
 	// "Affect the group" goes first: the runbook unticks it before it
 	// brings anything online, so a failure cannot move the group.
 	if wantRA >= 0 && beforeRA != wantRA {
-		cmd := Change(cmdline.New("cluster.exe").Arg("resource").Data(c.Resource).Arg("/prop").Raw("RestartAction=" + strconv.Itoa(wantRA)))
+		cmd := via.setRestartAction(c.Resource, wantRA)
 		out, err := Apply(ctx, t, cmd, func(ctx context.Context) (bool, error) {
-			now, err := clusterRestartAction(ctx, t, c.Resource)
+			now, err := via.restartAction(ctx, c.Resource)
 			return now == wantRA, err
 		})
 		if err != nil {
 			return nil, err
 		}
 		if out.ExitCode != 0 {
-			return nil, clusterFailed(t, cmd, out)
+			return nil, via.failed(cmd, out)
 		}
 	}
 	if wantStatus != "" && row.Status != wantStatus {
-		final, err := c.setResourceState(ctx, t, wantStatus, timeout)
+		final, err := c.setResourceState(ctx, via, wantStatus, timeout)
 		if err != nil {
 			return nil, err
 		}
@@ -221,21 +236,22 @@ func (c *Cluster) runResource(ctx context.Context, t *Task, timeout time.Duratio
 	return res, nil
 }
 
-func (c *Cluster) setResourceState(ctx context.Context, t *Task, want string, timeout time.Duration) (clusterRow, error) {
-	cmd := Change(cmdline.New("cluster.exe").Arg("resource").Data(c.Resource).Arg("/" + strings.ToLower(want)))
+func (c *Cluster) setResourceState(ctx context.Context, via clusterVia, want string, timeout time.Duration) (clusterRow, error) {
+	t := via.t
+	cmd := via.setResourceState(c.Resource, strings.ToLower(want))
 	out, err := Apply(ctx, t, cmd, func(ctx context.Context) (bool, error) {
-		now, err := clusterResourceRow(ctx, t, c.Resource)
+		now, err := via.resourceRow(ctx, c.Resource)
 		return now.Status == want || now.Status == want+" Pending", err
 	})
 	if err != nil {
 		return clusterRow{}, err
 	}
 	if out.ExitCode != 0 {
-		return clusterRow{}, clusterFailed(t, cmd, out)
+		return clusterRow{}, via.failed(cmd, out)
 	}
 	var last clusterRow
 	err = Poll(ctx, t, timeout, fmt.Sprintf("resource %s to be %s", c.Resource, want), func(ctx context.Context) (bool, error) {
-		now, err := clusterResourceRow(ctx, t, c.Resource)
+		now, err := via.resourceRow(ctx, c.Resource)
 		last = now
 		return err == nil && !strings.HasSuffix(now.Status, "Pending"), err
 	})
@@ -252,8 +268,9 @@ func (c *Cluster) setResourceState(ctx context.Context, t *Task, want string, ti
 	return last, nil
 }
 
-func (c *Cluster) runGroup(ctx context.Context, t *Task) (*Result, error) {
-	row, err := clusterGroupRow(ctx, t, c.Group)
+func (c *Cluster) runGroup(ctx context.Context, via clusterVia) (*Result, error) {
+	t := via.t
+	row, err := via.groupRow(ctx, c.Group)
 	if err != nil {
 		return nil, err
 	}
@@ -284,51 +301,52 @@ func (c *Cluster) runGroup(ctx context.Context, t *Task) (*Result, error) {
 	}
 	now := row
 	if move {
-		if now, err = c.moveGroup(ctx, t, row); err != nil {
+		if now, err = c.moveGroup(ctx, via, row); err != nil {
 			return nil, err
 		}
 	}
 	if wantStatus != "" && now.Status != wantStatus {
-		cmd := Change(cmdline.New("cluster.exe").Arg("group").Data(c.Group).Arg("/" + c.State))
+		cmd := via.setGroupState(c.Group, c.State)
 		out, err := Apply(ctx, t, cmd, func(ctx context.Context) (bool, error) {
-			g, err := clusterGroupRow(ctx, t, c.Group)
+			g, err := via.groupRow(ctx, c.Group)
 			return g.Status == wantStatus, err
 		})
 		if err != nil {
 			return nil, err
 		}
 		if out.ExitCode != 0 {
-			return nil, clusterFailed(t, cmd, out)
+			return nil, via.failed(cmd, out)
 		}
-		if now, err = clusterGroupRow(ctx, t, c.Group); err != nil {
+		if now, err = via.groupRow(ctx, c.Group); err != nil {
 			return nil, err
 		}
 		if now.Status != wantStatus {
-			return nil, fmt.Errorf("%s: group %s is %s on %s after `%s`%s", t.Host.Name(), c.Group, now.Status, now.Node, cmd.Line, c.notOnline(ctx, t, now))
+			return nil, fmt.Errorf("%s: group %s is %s on %s after `%s`%s", t.Host.Name(), c.Group, now.Status, now.Node, cmd.Line, c.notOnline(ctx, via, now))
 		}
 	}
 	res.Facts["owner"], res.Facts["status"] = now.Node, now.Status
 	if now.Status != "Online" && now.Status != "Offline" {
-		res.Msg += fmt.Sprintf("; the group is %s%s", now.Status, c.notOnline(ctx, t, now))
+		res.Msg += fmt.Sprintf("; the group is %s%s", now.Status, c.notOnline(ctx, via, now))
 	}
 	return res, nil
 }
 
 // moveGroup moves the group and checks where it ended up: a group that
 // comes back to where it was has had a resource fail that affects it.
-func (c *Cluster) moveGroup(ctx context.Context, t *Task, from clusterRow) (clusterRow, error) {
-	cmd := Change(cmdline.New("cluster.exe").Arg("group").Data(c.Group).Flag("/move:", c.Owner))
+func (c *Cluster) moveGroup(ctx context.Context, via clusterVia, from clusterRow) (clusterRow, error) {
+	t := via.t
+	cmd := via.moveGroup(c.Group, c.Owner)
 	out, err := Apply(ctx, t, cmd, func(ctx context.Context) (bool, error) {
-		g, err := clusterGroupRow(ctx, t, c.Group)
+		g, err := via.groupRow(ctx, c.Group)
 		return strings.EqualFold(g.Node, c.Owner), err
 	})
 	if err != nil {
 		return clusterRow{}, err
 	}
 	if out.ExitCode != 0 {
-		return clusterRow{}, clusterFailed(t, cmd, out)
+		return clusterRow{}, via.failed(cmd, out)
 	}
-	now, err := clusterGroupRow(ctx, t, c.Group)
+	now, err := via.groupRow(ctx, c.Group)
 	if err != nil {
 		return clusterRow{}, err
 	}
@@ -342,13 +360,8 @@ func (c *Cluster) moveGroup(ctx context.Context, t *Task, from clusterRow) (clus
 
 // notOnline lists the group's resources that are not online, for a
 // message; it returns "" if they cannot be read.
-func (c *Cluster) notOnline(ctx context.Context, t *Task, g clusterRow) string {
-	cmd := Read(cmdline.New("cluster.exe").Arg("resource"))
-	out, err := t.Run(ctx, cmd)
-	if err != nil || out.ExitCode != 0 {
-		return ""
-	}
-	rows, err := parseClusterRows(out.Stdout)
+func (c *Cluster) notOnline(ctx context.Context, via clusterVia, g clusterRow) string {
+	rows, err := via.resources(ctx)
 	if err != nil {
 		return ""
 	}
@@ -365,9 +378,10 @@ func (c *Cluster) notOnline(ctx context.Context, t *Task, g clusterRow) string {
 	return " (" + strings.Join(bad, ", ") + ")"
 }
 
-func (c *Cluster) runNode(ctx context.Context, t *Task, timeout time.Duration) (*Result, error) {
+func (c *Cluster) runNode(ctx context.Context, via clusterVia, timeout time.Duration) (*Result, error) {
+	t := via.t
 	want := clusterNodeStatuses[c.Status]
-	status, err := clusterNodeStatus(ctx, t, c.Node)
+	status, err := via.nodeStatus(ctx, c.Node)
 	if err != nil {
 		return nil, err
 	}
@@ -384,7 +398,7 @@ func (c *Cluster) runNode(ctx context.Context, t *Task, timeout time.Duration) (
 	}
 	start := time.Now()
 	err = Poll(ctx, t, timeout, fmt.Sprintf("cluster node %s to be %s", strings.ToUpper(c.Node), want), func(ctx context.Context) (bool, error) {
-		s, err := clusterNodeStatus(ctx, t, c.Node)
+		s, err := via.nodeStatus(ctx, c.Node)
 		if err == nil {
 			status = s
 		}
@@ -396,207 +410,4 @@ func (c *Cluster) runNode(ctx context.Context, t *Task, timeout time.Duration) (
 	res.Facts["status"], res.Facts["elapsed"] = status, time.Since(start).Seconds()
 	res.Msg = fmt.Sprintf("node %s is %s", strings.ToUpper(c.Node), status)
 	return res, nil
-}
-
-// clusterRow is one row of a cluster.exe status table. Name is the first
-// column (group, resource or node); absent columns are "".
-type clusterRow struct {
-	Name, Group, Node, Status string
-}
-
-func clusterResourceRow(ctx context.Context, t *Task, name string) (clusterRow, error) {
-	return clusterOneRow(ctx, t, Read(cmdline.New("cluster.exe").Arg("resource").Data(name)), name)
-}
-
-func clusterGroupRow(ctx context.Context, t *Task, name string) (clusterRow, error) {
-	return clusterOneRow(ctx, t, Read(cmdline.New("cluster.exe").Arg("group").Data(name)), name)
-}
-
-func clusterNodeStatus(ctx context.Context, t *Task, node string) (string, error) {
-	row, err := clusterOneRow(ctx, t, Read(cmdline.New("cluster.exe").Arg("node").Data(node).Arg("/status")), node)
-	return row.Status, err
-}
-
-func clusterOneRow(ctx context.Context, t *Task, cmd Command, name string) (clusterRow, error) {
-	out, err := t.Run(ctx, cmd)
-	if err != nil {
-		return clusterRow{}, err
-	}
-	if out.ExitCode != 0 {
-		return clusterRow{}, clusterFailed(t, cmd, out)
-	}
-	rows, err := parseClusterRows(out.Stdout)
-	if err != nil {
-		return clusterRow{}, fmt.Errorf("%s: `%s`: %w", t.Host.Name(), cmd.Line, err)
-	}
-	for _, r := range rows {
-		if strings.EqualFold(r.Name, name) {
-			return r, nil
-		}
-	}
-	return clusterRow{}, fmt.Errorf("%s: `%s` listed no row for %q: %q", t.Host.Name(), cmd.Line, name, clip(out.Stdout))
-}
-
-// clusterRestartAction reads a resource's RestartAction from /prop.
-func clusterRestartAction(ctx context.Context, t *Task, resource string) (int, error) {
-	cmd := Read(cmdline.New("cluster.exe").Arg("resource").Data(resource).Arg("/prop"))
-	out, err := t.Run(ctx, cmd)
-	if err != nil {
-		return 0, err
-	}
-	if out.ExitCode != 0 {
-		return 0, clusterFailed(t, cmd, out)
-	}
-	ra, err := ParseClusterProperty(out.Stdout, "RestartAction")
-	if err != nil {
-		return 0, fmt.Errorf("%s: `%s`: %w", t.Host.Name(), cmd.Line, err)
-	}
-	return ra, nil
-}
-
-// clusterMeanings explain cluster.exe's errors where the Win32 text alone
-// would puzzle.
-var clusterMeanings = map[int]string{
-	1753: "the cluster service is not running on this node, so cluster.exe cannot reach the cluster",
-	5050: "the node is down",
-}
-
-var clusterSystemError = regexp.MustCompile(`System error (\d+) has occurred`)
-
-func clusterFailed(t *Task, cmd Command, out Output) error {
-	code := out.ExitCode
-	if m := clusterSystemError.FindStringSubmatch(out.Stderr + out.Stdout); m != nil {
-		code, _ = strconv.Atoi(m[1])
-	}
-	meaning := Win32Message(code)
-	if extra, ok := clusterMeanings[code]; ok {
-		meaning += " (" + extra + ")"
-	}
-	return Failed(t.Host.Name(), cmd, out, meaning)
-}
-
-// ParseClusterTable reads a cluster.exe table: the header line, the dash
-// line under it and the rows after it. Columns are where the dash runs
-// are (cluster.exe widens a column and its dashes for a long value); the
-// last column runs to the end of the line.
-func ParseClusterTable(out string) (headers []string, rows [][]string, err error) {
-	lines := strings.Split(strings.ReplaceAll(out, "\r\n", "\n"), "\n")
-	dash := -1
-	for i, l := range lines {
-		if i > 0 && strings.Contains(l, "-") && strings.Trim(l, "- \r") == "" {
-			dash = i
-			break
-		}
-	}
-	if dash < 0 {
-		return nil, nil, fmt.Errorf("no dash line under a header in %q", clip(out))
-	}
-	type span struct{ start, end int }
-	var spans []span
-	d := strings.TrimRight(lines[dash], " \r")
-	for i := 0; i < len(d); {
-		if d[i] != '-' {
-			i++
-			continue
-		}
-		j := i
-		for j < len(d) && d[j] == '-' {
-			j++
-		}
-		spans = append(spans, span{i, j})
-		i = j
-	}
-	cells := func(l string) []string {
-		l = strings.TrimRight(l, "\r")
-		out := make([]string, len(spans))
-		for k, s := range spans {
-			if s.start >= len(l) {
-				continue
-			}
-			end := s.end
-			if k == len(spans)-1 || end > len(l) {
-				end = len(l)
-			}
-			out[k] = strings.TrimSpace(l[s.start:end])
-		}
-		return out
-	}
-	headers = cells(lines[dash-1])
-	for _, l := range lines[dash+1:] {
-		if strings.TrimSpace(l) == "" {
-			break
-		}
-		rows = append(rows, cells(l))
-	}
-	return headers, rows, nil
-}
-
-// parseClusterRows reads a group, resource or node table into rows.
-func parseClusterRows(out string) ([]clusterRow, error) {
-	headers, cells, err := ParseClusterTable(out)
-	if err != nil {
-		return nil, err
-	}
-	col := map[string]int{}
-	for i, h := range headers {
-		col[h] = i
-	}
-	status, ok := col["Status"]
-	if !ok || len(headers) < 2 {
-		return nil, fmt.Errorf("no Status column in %q", clip(out))
-	}
-	get := func(r []string, h string) string {
-		if i, ok := col[h]; ok {
-			return r[i]
-		}
-		return ""
-	}
-	rows := make([]clusterRow, 0, len(cells))
-	for _, r := range cells {
-		row := clusterRow{Name: r[0], Group: get(r, "Group"), Node: get(r, "Node"), Status: r[status]}
-		if headers[0] == "Group" {
-			row.Group = ""
-		}
-		if headers[0] == "Node" {
-			row.Node = r[0]
-		}
-		rows = append(rows, row)
-	}
-	return rows, nil
-}
-
-// ParseClusterProperty reads a DWORD property ("2 (0x2)") from the output
-// of cluster resource R /prop.
-func ParseClusterProperty(out, name string) (int, error) {
-	headers, rows, err := ParseClusterTable(out)
-	if err != nil {
-		return 0, err
-	}
-	nameCol, valueCol := -1, -1
-	for i, h := range headers {
-		switch h {
-		case "Name":
-			nameCol = i
-		case "Value":
-			valueCol = i
-		}
-	}
-	if nameCol < 0 || valueCol < 0 {
-		return 0, fmt.Errorf("no Name and Value columns in %q", clip(out))
-	}
-	for _, r := range rows {
-		if !strings.EqualFold(r[nameCol], name) {
-			continue
-		}
-		f := strings.Fields(r[valueCol])
-		if len(f) == 0 {
-			return 0, fmt.Errorf("property %s has no value", name)
-		}
-		n, err := strconv.Atoi(f[0])
-		if err != nil {
-			return 0, fmt.Errorf("property %s has the value %q, not a number", name, r[valueCol])
-		}
-		return n, nil
-	}
-	return 0, fmt.Errorf("no property %s in %q", name, clip(out))
 }

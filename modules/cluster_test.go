@@ -168,7 +168,7 @@ func TestClusterWaitsForNodeStatus(t *testing.T) {
 	// the run must have waited for it.
 	statusReads := func() int {
 		n := 0
-		for _, e := range l.Host("node1").Log() {
+		for _, e := range labtest.TaskLog(l.Host("node1")) {
 			if e.Line == "cluster.exe node node2 /status" {
 				n++
 			}
@@ -223,41 +223,6 @@ func TestClusterValidate(t *testing.T) {
 	assert.Empty(t, (&modules.Cluster{Node: "node2", Status: "up", Timeout: "2m"}).Validate())
 }
 
-func TestParseClusterTables(t *testing.T) {
-	prop := "Listing properties for 'MSDTC':\r\n\r\n" +
-		"T  Resource             Name                           Value\r\n" +
-		"-- -------------------- ------------------------------ -----------------------\r\n" +
-		"SR MSDTC                Name                           MSDTC\r\n" +
-		"S  MSDTC                Type                           Distributed Transaction Coordinator\r\n" +
-		"S  MSDTC                Description\r\n" +
-		"D  MSDTC                RestartAction                  2 (0x2)\r\n" +
-		"D  MSDTC                RestartThreshold               3 (0x3)\r\n"
-	ra, err := modules.ParseClusterProperty(prop, "RestartAction")
-	require.NoError(t, err)
-	assert.Equal(t, 2, ra)
-	_, err = modules.ParseClusterProperty(prop, "PendingTimeout")
-	assert.Error(t, err)
-
-	// A group name wider than its column widens the column and its dashes.
-	groups := "Listing status for all available resource groups:\r\n\r\n" +
-		"Group                          Node            Status\r\n" +
-		"------------------------------ --------------- ------\r\n" +
-		"Cluster Group                  NODE1           Online\r\n" +
-		"A group with a very long name  NODE2           Partially Online\r\n"
-	headers, rows, err := modules.ParseClusterTable(groups)
-	require.NoError(t, err)
-	assert.Equal(t, []string{"Group", "Node", "Status"}, headers)
-	assert.Equal(t, [][]string{{"Cluster Group", "NODE1", "Online"}, {"A group with a very long name", "NODE2", "Partially Online"}}, rows)
-
-	nodes := "Listing status for node 'NODE2':\r\n\r\nNode           Node ID Status\r\n-------------- ------- ---------------------\r\nNODE2                2 Up\r\n"
-	_, rows, err = modules.ParseClusterTable(nodes)
-	require.NoError(t, err)
-	assert.Equal(t, [][]string{{"NODE2", "2", "Up"}}, rows)
-
-	_, _, err = modules.ParseClusterTable("System error 1753 has occurred (0x000006d9).")
-	assert.Error(t, err)
-}
-
 func TestClusterLostReplies(t *testing.T) {
 	t.Parallel()
 	l := startRebuiltPair(t)
@@ -278,4 +243,24 @@ func TestClusterLostReplies(t *testing.T) {
 	owner, _ := clusterTestGroup(l, "Web Group")
 	assert.Equal(t, "NODE2", owner)
 	assert.Equal(t, 1, runbookRan(l, "node1", "/move:"))
+}
+
+// A resource name longer than cluster.exe's column pushes its row right
+// on a real cluster. The cluster module finds it by its whole name, and
+// msdtc's preflight, which reads every resource's /prop, reads it whole
+// (the old reader asked for "SQL Network Name (RV" and failed with 5007).
+func TestClusterReadsNamesLongerThanTheirColumn(t *testing.T) {
+	t.Parallel()
+	l := startRebuiltPair(t)
+	const long = "SQL Network Name (RVT1DB1)"
+	require.NoError(t, l.Network().AddClusterResource("Web Group", long, "Network Name"))
+	res, err := labtest.Run(t, l, "node1", &modules.Cluster{Resource: long, AffectTheGroup: clusterTestBool(false)}, false)
+	require.NoError(t, err)
+	assert.True(t, res.Changed, res.Msg)
+	assert.Equal(t, "Web Group", res.Facts["group"])
+	assert.Equal(t, 1, l.Host("node1").Dump().Cluster.Groups["Web Group"].Resources[long].RestartAction)
+
+	res, err = labtest.Run(t, l, "node2", &modules.MSDTC{State: "joined", VirtualServer: "WEBVS"}, true)
+	require.NoError(t, err, "the preflight reads every resource")
+	assert.True(t, res.Changed)
 }

@@ -96,7 +96,7 @@ func TestCommandInCheckMode(t *testing.T) {
 	res, err := labtest.Run(t, l, "node1", &modules.RunCommand{Argv: []string{"sc", "stop", "W3SVC"}}, true)
 	require.NoError(t, err)
 	assert.True(t, res.Skipped, "a command cannot say what it would change")
-	assert.Empty(t, l.Host("node1").Log(), "a skipped command sent nothing")
+	assert.Empty(t, labtest.TaskLog(l.Host("node1")), "a skipped command sent nothing")
 
 	res, err = labtest.Run(t, l, "node1", &modules.RunCommand{Argv: []string{"hostname"}, ReadOnly: true}, true)
 	require.NoError(t, err)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/winplay/winplay/internal/input"
 	"github.com/winplay/winplay/modules/cmdline"
+	"github.com/winplay/winplay/modules/win"
 )
 
 func init() {
@@ -37,7 +38,7 @@ type Copy struct {
 	// Dest is the absolute path of the file on the host, e.g.
 	// C:\unattend\optionpack.ini; its directory is created if missing.
 	Dest string `hcl:"dest"`
-	// TempDir is where the chunks are assembled; default C:\WINNT\Temp.
+	// TempDir is where the chunks are assembled; default the host's %TEMP%.
 	TempDir string `hcl:"temp_dir,optional"`
 }
 
@@ -47,9 +48,6 @@ const copyMaxSize = 16 << 20
 // copyChunk is the base64 text per echo: a multiple of 4, well under
 // cmd.exe's 8191-character line with the redirection and path around it.
 const copyChunk = 6000
-
-// copyDefaultTemp is the scratch directory of the hosts the runbook is for.
-const copyDefaultTemp = `C:\WINNT\Temp`
 
 var copyAbsPath = regexp.MustCompile(`^[A-Za-z]:\\[^*?<>|"]*[^\\]$`)
 
@@ -158,7 +156,11 @@ func (c *Copy) Run(ctx context.Context, t *Task) (*Result, error) {
 	}
 	temp := c.TempDir
 	if temp == "" {
-		temp = copyDefaultTemp
+		f, err := t.Facts(ctx)
+		if err != nil {
+			return nil, err
+		}
+		temp = f.Temp
 	}
 	if err := Upload(ctx, t, data, c.Dest, temp); err != nil {
 		return nil, err
@@ -254,7 +256,7 @@ func copyDecode(ctx context.Context, t *Task, text, b64, bin string) error {
 		return err
 	}
 	if err == nil && out.ExitCode != 0 {
-		return Failed(t.Host.Name(), decode, out, certutilMeaning(out.ExitCode))
+		return Failed(t.Host.Name(), decode, out, win.HRESULT(out.ExitCode))
 	}
 	return nil
 }
@@ -323,14 +325,6 @@ func copyParent(p string) string {
 	return p[:i]
 }
 
-var copyHashLine = regexp.MustCompile(`(?m)^\s*((?:[0-9a-fA-F]{2} ?){32})\s*$`)
-
-// certutil's exit code is an HRESULT; these mean the file is not there.
-const (
-	copyHRFileNotFound = 0x80070002
-	copyHRPathNotFound = 0x80070003
-)
-
 // RemoteSHA256 returns the SHA-256 of a file on the host in lower-case
 // hex, with certutil -hashfile, or "" when the file does not exist.
 func RemoteSHA256(ctx context.Context, t *Task, path string) (string, error) {
@@ -340,35 +334,14 @@ func RemoteSHA256(ctx context.Context, t *Task, path string) (string, error) {
 		return "", err
 	}
 	if out.ExitCode != 0 {
-		switch uint32(out.ExitCode) {
-		case copyHRFileNotFound, copyHRPathNotFound:
+		if win.HashfileMissing(out.ExitCode) {
 			return "", nil
 		}
-		return "", Failed(t.Host.Name(), cmd, out, certutilMeaning(out.ExitCode))
+		return "", Failed(t.Host.Name(), cmd, out, win.HRESULT(out.ExitCode))
 	}
-	h, err := ParseHashfile(out.Stdout)
+	h, err := win.Hashfile(out.Stdout)
 	if err != nil {
 		return "", fmt.Errorf("%s: `%s`: %w", t.Host.Name(), cmd.Line, err)
 	}
 	return h, nil
-}
-
-// ParseHashfile reads the hash from certutil -hashfile output: the line
-// after "SHA256 hash of …:", lower-case hex (older certutils print the
-// bytes separated by spaces).
-func ParseHashfile(out string) (string, error) {
-	m := copyHashLine.FindStringSubmatch(out)
-	if m == nil {
-		return "", fmt.Errorf("no SHA-256 in certutil -hashfile output %q", clip(out))
-	}
-	return strings.ToLower(strings.ReplaceAll(m[1], " ", "")), nil
-}
-
-// certutilMeaning explains certutil's HRESULT exit codes.
-func certutilMeaning(code int) string {
-	hr := uint32(code)
-	if hr&0xFFFF0000 == 0x80070000 {
-		return fmt.Sprintf("HRESULT 0x%08x: %s", hr, Win32Message(int(hr&0xFFFF)))
-	}
-	return fmt.Sprintf("HRESULT 0x%08x", hr)
 }

@@ -160,21 +160,6 @@ func TestCopyFailureNamesHostAndCommand(t *testing.T) {
 	assert.Contains(t, err.Error(), `copy /y`)
 }
 
-func TestParseHashfile(t *testing.T) {
-	t.Parallel()
-	const want = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
-	h, err := modules.ParseHashfile("SHA256 hash of C:\\a.txt:\r\n" + want + "\r\nCertUtil: -hashfile command completed successfully.\r\n")
-	require.NoError(t, err)
-	assert.Equal(t, want, h)
-	// Older certutils print the bytes apart, in upper case.
-	spaced := "SHA256 hash of file C:\\a.txt:\r\n9F 86 D0 81 88 4C 7D 65 9A 2F EA A0 C5 5A D0 15 A3 BF 4F 1B 2B 0B 82 2C D1 5D 6C 15 B0 F0 0A 08\r\nCertUtil: -hashfile command completed successfully.\r\n"
-	h, err = modules.ParseHashfile(spaced)
-	require.NoError(t, err)
-	assert.Equal(t, want, h)
-	_, err = modules.ParseHashfile("CertUtil: -hashfile command FAILED: 0x80070002")
-	assert.Error(t, err)
-}
-
 // TestCopyShowsNothingOfInlineContent: content may be a secret. What logs
 // and errors show of the upload's chunks, and the result's sums, must not
 // give it away, in base64 or as a SHA-256 a brute force reverses.

@@ -105,13 +105,12 @@ func (d *DCOMPermission) Run(ctx context.Context, t *Task) (*Result, error) {
 	}
 	var writes []write
 	for _, value := range dcomValues[d.Permission] {
-		raw, err := readRegBinary(ctx, t, dcomOleKey, value)
+		sd, absent, err := readDCOMDescriptor(ctx, t, value)
 		if err != nil {
 			return nil, err
 		}
-		sd, err := ParseSecurityDescriptor(raw)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %s\\%s does not decode as a security descriptor: %w", t.Host.Name(), dcomOleKey, value, err)
+		if absent {
+			msgs = append(msgs, value+" is not set: Windows' built-in default applies ("+dcomDefaultText[value]+")")
 		}
 		if !sd.HasDACL {
 			return nil, fmt.Errorf("%s: %s\\%s has no DACL (everyone is allowed); refusing to replace it with a list", t.Host.Name(), dcomOleKey, value)
@@ -132,6 +131,17 @@ func (d *DCOMPermission) Run(ctx context.Context, t *Task) (*Result, error) {
 		writes = append(writes, write{value, &next})
 	}
 	res.Changed = len(writes) > 0
+	for _, value := range dcomValues[d.Permission] {
+		// XP SP2 and 2003 SP1 added a computer-wide cap: a principal it
+		// does not allow cannot obtain the default's rights.
+		restriction := dcomRestrictions[value]
+		if v, err := queryRegValue(ctx, t, dcomOleKey, restriction); err != nil {
+			return nil, err
+		} else if v.exists && d.aceType() == ACEAllow && d.State != "absent" {
+			msgs = append(msgs, restriction+" also limits what "+value+" grants on this host")
+			res.Facts[restriction] = true
+		}
+	}
 	res.Msg = strings.Join(msgs, "; ")
 	if t.Diff {
 		res.Diff = &Diff{Before: before.String(), After: after.String()}
@@ -286,6 +296,63 @@ func writeDCOMDescriptor(ctx context.Context, t *Task, value string, sd *Securit
 	return nil
 }
 
+// dcomRestrictions are the computer-wide caps of each default (Microsoft's
+// MachineAccessRestriction and MachineLaunchRestriction pages).
+var dcomRestrictions = map[string]string{
+	"DefaultAccessPermission": "MachineAccessRestriction",
+	"DefaultLaunchPermission": "MachineLaunchRestriction",
+}
+
+// dcomDefaults are what Windows applies while a value is not set, as
+// Microsoft's pages for the values say: access for the server principal
+// (SELF) and SYSTEM; launch for Administrators, SYSTEM and INTERACTIVE.
+var dcomDefaults = map[string][]ACE{
+	"DefaultAccessPermission": {{Type: ACEAllow, Mask: 1, SID: "S-1-5-10"}, {Type: ACEAllow, Mask: 1, SID: "S-1-5-18"}},
+	"DefaultLaunchPermission": {{Type: ACEAllow, Mask: 1, SID: "S-1-5-32-544"}, {Type: ACEAllow, Mask: 1, SID: "S-1-5-18"}, {Type: ACEAllow, Mask: 1, SID: "S-1-5-4"}},
+}
+
+var dcomDefaultText = map[string]string{
+	"DefaultAccessPermission": "the server principal and SYSTEM may call",
+	"DefaultLaunchPermission": "Administrators, SYSTEM and INTERACTIVE may launch",
+}
+
+// readDCOMDescriptor reads a default's descriptor. A value that is not set
+// is normal (Windows applies its built-in default), so it reads as that
+// default, owned by Administrators, with absent set: a change writes it.
+func readDCOMDescriptor(ctx context.Context, t *Task, value string) (sd *SecurityDescriptor, absent bool, err error) {
+	v, err := queryRegValue(ctx, t, dcomOleKey, value)
+	if err != nil {
+		return nil, false, err
+	}
+	if !v.exists {
+		return &SecurityDescriptor{Owner: "S-1-5-32-544", Group: "S-1-5-18", HasDACL: true, DACLRev: 2,
+			DACL: append([]ACE(nil), dcomDefaults[value]...)}, true, nil
+	}
+	raw, err := regBinary(t, dcomPath(dcomOleKey, value), v)
+	if err != nil {
+		return nil, false, err
+	}
+	sd, err = ParseSecurityDescriptor(raw)
+	if err != nil {
+		return nil, false, fmt.Errorf("%s: %s does not decode as a security descriptor: %w", t.Host.Name(), dcomPath(dcomOleKey, value), err)
+	}
+	return sd, false, nil
+}
+
+func dcomPath(k, value string) string { return k + `\` + value }
+
+// regBinary decodes a REG_BINARY value as reg query prints it.
+func regBinary(t *Task, path string, v registryValue) ([]byte, error) {
+	if v.typ != "REG_BINARY" {
+		return nil, fmt.Errorf("%s: %s is %s, not REG_BINARY", t.Host.Name(), path, v.typ)
+	}
+	b, err := hex.DecodeString(strings.TrimSpace(v.data))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %s: the data is not hex: %w", t.Host.Name(), path, err)
+	}
+	return b, nil
+}
+
 // readRegBinary reads a REG_BINARY value with reg query.
 func readRegBinary(ctx context.Context, t *Task, key, value string) ([]byte, error) {
 	v, err := queryRegValue(ctx, t, key, value)
@@ -293,14 +360,7 @@ func readRegBinary(ctx context.Context, t *Task, key, value string) ([]byte, err
 		return nil, err
 	}
 	if !v.exists {
-		return nil, fmt.Errorf("%s: cannot read %s\\%s: the value does not exist", t.Host.Name(), key, value)
+		return nil, fmt.Errorf("%s: cannot read %s: the value does not exist", t.Host.Name(), dcomPath(key, value))
 	}
-	if v.typ != "REG_BINARY" {
-		return nil, fmt.Errorf("%s: %s\\%s is %s, not REG_BINARY", t.Host.Name(), key, value, v.typ)
-	}
-	b, err := hex.DecodeString(strings.TrimSpace(v.data))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %s\\%s: the data is not hex: %w", t.Host.Name(), key, value, err)
-	}
-	return b, nil
+	return regBinary(t, dcomPath(key, value), v)
 }

@@ -44,7 +44,7 @@ var docs = map[string]ModuleDoc{
 			"src":      "src is a file on the controller (relative paths are relative to the directory winplay runs in).",
 			"content":  "content is the file's text, instead of src.",
 			"dest":     "dest is the absolute path of the file on the host, e.g. C:\\unattend\\optionpack.ini; its directory is created if missing.",
-			"temp_dir": "temp_dir is where the chunks are assembled; default C:\\WINNT\\Temp.",
+			"temp_dir": "temp_dir is where the chunks are assembled; default the host's %TEMP%.",
 		},
 	},
 	"dcom_permission": {

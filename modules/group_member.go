@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/winplay/winplay/modules/cmdline"
+	"github.com/winplay/winplay/modules/win"
 )
 
 func init() {
@@ -64,7 +64,7 @@ func (g *GroupMember) Keys() []string { return []string{groupKey(g.Name)} }
 func groupKey(name string) string { return "group:" + strings.ToLower(strings.TrimSpace(name)) }
 
 // errNoGroup is wrapped when the local group does not exist.
-var errNoGroup = errors.New(win32Messages[1376])
+var errNoGroup = errors.New(win.Win32Text(1376))
 
 // Run reads the group, works out the members to add and remove, and
 // changes them one by one.
@@ -74,7 +74,11 @@ func (g *GroupMember) Run(ctx context.Context, t *Task) (*Result, error) {
 		state = "present"
 	}
 	acc := newAccounts(t)
-	before, err := localGroupMembers(ctx, t, g.Name)
+	group, err := localGroupName(ctx, t, g.Name)
+	if err != nil {
+		return nil, err
+	}
+	before, err := localGroupMembers(ctx, t, group)
 	if errors.Is(err, errNoGroup) && t.Check {
 		// In a dry run an earlier task (an installer) may be what creates
 		// the group; say so rather than fail the whole check.
@@ -105,16 +109,52 @@ func (g *GroupMember) Run(ctx context.Context, t *Task) (*Result, error) {
 		return res, nil
 	}
 	for _, m := range add {
-		if err := g.change(ctx, t, acc, m, true); err != nil {
+		if err := g.change(ctx, t, acc, group, m, true); err != nil {
 			return nil, err
 		}
 	}
 	for _, m := range remove {
-		if err := g.change(ctx, t, acc, m, false); err != nil {
+		if err := g.change(ctx, t, acc, group, m, false); err != nil {
 			return nil, err
 		}
 	}
 	return res, nil
+}
+
+// localGroupName is the name the host gives a group: a built-in group
+// named as English Windows names it (Guests) or by its SID (S-1-5-32-546)
+// has another name on a localized host (Gäste), found by its well-known
+// SID; any other name is the host's already.
+func localGroupName(ctx context.Context, t *Task, name string) (string, error) {
+	sid, ok := sidLiteral(name)
+	if !ok {
+		_, user := splitAccount(name)
+		sid, ok = wellKnownSIDs[strings.ToLower(user)]
+	}
+	if !ok || !strings.HasPrefix(sid, "S-1-5-32-") {
+		return name, nil
+	}
+	wmic, err := legacyOrScript(ctx, t, "wmic", hasWMIC)
+	if err != nil {
+		return "", err
+	}
+	if !wmic {
+		n, err := hostSIDName(ctx, t, sid)
+		if err != nil || n == "" {
+			return name, err
+		}
+		_, local := splitAccount(n)
+		return local, nil
+	}
+	cmd := Read(cmdline.New("wmic").Arg("group", "where", fmt.Sprintf("sid='%s'", sid)).Raw("get Name /value"))
+	out, err := t.Run(ctx, cmd)
+	if err != nil {
+		return "", err
+	}
+	if found := win.WMIValues(out.Stdout); out.ExitCode == 0 && len(found) == 1 && found[0]["Name"] != "" {
+		return found[0]["Name"], nil
+	}
+	return name, nil
 }
 
 func groupVerb(state string) string {
@@ -251,14 +291,14 @@ func describeChanges(add, remove []string) string {
 // change adds or removes one member. A lost reply is settled by reading
 // the group again; "already a member" (1378) and "not a member" (1377)
 // mean someone got there first, which is the state we want.
-func (g *GroupMember) change(ctx context.Context, t *Task, acc *accounts, member string, add bool) error {
+func (g *GroupMember) change(ctx context.Context, t *Task, acc *accounts, group, member string, add bool) error {
 	verb, tolerated := "/delete", 1377
 	if add {
 		verb, tolerated = "/add", 1378
 	}
-	cmd := Change(cmdline.New("net.exe").Arg("localgroup").Data(g.Name, member).Arg(verb))
+	cmd := Change(cmdline.New("net.exe").Arg("localgroup").Data(group, member).Arg(verb))
 	out, err := Apply(ctx, t, cmd, func(ctx context.Context) (bool, error) {
-		now, err := localGroupMembers(ctx, t, g.Name)
+		now, err := localGroupMembers(ctx, t, group)
 		if err != nil {
 			return false, err
 		}
@@ -281,24 +321,15 @@ func (g *GroupMember) change(ctx context.Context, t *Task, acc *accounts, member
 	return nil
 }
 
-var netSystemError = regexp.MustCompile(`System error (\d+) has occurred`)
-
-// netErrorCode is the Win32 code net.exe names in "System error N has
-// occurred." (net itself exits 2), or 0 when it names none.
-func netErrorCode(out Output) int {
-	m := netSystemError.FindStringSubmatch(out.Stderr + out.Stdout)
-	if m == nil {
-		return 0
-	}
-	n, _ := strconv.Atoi(m[1])
-	return n
-}
+// netErrorCode is the Win32 code net.exe names in its report (net itself
+// exits 2), or 0 when it names none.
+func netErrorCode(out Output) int { return win.SystemError(out.Stderr + out.Stdout) }
 
 func netMeaning(code int, out Output) string {
 	if code == 0 {
 		return "net.exe exited " + strconv.Itoa(out.ExitCode)
 	}
-	return Win32Message(code)
+	return win.Win32Message(code)
 }
 
 // localGroupMembers lists a local group's members as `net localgroup G`
@@ -316,36 +347,9 @@ func localGroupMembers(ctx context.Context, t *Task, group string) ([]string, er
 		}
 		return nil, Failed(t.Host.Name(), cmd, out, netMeaning(code, out))
 	}
-	members, err := ParseLocalGroupMembers(out.Stdout)
+	members, err := win.LocalGroupMembers(out.Stdout)
 	if err != nil {
 		return nil, fmt.Errorf("%s: `%s`: %w", t.Host.Name(), cmd.Line, err)
-	}
-	return members, nil
-}
-
-// ParseLocalGroupMembers reads the members of `net localgroup GROUP`
-// output: the lines between the dash line and the completion message.
-func ParseLocalGroupMembers(out string) ([]string, error) {
-	lines := strings.Split(strings.ReplaceAll(out, "\r\n", "\n"), "\n")
-	start := -1
-	for i, l := range lines {
-		if t := strings.TrimSpace(l); len(t) >= 10 && strings.Trim(t, "-") == "" {
-			start = i + 1
-			break
-		}
-	}
-	if start < 0 {
-		return nil, fmt.Errorf("no dash line before the members in %q", clip(out))
-	}
-	members := []string{}
-	for _, l := range lines[start:] {
-		l = strings.TrimRight(l, " \r")
-		if strings.HasPrefix(l, "The command completed") {
-			break
-		}
-		if strings.TrimSpace(l) != "" {
-			members = append(members, strings.TrimSpace(l))
-		}
 	}
 	return members, nil
 }

@@ -134,7 +134,7 @@ func runbookLoseReply(l *lab.Lab, node, substr string) {
 // runbookRan counts the log entries of node whose line contains substr.
 func runbookRan(l *lab.Lab, node, substr string) int {
 	n := 0
-	for _, e := range l.Host(node).Log() {
+	for _, e := range labtest.TaskLog(l.Host(node)) {
 		if strings.Contains(e.Line, substr) {
 			n++
 		}

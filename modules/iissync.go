@@ -4,13 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/winplay/winplay/modules/cmdline"
+	"github.com/winplay/winplay/modules/win"
 )
 
 func init() {
@@ -57,10 +56,10 @@ type IISSync struct {
 	Force bool `hcl:"force,optional"`
 }
 
-// The files IISSYNC replicates.
+// The files IISSYNC replicates, under %SystemRoot%.
 const (
-	iisSyncMetabase = `C:\WINNT\system32\inetsrv\MetaBase.bin`
-	iisSyncCatalog  = `C:\WINNT\system32\mts\catalog.mts`
+	iisSyncMetabase = `\system32\inetsrv\MetaBase.bin`
+	iisSyncCatalog  = `\system32\mts\catalog.mts`
 	iisSyncProgram  = `%windir%\system32\inetsrv\iissync.exe`
 	// iisSyncSetupKey is where Option Pack setup records an installed IIS.
 	iisSyncSetupKey = `HKLM\SOFTWARE\Microsoft\InetStp`
@@ -114,6 +113,9 @@ func (f iisSyncFiles) lines(target, from string) string {
 
 // Run checks the direction, compares the nodes and runs IISSYNC.
 func (s *IISSync) Run(ctx context.Context, t *Task) (*Result, error) {
+	if err := supported(ctx, t, s); err != nil {
+		return nil, err
+	}
 	source := t.Host.Name()
 	rebuilt := s.Rebuilt
 	if rebuilt == "" {
@@ -232,7 +234,7 @@ func (s *IISSync) Run(ctx context.Context, t *Task) (*Result, error) {
 		return nil, err
 	}
 	res.Output = &out
-	status := ParseIISSyncStatus(out)
+	status := win.IISSyncStatus(out.Stdout, out.Stderr, out.ExitCode)
 	res.Facts["status"] = status
 	if status != 0 {
 		return nil, Failed(source, cmd, out, s.meaning(ctx, t, &peer, status, sourceName, targetName))
@@ -250,24 +252,15 @@ func iisSyncUnreadable(err error) bool {
 func iisSyncHashes(ctx context.Context, t *Task) (iisSyncFiles, error) {
 	var f iisSyncFiles
 	var err error
-	if f.metabase, err = RemoteSHA256(ctx, t, iisSyncMetabase); err != nil {
+	facts, err := t.Facts(ctx)
+	if err != nil {
 		return f, err
 	}
-	f.catalog, err = RemoteSHA256(ctx, t, iisSyncCatalog)
-	return f, err
-}
-
-var iisSyncStatusLine = regexp.MustCompile(`IISSYNC (?:completed|failed) with status (\d+)`)
-
-// ParseIISSyncStatus is the status IISSYNC printed, or its exit code when
-// it printed none (they are the same number).
-func ParseIISSyncStatus(out Output) int {
-	if m := iisSyncStatusLine.FindStringSubmatch(out.Stdout + out.Stderr); m != nil {
-		if n, err := strconv.Atoi(m[1]); err == nil {
-			return n
-		}
+	if f.metabase, err = RemoteSHA256(ctx, t, facts.SystemRoot+iisSyncMetabase); err != nil {
+		return f, err
 	}
-	return out.ExitCode
+	f.catalog, err = RemoteSHA256(ctx, t, facts.SystemRoot+iisSyncCatalog)
+	return f, err
 }
 
 // iisSyncAdmin reads the IISADMIN service on a node: "" when it runs,
@@ -305,27 +298,32 @@ func (s *IISSync) predict(ctx context.Context, t, peer *Task, reachable bool, so
 // meaning explains an IISSYNC status for the node pair, reading both
 // nodes' IISADMIN to tell the causes of 1753 apart.
 func (s *IISSync) meaning(ctx context.Context, t, peer *Task, status int, source, target string) string {
-	var why string
-	switch status {
-	case 1722:
-		why = target + " is down or not on the network"
-	case 1753:
-		if why = iisSyncAdmin(ctx, t, source); why == "" {
+	if kb, ok := win.IISSyncMeanings[status]; ok {
+		msg := fmt.Sprintf("IISSYNC status %d: %s (KB Q224801)", status, kb)
+		if status == 1722 {
+			msg += "; " + target + " is down, not on the network or not a name it knows"
+		}
+		return msg
+	}
+	if status == 1753 {
+		// Not in the KB: the endpoint mapper has no IIS Admin to offer,
+		// so read both nodes' IISADMIN to say which one.
+		why := iisSyncAdmin(ctx, t, source)
+		if why == "" {
 			why = iisSyncAdmin(ctx, peer, target)
 		}
 		if why == "" {
 			why = "IISADMIN is not running on " + target + " or IIS is not installed there"
 		}
-	case 5:
-		why = "the account running IISSYNC is not an administrator of " + target
-	case 1060:
-		why = "IISADMIN is not installed on " + source + ", the node IISSYNC runs on"
-	case 53:
-		why = target + " is not a computer name the network knows"
-	default:
-		return fmt.Sprintf("IISSYNC status %d: %s", status, Win32Message(status))
+		return fmt.Sprintf("IISSYNC status 1753 (%s): %s", win.Win32Text(1753), why)
 	}
-	return fmt.Sprintf("IISSYNC status %d (%s) means %s", status, win32Messages[status], why)
+	if status == 5 {
+		// Not in the KB: access denied, and over WinRM that is the double
+		// hop.
+		return fmt.Sprintf("IISSYNC status 5 (%s): %s refused the credentials of the session IISSYNC ran in: over WinRM (NTLM, or Kerberos without delegation) "+
+			"a session holds none to present to another host, the double hop; run the task with become {} (or as an administrator of %s)", win.Win32Text(5), target, target)
+	}
+	return fmt.Sprintf("IISSYNC status %d: %s (not in KB Q224801)", status, win.Win32Message(status))
 }
 
 // checkSource refuses IISSYNC, before anything runs, when the state of the
@@ -344,7 +342,7 @@ func (s *IISSync) checkSource(ctx context.Context, t, peer *Task, reachable bool
 			"Run it on the working node aimed at the rebuilt one, or set force = true",
 			t.Host.Name(), ErrIISSyncDirection, fmt.Sprintf(format, args...), whose, source)
 	}
-	if _, installed, err := detectRegQuery(ctx, t, iisSyncSetupKey); err != nil {
+	if _, installed, err := queryRegKey(ctx, t, iisSyncSetupKey); err != nil {
 		return err
 	} else if !installed {
 		return refuse(false, "IIS is not installed on %s (no %s), so it is not the working IIS node", source, iisSyncSetupKey)

@@ -11,17 +11,20 @@ import (
 
 	"github.com/winplay/winplay/internal/labtest"
 	"github.com/winplay/winplay/lab"
+	"github.com/winplay/winplay/lab/win"
 	"github.com/winplay/winplay/modules"
+	mwin "github.com/winplay/winplay/modules/win"
 )
 
 const iisSyncTestMetabase = `C:\WINNT\system32\inetsrv\MetaBase.bin`
 
 // iisSyncTestRun runs m on the host `on` for the inventory host target, as
-// a task delegated with `on` does.
+// a task delegated with `on` and become {} does: over WinRM alone, IISSYNC
+// cannot reach the other node (see TestIISSyncNeedsBecome).
 func iisSyncTestRun(t *testing.T, l *lab.Lab, on, target string, m modules.Module, check bool) (*modules.Result, error) {
 	t.Helper()
 	require.Empty(t, m.Validate())
-	task := labtest.Task(t, l, on, check)
+	task := labtest.Become(labtest.Task(t, l, on, check))
 	task.Target = target
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -72,13 +75,27 @@ func TestIISSyncCopiesTheHealthyNodesMetabase(t *testing.T) {
 	assert.Equal(t, n1.Files[iisSyncTestMetabase].SHA256, n2.Files[iisSyncTestMetabase].SHA256)
 	assert.Equal(t, n1.Metabase, n2.Metabase)
 	assert.Contains(t, []string{"running", "start_pending"}, n2.Services["W3SVC"].State, "IISSYNC restarts the target's IIS")
-	require.Len(t, labtest.Changes(l, "node1"), 1)
-	assert.Equal(t, `%windir%\system32\inetsrv\iissync.exe NODE2`, labtest.Changes(l, "node1")[0].Line)
+	// Besides IISSYNC, run in a scheduled task, only the scheduler changed.
+	changed := iisSyncTestChanges(l, "node1")
+	require.Len(t, changed, 1)
+	assert.Equal(t, `%windir%\system32\inetsrv\iissync.exe NODE2`, changed[0].Line)
 
 	res, err = iisSyncTestRun(t, l, "node1", "node2", sync, false)
 	require.NoError(t, err)
 	assert.False(t, res.Changed, res.Msg)
-	assert.Len(t, labtest.Changes(l, "node1"), 1)
+	assert.Len(t, iisSyncTestChanges(l, "node1"), 1)
+}
+
+// iisSyncTestChanges is what changed on node but the scheduled tasks that
+// become creates and deletes.
+func iisSyncTestChanges(l *lab.Lab, node string) []win.LogEntry {
+	var out []win.LogEntry
+	for _, e := range labtest.Changes(l, node) {
+		if e.Tool != "schtasks" && e.Tool != "cmd" && e.Tool != "batch" {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 func TestIISSyncRefusesTheWrongDirection(t *testing.T) {
@@ -97,7 +114,7 @@ func TestIISSyncRefusesTheWrongDirection(t *testing.T) {
 	// Onto the node it runs on, whatever force says.
 	_, err := iisSyncTestRun(t, l, "node2", "node2", &modules.IISSync{Target: "node2", Force: true}, false)
 	assert.ErrorIs(t, err, modules.ErrIISSyncDirection)
-	assert.Empty(t, l.Host("node1").Log(), "a refused sync reached node1")
+	assert.Empty(t, labtest.TaskLog(l.Host("node1")), "a refused sync reached node1")
 	assert.Empty(t, labtest.Changes(l, "node2"))
 
 	// Forced, it runs (here: nothing to do, the metabases match).
@@ -254,7 +271,7 @@ func TestIISSyncToANodeWithoutIISExplainsTheStatus(t *testing.T) {
 	require.Error(t, err)
 	msg := err.Error()
 	assert.Contains(t, msg, "node1: `%windir%\\system32\\inetsrv\\iissync.exe NODE2` exited 1753")
-	assert.Contains(t, msg, "IISSYNC status 1753 (There are no more endpoints available from the endpoint mapper.) means IIS is not installed on NODE2 (no IISADMIN service)")
+	assert.Contains(t, msg, "IISSYNC status 1753 (There are no more endpoints available from the endpoint mapper.): IIS is not installed on NODE2 (no IISADMIN service)")
 	assert.False(t, l.Host("node2").Dump().Metabase.Present)
 }
 
@@ -272,7 +289,7 @@ func TestIISSyncToADownNode(t *testing.T) {
 	_, err = iisSyncTestRun(t, l, "node1", "node2", sync, false)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "exited 1722")
-	assert.Contains(t, err.Error(), "IISSYNC status 1722 (The RPC server is unavailable.) means NODE2 is down or not on the network")
+	assert.Contains(t, err.Error(), "IISSYNC status 1722: the RPC server is unavailable: invalid target server name or communications problem between nodes (KB Q224801); NODE2 is down")
 }
 
 func TestIISSyncValidate(t *testing.T) {
@@ -318,6 +335,11 @@ var iisSyncFakeReads = map[string]string{
 
 func (h *iisSyncFakeHost) Name() string { return h.name }
 func (h *iisSyncFakeHost) Reset()       {}
+
+// Facts are those of an NT 4.0 node.
+func (h *iisSyncFakeHost) Facts(context.Context) (*mwin.Facts, error) {
+	return &mwin.Facts{Version: "4.0", SystemRoot: `C:\WINNT`, Temp: `C:\WINNT\Temp`, WMIC: true, ClusterExe: true, IISSync: true}, nil
+}
 func (h *iisSyncFakeHost) Run(_ context.Context, cmd modules.Command) (modules.Output, error) {
 	h.sent = append(h.sent, cmd.Line)
 	if out, ok := iisSyncFakeReads[cmd.Line]; ok && !cmd.Changes {
@@ -351,10 +373,29 @@ func TestIISSyncLostReply(t *testing.T) {
 	t.Parallel()
 	l := labtest.Start(t, lab.HostSpec{Name: "node1", Profile: "node"}, lab.HostSpec{Name: "node2", Profile: "node"})
 	iisSyncTestSpoil(t, l, "node2")
-	runbookLoseReply(l, "node1", "iissync.exe")
+	// Under become, IISSYNC starts with the schtasks that runs it.
+	runbookLoseReply(l, "node1", "schtasks /run")
 	res, err := iisSyncTestRun(t, l, "node1", "node2", &modules.IISSync{Target: "node2"}, false)
 	require.NoError(t, err)
 	assert.True(t, res.Changed)
 	assert.Equal(t, l.Host("node1").Dump().Metabase, l.Host("node2").Dump().Metabase)
 	assert.Equal(t, 1, runbookRan(l, "node1", "iissync.exe"), "IISSYNC was run again")
+}
+
+// TestIISSyncNeedsBecome: over WinRM alone the session cannot present
+// credentials to the target, so IISSYNC fails with status 5 and says
+// what to do; through become it succeeds (TestIISSyncCopiesTheHealthyNodesMetabase).
+func TestIISSyncNeedsBecome(t *testing.T) {
+	t.Parallel()
+	l := labtest.Start(t, lab.HostSpec{Name: "node1", Profile: "node"}, lab.HostSpec{Name: "node2", Profile: "node"})
+	iisSyncTestSpoil(t, l, "node2")
+	task := labtest.Task(t, l, "node1", false)
+	task.Target = "node2"
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	_, err := (&modules.IISSync{Target: "node2"}).Run(ctx, task)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "IISSYNC status 5 (Access is denied.)")
+	assert.Contains(t, err.Error(), "the double hop; run the task with become {}")
+	assert.NotEqual(t, l.Host("node1").Dump().Metabase, l.Host("node2").Dump().Files[iisSyncTestMetabase], "node2 keeps its metabase")
 }

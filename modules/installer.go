@@ -5,13 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/winplay/winplay/modules/cmdline"
+	"github.com/winplay/winplay/modules/win"
 )
 
 func init() {
@@ -225,6 +225,7 @@ func runInstall(ctx context.Context, t *Task, s installStep) (installOutcome, er
 		return installOutcome{}, fmt.Errorf("reading the boot time before running %s: %w", s.what, err)
 	}
 	t.Progressf("running %s", s.cmd.Line)
+	t.StartPhase("install", "running "+s.what, 0)
 	out, err := t.Run(ctx, s.cmd)
 	if errors.Is(err, ErrOutcomeUnknown) {
 		// Never resend a setup program: it may still be running, or have
@@ -247,7 +248,7 @@ func runInstall(ctx context.Context, t *Task, s installStep) (installOutcome, er
 		}
 		o.rebooted, o.phases = true, r.Phases
 	default:
-		meaning := Win32Message(code)
+		meaning := win.Win32Message(code)
 		if code == 1603 || code == 1618 {
 			meaning += " (see the setup's log)"
 		}
@@ -324,11 +325,11 @@ const detectSessionManagerKey = `HKLM\SYSTEM\CurrentControlSet\Control\Session M
 // detectPendingReboot reports whether Windows has file renames queued for the
 // next boot, the sign that a setup needs a reboot.
 func detectPendingReboot(ctx context.Context, t *Task) (bool, error) {
-	vals, found, err := detectRegQuery(ctx, t, detectSessionManagerKey)
+	k, found, err := queryRegKey(ctx, t, detectSessionManagerKey)
 	if err != nil || !found {
 		return false, err
 	}
-	v, ok := vals["pendingfilerenameoperations"]
+	v, ok := k.Value("PendingFileRenameOperations")
 	return ok && strings.Trim(v.Data, `\0 `) != "", nil
 }
 
@@ -473,7 +474,7 @@ func (r detectRule) detect(ctx context.Context, t *Task) (detected, error) {
 		}
 	}
 	if r.regKey != "" {
-		vals, found, err := detectRegQuery(ctx, t, r.regKey)
+		k, found, err := queryRegKey(ctx, t, r.regKey)
 		if err != nil {
 			return d, err
 		}
@@ -489,7 +490,7 @@ func (r detectRule) detect(ctx context.Context, t *Task) (detected, error) {
 			d.facts["registry "+r.regKey] = "present"
 		default:
 			key := `registry ` + r.regKey + `\` + r.regValue
-			v, ok := vals[strings.ToLower(r.regValue)]
+			v, ok := k.Value(r.regValue)
 			switch {
 			case !ok:
 				d.facts[key] = "absent"
@@ -514,60 +515,23 @@ func detectPresence(exists bool) string {
 	return "absent"
 }
 
-// detectRegValue is one registry value as reg query prints it.
-type detectRegValue struct {
-	Name string
-	Type string
-	Data string
-}
-
-var detectRegLine = regexp.MustCompile(`^ {4}(.+?) {4}(REG_[A-Z_]+)(?: {4}(.*))?$`)
-
-// parseDetectReg reads the values of the first key in `reg query KEY`
-// output, keyed by lower-case name. Subkeys are not read.
-func parseDetectReg(out string) map[string]detectRegValue {
-	vals := map[string]detectRegValue{}
-	seenKey := false
-	for _, line := range strings.Split(out, "\n") {
-		line = strings.TrimRight(line, "\r")
-		switch {
-		case strings.HasPrefix(line, "HKEY_"):
-			if seenKey {
-				return vals
-			}
-			seenKey = true
-		case line == "":
-		default:
-			if m := detectRegLine.FindStringSubmatch(line); m != nil {
-				vals[strings.ToLower(m[1])] = detectRegValue{Name: m[1], Type: m[2], Data: strings.TrimRight(m[3], " ")}
-			}
-		}
-	}
-	return vals
-}
-
-// detectRegQuery reads a registry key's values with reg query. A missing
-// key is found=false, not an error.
-func detectRegQuery(ctx context.Context, t *Task, key string) (vals map[string]detectRegValue, found bool, err error) {
-	cmd := Read(cmdline.New("reg").Arg("query", key))
-	out, err := t.Run(ctx, cmd)
-	if err != nil {
-		return nil, false, err
-	}
-	if out.ExitCode != 0 {
-		if strings.Contains(out.Stderr+out.Stdout, "unable to find") {
-			return nil, false, nil
-		}
-		return nil, false, Failed(t.Host.Name(), cmd, out, "")
-	}
-	return parseDetectReg(out.Stdout), true, nil
-}
-
-var detectVersionLine = regexp.MustCompile(`(?m)^\s*Version=([^\r\n]*)`)
-
 // detectFileVersion reads a file's version resource with wmic datafile. A file
 // that does not exist is exists=false; one without a version has "".
 func detectFileVersion(ctx context.Context, t *Task, path string) (version string, exists bool, err error) {
+	wmic, err := legacyOrScript(ctx, t, "wmic", hasWMIC)
+	if err != nil {
+		return "", false, err
+	}
+	if !wmic {
+		var res struct {
+			Exists  bool
+			Version string
+		}
+		if err := runScript(ctx, t, "file-version", &res, win.Arg{Name: "Path", Value: path}); err != nil {
+			return "", false, err
+		}
+		return res.Version, res.Exists, nil
+	}
 	// WQL string literals escape backslashes.
 	where := "name='" + strings.ReplaceAll(path, `\`, `\\`) + "'"
 	cmd := Read(cmdline.New("wmic").Arg("datafile", "where", where, "get", "version", "/value"))
@@ -578,14 +542,17 @@ func detectFileVersion(ctx context.Context, t *Task, path string) (version strin
 	if out.ExitCode != 0 {
 		return "", false, Failed(t.Host.Name(), cmd, out, "")
 	}
-	if strings.Contains(out.Stderr, "No Instance") {
+	// A file that is not there prints no instance at all (wmic's
+	// "No Instance(s) Available." goes to stderr, in the host's language).
+	found := win.WMIValues(out.Stdout)
+	if len(found) == 0 {
 		return "", false, nil
 	}
-	m := detectVersionLine.FindStringSubmatch(out.Stdout)
-	if m == nil {
-		return "", false, fmt.Errorf("%s: `%s` printed no Version: %q", t.Host.Name(), cmd.Line, clip(out.Stdout))
+	v, ok := found[0]["Version"]
+	if !ok {
+		return "", false, fmt.Errorf("%s: `%s` printed no Version: %q", t.Host.Name(), cmd.Line, win.Clip(out.Stdout))
 	}
-	return strings.TrimSpace(m[1]), true, nil
+	return v, true, nil
 }
 
 // parseDottedVersion reads a version such as 4.2.739.1.

@@ -197,7 +197,7 @@ func installerLoseReply(l *lab.Lab, host, substr string, nth int32) {
 // installerRan counts the commands of host whose line contains substr.
 func installerRan(l *lab.Lab, host, substr string) int {
 	n := 0
-	for _, e := range l.Host(host).Log() {
+	for _, e := range labtest.TaskLog(l.Host(host)) {
 		if strings.Contains(e.Line, substr) {
 			n++
 		}

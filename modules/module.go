@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/winplay/winplay/modules/cmdline"
+	"github.com/winplay/winplay/modules/win"
 )
 
 // Command is one cmd.exe command line to run on a host. Lines are built with
@@ -119,6 +120,13 @@ type Task struct {
 	Peer func(name string) (Host, error)
 	// Progress reports a line while a module waits (reboots, installs).
 	Progress func(format string, args ...any)
+	// Phase, when set, is told when a module starts a phase of waiting
+	// (a reboot's "down and back", "ready" and "stable", an installer
+	// running): its name, what the host is doing in words ("waiting for it
+	// to come back"), and how long it may take (0: no budget of its own).
+	// Live progress shows it as "node2: waiting for it to come back, 21 s
+	// of 10 m".
+	Phase func(name, doing string, budget time.Duration)
 	// Timing scales the waits of modules that wait; zero values mean the
 	// defaults of each module.
 	Timing Timing
@@ -127,6 +135,10 @@ type Task struct {
 	// ServiceKey) on this task's host, or "". A check that fails now may
 	// then hold in the real run; one no earlier task touches will not.
 	Predicted func(key string) string
+
+	// facts caches, by host name, facts read for hosts that do not keep
+	// them (see Facts).
+	facts map[string]*win.Facts
 }
 
 // PredictedBy is Predicted, or "" outside a dry run.
@@ -157,6 +169,14 @@ type Timing struct {
 	// RebootPhase is the default budget of each waiting phase of a reboot
 	// (going down and coming back; ready) when the task sets none.
 	RebootPhase time.Duration
+}
+
+// StartPhase reports the start of a phase of waiting, if the runner
+// asked for it (see Task.Phase).
+func (t *Task) StartPhase(name, doing string, budget time.Duration) {
+	if t.Phase != nil {
+		t.Phase(name, doing, budget)
+	}
 }
 
 // Progressf reports progress if the runner asked for it.
@@ -286,6 +306,15 @@ type Module interface {
 	Validate() []FieldError
 	// Run reads state, reports the change and applies it unless t.Check.
 	Run(ctx context.Context, t *Task) (*Result, error)
+}
+
+// Supporter is a module that works only on some Windows. Supports says,
+// from the host's facts, why it cannot work there, naming the host's
+// Windows and what to use instead; the runner asks before a play changes
+// anything on the host, in check mode too.
+type Supporter interface {
+	Module
+	Supports(f *win.Facts) error
 }
 
 // FieldError is a problem with one argument of a module.

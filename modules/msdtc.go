@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/winplay/winplay/modules/cmdline"
+	"github.com/winplay/winplay/modules/win"
 )
 
 func init() {
@@ -149,15 +149,15 @@ func readMSDTC(ctx context.Context, t *Task) (msdtcState, error) {
 	default:
 		st.Installed = true
 	}
-	vals, found, err := detectRegQuery(ctx, t, msdtcRegistryKey)
+	k, found, err := queryRegKey(ctx, t, msdtcRegistryKey)
 	if err != nil {
 		return st, err
 	}
 	st.KeyPresent = found
-	st.Clustered = vals["clustered"].Data == "0x1"
-	st.LogPath = vals["logpath"].Data
-	st.VirtualServer = vals["virtualservername"].Data
-	st.Group = vals["clustergroup"].Data
+	st.Clustered = k.Data("Clustered") == "0x1"
+	st.LogPath = k.Data("LogPath")
+	st.VirtualServer = k.Data("VirtualServerName")
+	st.Group = k.Data("ClusterGroup")
 	return st, nil
 }
 
@@ -201,6 +201,9 @@ func (m *MSDTC) Keys() []string { return []string{"msdtc"} }
 
 // Run reads MSDTC, reports the difference and runs msdtc.exe.
 func (m *MSDTC) Run(ctx context.Context, t *Task) (*Result, error) {
+	if err := supported(ctx, t, m); err != nil {
+		return nil, err
+	}
 	before, err := readMSDTC(ctx, t)
 	if err != nil {
 		return nil, err
@@ -313,7 +316,7 @@ func (m *MSDTC) remove(ctx context.Context, t *Task) error {
 		return err
 	}
 	if out.ExitCode != 0 {
-		return Failed(t.Host.Name(), cmd, out, Win32Message(out.ExitCode))
+		return Failed(t.Host.Name(), cmd, out, win.Win32Message(out.ExitCode))
 	}
 	return nil
 }
@@ -346,7 +349,7 @@ func (m *MSDTC) install(ctx context.Context, t *Task) error {
 	if out.ExitCode == 0 {
 		return nil
 	}
-	meaning := Win32Message(out.ExitCode)
+	meaning := win.Win32Message(out.ExitCode)
 	switch out.ExitCode {
 	case 3:
 		meaning += fmt.Sprintf("; the log directory %s must exist on the shared disk", m.LogDir)
@@ -407,7 +410,7 @@ func (m *MSDTC) preflight(ctx context.Context, t *Task) (warning string, err err
 	case err != nil:
 		return "", err
 	case clusSvc != StateRunning:
-		return now("msdtc needs the cluster service (ClusSvc) running, and on %s it is %s", host, stateNames[clusSvc])
+		return now("msdtc needs the cluster service (ClusSvc) running, and on %s it is %s", host, win.StateName(clusSvc))
 	}
 	if m.VirtualServer == "" {
 		return "", nil
@@ -475,100 +478,4 @@ func (m *MSDTC) preflight(ctx context.Context, t *Task) (warning string, err err
 		return now("the log goes on the shared disk of %s, and drive %s of log_dir %s is not visible on %s", group, drive[:2], m.LogDir, me)
 	}
 	return "", nil
-}
-
-// clusterResource is one resource as cluster.exe lists it, with its type
-// and, for some types, its private properties. The iissync module reads
-// the cluster through it too.
-type clusterResource struct {
-	clusterRow // Name, Group, Node (the group's owner), Status
-	Type       string
-	// Private holds /priv's properties by lower-case name, for the types
-	// asked for.
-	Private map[string]string
-}
-
-// readClusterResources lists the cluster's resources through cluster.exe
-// on t's host, read-only: the listing, /prop of each for its type, and
-// /priv of those whose type is in withPrivate.
-func readClusterResources(ctx context.Context, t *Task, withPrivate ...string) ([]clusterResource, error) {
-	cmd := Read(cmdline.New("cluster.exe").Arg("resource"))
-	out, err := t.Run(ctx, cmd)
-	if err != nil {
-		return nil, err
-	}
-	if out.ExitCode != 0 {
-		return nil, clusterFailed(t, cmd, out)
-	}
-	rows, err := parseClusterRows(out.Stdout)
-	if err != nil {
-		return nil, fmt.Errorf("%s: `%s`: %w", t.Host.Name(), cmd.Line, err)
-	}
-	resources := make([]clusterResource, 0, len(rows))
-	for _, row := range rows {
-		common, err := clusterResourceProps(ctx, t, row.Name, "/prop")
-		if err != nil {
-			return nil, err
-		}
-		r := clusterResource{clusterRow: row, Type: common["type"]}
-		if slices.ContainsFunc(withPrivate, func(typ string) bool { return strings.EqualFold(typ, r.Type) }) {
-			if r.Private, err = clusterResourceProps(ctx, t, row.Name, "/priv"); err != nil {
-				return nil, err
-			}
-		}
-		resources = append(resources, r)
-	}
-	return resources, nil
-}
-
-// clusterResourceProps runs cluster resource R /prop or /priv and returns
-// the properties by lower-case name.
-func clusterResourceProps(ctx context.Context, t *Task, resource, verb string) (map[string]string, error) {
-	cmd := Read(cmdline.New("cluster.exe").Arg("resource").Data(resource).Arg(verb))
-	out, err := t.Run(ctx, cmd)
-	if err != nil {
-		return nil, err
-	}
-	if out.ExitCode != 0 {
-		return nil, clusterFailed(t, cmd, out)
-	}
-	props, err := ParseClusterProperties(out.Stdout)
-	if err != nil {
-		return nil, fmt.Errorf("%s: `%s`: %w", t.Host.Name(), cmd.Line, err)
-	}
-	return props, nil
-}
-
-// ParseClusterProperties reads the Name and Value columns of a /prop or
-// /priv table into a map keyed by the lower-case name.
-func ParseClusterProperties(out string) (map[string]string, error) {
-	headers, rows, err := ParseClusterTable(out)
-	if err != nil {
-		return nil, err
-	}
-	nameCol, valueCol := slices.Index(headers, "Name"), slices.Index(headers, "Value")
-	if nameCol < 0 || valueCol < 0 {
-		return nil, fmt.Errorf("no Name and Value columns in %q", clip(out))
-	}
-	props := make(map[string]string, len(rows))
-	for _, r := range rows {
-		props[strings.ToLower(r[nameCol])] = r[valueCol]
-	}
-	return props, nil
-}
-
-// clusterErrorCode is the system error of a cluster.exe command that
-// failed (1753: the cluster service does not run there), or 0 when err is
-// not one.
-func clusterErrorCode(err error) int {
-	var ce *CommandError
-	if !errors.As(err, &ce) || ce.Out == nil {
-		return 0
-	}
-	if m := clusterSystemError.FindStringSubmatch(ce.Out.Stderr + ce.Out.Stdout); m != nil {
-		if n, err := strconv.Atoi(m[1]); err == nil {
-			return n
-		}
-	}
-	return ce.Out.ExitCode
 }

@@ -237,31 +237,3 @@ func TestMSDTCValidation(t *testing.T) {
 	assert.Empty(t, (&modules.MSDTC{State: "installed", Clustered: true, LogDir: `S:\MSDTCLog`, VirtualServer: "WEBVS"}).Validate())
 	assert.Empty(t, (&modules.MSDTC{State: "joined", VirtualServer: "WEBVS"}).Validate())
 }
-
-func TestParseClusterProperties(t *testing.T) {
-	// cluster resource "Web Network Name" /priv, and a /prop whose
-	// Description is empty.
-	priv := "Listing private properties for 'Web Network Name':\r\n\r\n" +
-		"T  Resource             Name                           Value\r\n" +
-		"-- -------------------- ------------------------------ -----------------------\r\n" +
-		"S  Web Network Name     Name                           WEBVS\r\n"
-	props, err := modules.ParseClusterProperties(priv)
-	require.NoError(t, err)
-	assert.Equal(t, map[string]string{"name": "WEBVS"}, props)
-
-	prop := "Listing properties for 'MSDTC':\r\n\r\n" +
-		"T  Resource             Name                           Value\r\n" +
-		"-- -------------------- ------------------------------ -----------------------\r\n" +
-		"SR MSDTC                Name                           MSDTC\r\n" +
-		"S  MSDTC                Type                           Distributed Transaction Coordinator\r\n" +
-		"S  MSDTC                Description\r\n" +
-		"D  MSDTC                RestartAction                  2 (0x2)\r\n"
-	props, err = modules.ParseClusterProperties(prop)
-	require.NoError(t, err)
-	assert.Equal(t, "Distributed Transaction Coordinator", props["type"])
-	assert.Equal(t, "", props["description"])
-	assert.Equal(t, "2 (0x2)", props["restartaction"])
-
-	_, err = modules.ParseClusterProperties("Listing status for all available resources:\r\n")
-	assert.Error(t, err)
-}

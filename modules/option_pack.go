@@ -58,7 +58,6 @@ var optionPackTypes = map[string][]string{
 const (
 	optionPackInetStp = `HKLM\SOFTWARE\Microsoft\InetStp`
 	optionPackOCKey   = `HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Setup\OC Manager\Subcomponents`
-	optionPackTemp    = `C:\WINNT\Temp`
 	optionPackAnswer  = "winplay-optionpack"
 	// optionPackMTSGroup is the local group MTS setup creates.
 	optionPackMTSGroup = "MTS Trusted Impersonators"
@@ -180,25 +179,25 @@ func optionPackOnOff(on bool) string {
 
 // readOptionPack reads InetStp and the subcomponent flags.
 func readOptionPack(ctx context.Context, t *Task) (optionPackState, error) {
-	vals, found, err := detectRegQuery(ctx, t, optionPackInetStp)
+	k, found, err := queryRegKey(ctx, t, optionPackInetStp)
 	if err != nil {
 		return optionPackState{}, err
 	}
 	st := optionPackState{Components: map[string]bool{}}
-	major, ok := vals["majorversion"]
+	major, ok := k.Value("MajorVersion")
 	if !found || !ok {
 		return st, nil
 	}
-	minor := vals["minorversion"]
+	minor, _ := k.Value("MinorVersion")
 	st.Installed = true
 	st.Version = detectDwordText(major.Data) + "." + detectDwordText(minor.Data)
-	st.InstallType = vals["installtype"].Data
-	flags, _, err := detectRegQuery(ctx, t, optionPackOCKey)
+	st.InstallType = k.Data("InstallType")
+	flags, _, err := queryRegKey(ctx, t, optionPackOCKey)
 	if err != nil {
 		return st, err
 	}
 	for _, c := range optionPackComponents {
-		st.Components[c] = flags[c].Data == "0x1"
+		st.Components[c] = flags.Data(c) == "0x1"
 	}
 	return st, nil
 }
@@ -275,6 +274,9 @@ func (o *OptionPack) RebootsWhenChanged() bool { return true }
 
 // Run reads what is installed, reports the difference and runs setup.
 func (o *OptionPack) Run(ctx context.Context, t *Task) (*Result, error) {
+	if err := supported(ctx, t, o); err != nil {
+		return nil, err
+	}
 	host := t.Host.Name()
 	before, err := readOptionPack(ctx, t)
 	if err != nil {
@@ -360,8 +362,12 @@ func (o *OptionPack) Run(ctx context.Context, t *Task) (*Result, error) {
 // with it; the detection rule is the registry matching the task.
 func (o *OptionPack) setup(ctx context.Context, t *Task) (installOutcome, error) {
 	timeout, _ := durationOr(o.Timeout, time.Hour)
-	answer := optionPackTemp + `\` + optionPackAnswer + "-" + randomHex(4) + ".ini"
-	if err := Upload(ctx, t, []byte(o.AnswerFile()), answer, optionPackTemp); err != nil {
+	f, err := t.Facts(ctx)
+	if err != nil {
+		return installOutcome{}, err
+	}
+	answer := f.Temp + `\` + optionPackAnswer + "-" + randomHex(4) + ".ini"
+	if err := Upload(ctx, t, []byte(o.AnswerFile()), answer, f.Temp); err != nil {
 		return installOutcome{}, fmt.Errorf("writing the answer file: %w", err)
 	}
 	defer copyCleanup(ctx, t, answer)

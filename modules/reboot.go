@@ -7,13 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/winplay/winplay/modules/cmdline"
+	"github.com/winplay/winplay/modules/win"
 )
 
 func init() {
@@ -161,7 +161,7 @@ func (r *Reboot) Run(ctx context.Context, t *Task) (*Result, error) {
 // host may have gone down, and come back, unseen; so a changed boot time
 // is the reboot, unless a read shows the old boot first.
 func AwaitReboot(ctx context.Context, t *Task, before string) (*Result, error) {
-	if _, err := ParseBootTime(before); err != nil {
+	if _, err := win.ParseCIMDatetime(before); err != nil {
 		return nil, fmt.Errorf("%s: waiting for a reboot: %w", t.Host.Name(), err)
 	}
 	r := &Reboot{}
@@ -203,10 +203,10 @@ func (r *Reboot) send(ctx context.Context, t *Task) (inProgress, lost bool, err 
 			if out, err := t.Run(ctx, abort); err != nil {
 				return false, false, err
 			} else if out.ExitCode != 0 && out.ExitCode != 1116 {
-				return false, false, Failed(t.Host.Name(), abort, out, Win32Message(out.ExitCode))
+				return false, false, Failed(t.Host.Name(), abort, out, win.Win32Message(out.ExitCode))
 			}
 		default:
-			return false, false, Failed(t.Host.Name(), cmd, out, Win32Message(out.ExitCode))
+			return false, false, Failed(t.Host.Name(), cmd, out, win.Win32Message(out.ExitCode))
 		}
 	}
 }
@@ -293,6 +293,20 @@ func (wt *waiter) budget(own time.Duration) (d time.Duration, overall bool) {
 	return own, false
 }
 
+// phaseDoing says in words what the host does in a phase of the wait,
+// for live progress.
+func phaseDoing(phase string) string {
+	switch {
+	case strings.HasPrefix(phase, "down and back"):
+		return "waiting for it to go down and come back"
+	case strings.HasPrefix(phase, "ready"):
+		return "waiting until it is ready"
+	case strings.HasPrefix(phase, "stable"):
+		return "watching it stay up (stability window)"
+	}
+	return phase
+}
+
 // timedOut starts the message of a phase that ran out of time, saying
 // which budget ran out.
 func (wt *waiter) timedOut(phase string, spent time.Duration, overall bool) string {
@@ -359,7 +373,7 @@ func (r *Reboot) waitReady(ctx context.Context, wt *waiter, phase string) error 
 				want = StateStopped
 			}
 			if st != want {
-				why := fmt.Sprintf("%s is %s, waiting for %s", n, stateNames[st], stateNames[want])
+				why := fmt.Sprintf("%s is %s, waiting for %s", n, win.StateName(st), win.StateName(want))
 				if why != reported {
 					reported = why
 					t.Progressf("%s", why)
@@ -389,6 +403,7 @@ func (wt *waiter) waitStable(ctx context.Context, round int, w *bootWatch) (agai
 	phaseStart := time.Now()
 	windowEnd := phaseStart.Add(p.stable)
 	t.Progressf("back and ready; watching %s for a second reboot before going on", p.stable)
+	t.StartPhase(phase, phaseDoing(phase), p.stable)
 	var failingSince time.Time // first probe of the current run of failures
 	var lastErr error
 	fails := 0
@@ -494,6 +509,7 @@ func (wt *waiter) poll(ctx context.Context, own time.Duration, phase string, che
 	if budget <= 0 {
 		return errors.New(wt.timedOut(phase, 0, true))
 	}
+	t.StartPhase(phase, phaseDoing(phase), budget)
 	start := time.Now()
 	deadline := start.Add(budget)
 	lastReport := start
@@ -567,11 +583,26 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-var cimDatetime = regexp.MustCompile(`LastBootUpTime=(\d{14}\.\d{6}[+-]\d{3})`)
-
-// BootFingerprint reads the host's last boot time as a CIM datetime. It
-// accepts only a well-formed value from a command that exited 0.
+// BootFingerprint reads the host's last boot time as a CIM datetime: with
+// wmic where the host has it, otherwise with PowerShell's
+// Get-CimInstance Win32_OperatingSystem, as ansible.windows' win_reboot
+// does (wmic is gone from Server 2025). It accepts only a well-formed
+// value from a command that exited 0.
 func BootFingerprint(ctx context.Context, t *Task) (string, error) {
+	wmic, err := legacyOrScript(ctx, t, "wmic", hasWMIC)
+	if err != nil {
+		return "", err
+	}
+	if !wmic {
+		var res struct{ LastBootUpTime string }
+		if err := runScript(ctx, t, "boot-time", &res); err != nil {
+			return "", err
+		}
+		if _, err := win.ParseCIMDatetime(res.LastBootUpTime); err != nil {
+			return "", fmt.Errorf("%s: the boot-time script: %w", t.Host.Name(), err)
+		}
+		return res.LastBootUpTime, nil
+	}
 	cmd := Read(cmdline.New("wmic").Arg("os", "get", "lastbootuptime", "/value"))
 	out, err := t.Run(ctx, cmd)
 	if err != nil {
@@ -580,45 +611,21 @@ func BootFingerprint(ctx context.Context, t *Task) (string, error) {
 	if out.ExitCode != 0 {
 		return "", Failed(t.Host.Name(), cmd, out, "")
 	}
-	m := cimDatetime.FindStringSubmatch(out.Stdout)
-	if m == nil {
-		return "", fmt.Errorf("%s: `%s` printed no LastBootUpTime: %q", t.Host.Name(), cmd.Line, clip(out.Stdout))
-	}
-	if _, err := ParseBootTime(m[1]); err != nil {
-		return "", fmt.Errorf("%s: `%s` printed a LastBootUpTime that is no date: %q", t.Host.Name(), cmd.Line, m[1])
-	}
-	return m[1], nil
-}
-
-// ParseBootTime parses a CIM datetime, yyyymmddHHMMSS.ffffff+UUU with UUU
-// the offset from UTC in minutes, as BootFingerprint returns it.
-func ParseBootTime(s string) (time.Time, error) {
-	if len(s) != 25 || (s[21] != '+' && s[21] != '-') {
-		return time.Time{}, fmt.Errorf("%q is not a CIM datetime (yyyymmddHHMMSS.ffffff+UUU)", s)
-	}
-	local, err := time.Parse("20060102150405.000000", s[:21])
+	boot, err := win.LastBootUpTime(out.Stdout)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("%q is not a CIM datetime: %w", s, err)
+		return "", fmt.Errorf("%s: `%s`: %w", t.Host.Name(), cmd.Line, err)
 	}
-	mins, err := strconv.Atoi(s[22:])
-	if err != nil || strings.Trim(s[22:], "0123456789") != "" {
-		return time.Time{}, fmt.Errorf("%q is not a CIM datetime: bad UTC offset", s)
-	}
-	offset := time.Duration(mins) * time.Minute
-	if s[21] == '-' {
-		offset = -offset
-	}
-	return local.Add(-offset).UTC(), nil
+	return boot, nil
 }
 
 // BootAdvance is how much later the boot time now is than before (both
 // CIM datetimes; negative when earlier).
 func BootAdvance(before, now string) (time.Duration, error) {
-	b, err := ParseBootTime(before)
+	b, err := win.ParseCIMDatetime(before)
 	if err != nil {
 		return 0, err
 	}
-	n, err := ParseBootTime(now)
+	n, err := win.ParseCIMDatetime(now)
 	if err != nil {
 		return 0, err
 	}
@@ -706,7 +713,7 @@ func (w *bootWatch) next(b bootReading) error {
 
 // bootAfterUp reports whether boot is later than upAt, on our clock.
 func (w *bootWatch) bootAfterUp(boot string) bool {
-	bt, err := ParseBootTime(boot)
+	bt, err := win.ParseCIMDatetime(boot)
 	return err == nil && bt.After(w.upAt)
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/winplay/winplay/lab"
 	"github.com/winplay/winplay/lab/wsman"
 	"github.com/winplay/winplay/modules"
+	mwin "github.com/winplay/winplay/modules/win"
 )
 
 // rebootProgress collects a task's progress lines.
@@ -95,18 +96,13 @@ func (d *driftHost) Run(ctx context.Context, cmd modules.Command) (modules.Outpu
 	}
 	out.Stdout = bootTimeRE.ReplaceAllStringFunc(out.Stdout, func(m string) string {
 		real := strings.TrimPrefix(m, "LastBootUpTime=")
-		bt, err := modules.ParseBootTime(real)
+		bt, err := mwin.ParseCIMDatetime(real)
 		if err != nil {
 			return m
 		}
-		return "LastBootUpTime=" + cimDatetime(bt.Add(d.shift(real)))
+		return "LastBootUpTime=" + mwin.CIMDatetime(bt.Add(d.shift(real)))
 	})
 	return out, nil
-}
-
-func cimDatetime(t time.Time) string {
-	t = t.UTC()
-	return fmt.Sprintf("%s.%06d+000", t.Format("20060102150405"), t.Nanosecond()/1000)
 }
 
 // rebootBootTime reads the boot time as the module does.
@@ -128,7 +124,7 @@ func rebootPhaseNames(res *modules.Result) []string {
 // rebootSent lists the shutdown commands the host ran.
 func rebootSent(h *lab.Host) []string {
 	var out []string
-	for _, e := range h.Log() {
+	for _, e := range labtest.TaskLog(h) {
 		if strings.HasPrefix(strings.ToLower(e.Line), "shutdown") {
 			out = append(out, e.Line)
 		}
@@ -183,7 +179,7 @@ func TestRebootRequiresAValidBootTime(t *testing.T) {
 	for _, tc := range []struct {
 		name, impostor, want string
 	}{
-		{"malformed output", "hostname.exe", "printed no LastBootUpTime: \"NODE1"},
+		{"malformed output", "hostname.exe", "no LastBootUpTime in wmic output \"NODE1"},
 		{"non-zero exit code", "reg.exe", "exited 1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -602,7 +598,7 @@ func TestBootAdvanceComparesCIMDatetimes(t *testing.T) {
 	for _, bad := range []string{"", "20261201192203.500000", "20261301192203.500000+000", "20261201192203.500000*000", "20261201192203.500000+0x0", "20261201192203.500000+-12", "20261201192203.500000+0000"} {
 		_, err := modules.BootAdvance("20261201192203.500000+000", bad)
 		assert.Error(t, err, "%q", bad)
-		_, err = modules.ParseBootTime(bad)
+		_, err = mwin.ParseCIMDatetime(bad)
 		assert.Error(t, err, "%q", bad)
 	}
 }

@@ -212,24 +212,3 @@ func (r *Registry) same(a, b registryValue) bool {
 func (r *Registry) read(ctx context.Context, t *Task) (registryValue, error) {
 	return queryRegValue(ctx, t, r.Key, r.Name)
 }
-
-// queryRegValue runs reg query for one value. reg.exe's "unable to find
-// the specified registry key or value" is an absent value, not an error.
-func queryRegValue(ctx context.Context, t *Task, key, name string) (registryValue, error) {
-	cmd := Read(cmdline.New("reg.exe").Arg("query").Data(key).Arg("/v").Data(name))
-	out, err := t.Run(ctx, cmd)
-	if err != nil {
-		return registryValue{}, err
-	}
-	if out.ExitCode != 0 {
-		if strings.Contains(out.Stderr+out.Stdout, "unable to find") {
-			return registryValue{}, nil
-		}
-		return registryValue{}, Failed(t.Host.Name(), cmd, out, "cannot read "+key+`\`+name)
-	}
-	v, ok := parseDetectReg(out.Stdout)[strings.ToLower(name)]
-	if !ok {
-		return registryValue{}, fmt.Errorf("%s: `%s` printed no line for %s: %q", t.Host.Name(), cmd.Line, name, clip(out.Stdout))
-	}
-	return registryValue{exists: true, typ: v.Type, data: v.Data}, nil
-}

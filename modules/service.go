@@ -3,12 +3,11 @@ package modules
 import (
 	"context"
 	"fmt"
-	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/winplay/winplay/modules/cmdline"
+	"github.com/winplay/winplay/modules/win"
 )
 
 func init() {
@@ -171,7 +170,7 @@ func (s *Service) setStartMode(ctx context.Context, t *Task, before ServiceStatu
 		return err
 	}
 	if out.ExitCode != 0 {
-		return Failed(t.Host.Name(), cmd, out, Win32Message(out.ExitCode))
+		return Failed(t.Host.Name(), cmd, out, win.Win32Message(out.ExitCode))
 	}
 	return nil
 }
@@ -187,7 +186,7 @@ func (s *Service) start(ctx context.Context, t *Task, timeout time.Duration) err
 	}
 	// 1056: it is already running (someone else started it meanwhile).
 	if out.ExitCode != 0 && out.ExitCode != 1056 {
-		return Failed(t.Host.Name(), cmd, out, Win32Message(out.ExitCode))
+		return Failed(t.Host.Name(), cmd, out, win.Win32Message(out.ExitCode))
 	}
 	return WaitService(ctx, t, s.Name, StateRunning, timeout)
 }
@@ -209,29 +208,23 @@ func (s *Service) stop(ctx context.Context, t *Task, timeout time.Duration) erro
 	switch {
 	case out.ExitCode == 0, out.ExitCode == 1062: // 1062: it had stopped meanwhile
 	case out.ExitCode == 1051:
-		return Failed(t.Host.Name(), cmd, out, Win32Message(1051)+"; set force_dependents = true to stop them too")
+		return Failed(t.Host.Name(), cmd, out, win.Win32Message(1051)+"; set force_dependents = true to stop them too")
 	default:
-		return Failed(t.Host.Name(), cmd, out, Win32Message(out.ExitCode))
+		return Failed(t.Host.Name(), cmd, out, win.Win32Message(out.ExitCode))
 	}
 	return WaitService(ctx, t, s.Name, StateStopped, timeout)
 }
 
 // Service states as sc.exe numbers them.
 const (
-	StateStopped      = 1
-	StateStartPending = 2
-	StateStopPending  = 3
-	StateRunning      = 4
-	StateContinuing   = 5
-	StatePausing      = 6
-	StatePaused       = 7
+	StateStopped      = win.StateStopped
+	StateStartPending = win.StateStartPending
+	StateStopPending  = win.StateStopPending
+	StateRunning      = win.StateRunning
+	StateContinuing   = win.StateContinuePending
+	StatePausing      = win.StatePausePending
+	StatePaused       = win.StatePaused
 )
-
-var stateNames = map[int]string{
-	StateStopped: "STOPPED", StateStartPending: "START_PENDING", StateStopPending: "STOP_PENDING",
-	StateRunning: "RUNNING", StateContinuing: "CONTINUE_PENDING", StatePausing: "PAUSE_PENDING",
-	StatePaused: "PAUSED",
-}
 
 // ServiceStatus is what sc query and sc qc say about a service.
 type ServiceStatus struct {
@@ -245,19 +238,14 @@ func (s ServiceStatus) Running() bool {
 }
 
 // StateName is sc.exe's name of the state.
-func (s ServiceStatus) StateName() string {
-	if n, ok := stateNames[s.State]; ok {
-		return n
-	}
-	return "STATE_" + strconv.Itoa(s.State)
-}
+func (s ServiceStatus) StateName() string { return win.StateName(s.State) }
 
 func (s ServiceStatus) lines() string {
 	return Lines(map[string]string{"state": s.StateName(), "start_mode": s.StartMode})
 }
 
 // ErrNoService is returned (wrapped) when a service does not exist.
-var ErrNoService = fmt.Errorf("%s", Win32Message(1060))
+var ErrNoService = fmt.Errorf("%s", win.Win32Message(1060))
 
 // QueryService reads a service's state and start mode with sc.exe.
 func QueryService(ctx context.Context, t *Task, name string) (ServiceStatus, error) {
@@ -273,7 +261,7 @@ func QueryService(ctx context.Context, t *Task, name string) (ServiceStatus, err
 	if out.ExitCode != 0 {
 		return ServiceStatus{}, serviceError(t, name, cmd, out)
 	}
-	mode, err := ParseStartType(out.Stdout)
+	mode, err := win.StartType(out.Stdout)
 	if err != nil {
 		return ServiceStatus{}, fmt.Errorf("%s: `%s`: %w", t.Host.Name(), cmd.Line, err)
 	}
@@ -289,7 +277,7 @@ func queryState(ctx context.Context, t *Task, name string) (int, error) {
 	if out.ExitCode != 0 {
 		return 0, serviceError(t, name, cmd, out)
 	}
-	state, err := ParseServiceState(out.Stdout)
+	state, err := win.ServiceState(out.Stdout)
 	if err != nil {
 		return 0, fmt.Errorf("%s: `%s`: %w", t.Host.Name(), cmd.Line, err)
 	}
@@ -300,7 +288,7 @@ func serviceError(t *Task, name string, cmd Command, out Output) error {
 	if out.ExitCode == 1060 {
 		return fmt.Errorf("%s: service %s: %w", t.Host.Name(), name, ErrNoService)
 	}
-	return Failed(t.Host.Name(), cmd, out, Win32Message(out.ExitCode))
+	return Failed(t.Host.Name(), cmd, out, win.Win32Message(out.ExitCode))
 }
 
 // WaitService polls sc query until the service reaches state. It fails
@@ -308,7 +296,7 @@ func serviceError(t *Task, name string, cmd Command, out Output) error {
 func WaitService(ctx context.Context, t *Task, name string, state int, timeout time.Duration) error {
 	last := 0
 	notice := noticeReboots(ctx, t)
-	err := Poll(ctx, t, timeout, fmt.Sprintf("%s to be %s", name, stateNames[state]), func(ctx context.Context) (bool, error) {
+	err := Poll(ctx, t, timeout, fmt.Sprintf("%s to be %s", name, win.StateName(state)), func(ctx context.Context) (bool, error) {
 		now, err := queryState(ctx, t, name)
 		if err != nil {
 			notice.failed()
@@ -321,43 +309,7 @@ func WaitService(ctx context.Context, t *Task, name string, state int, timeout t
 		return false, notice.check(ctx)
 	})
 	if err != nil && last != 0 {
-		return fmt.Errorf("%s: %w (it is %s)", t.Host.Name(), err, stateNames[last])
+		return fmt.Errorf("%s: %w (it is %s)", t.Host.Name(), err, win.StateName(last))
 	}
 	return err
-}
-
-var (
-	stateLine     = regexp.MustCompile(`(?m)^\s*STATE\s*:\s*(\d+)`)
-	startTypeLine = regexp.MustCompile(`(?m)^\s*START_TYPE\s*:\s*(\d+)([^\r\n]*)`)
-)
-
-// ParseServiceState reads the STATE number from `sc query` output.
-func ParseServiceState(out string) (int, error) {
-	m := stateLine.FindStringSubmatch(out)
-	if m == nil {
-		return 0, fmt.Errorf("no STATE line in sc query output %q", clip(out))
-	}
-	return strconv.Atoi(m[1])
-}
-
-// ParseStartType reads START_TYPE from `sc qc` output as a start_mode word.
-func ParseStartType(out string) (string, error) {
-	m := startTypeLine.FindStringSubmatch(out)
-	if m == nil {
-		return "", fmt.Errorf("no START_TYPE line in sc qc output %q", clip(out))
-	}
-	switch m[1] {
-	case "2":
-		if strings.Contains(m[2], "DELAYED") {
-			return "delayed", nil
-		}
-		return "auto", nil
-	case "3":
-		return "manual", nil
-	case "4":
-		return "disabled", nil
-	case "0", "1":
-		return "boot", nil
-	}
-	return "", fmt.Errorf("unknown START_TYPE %s", m[1])
 }

@@ -94,11 +94,11 @@ func (s *ServicePack) Validate() []FieldError {
 
 // readServicePackLevel reads CSDVersion ("" when no service pack is on).
 func readServicePackLevel(ctx context.Context, t *Task) (string, error) {
-	vals, _, err := detectRegQuery(ctx, t, servicePackKey)
+	k, _, err := queryRegKey(ctx, t, servicePackKey)
 	if err != nil {
 		return "", err
 	}
-	return vals["csdversion"].Data, nil
+	return k.Data("CSDVersion"), nil
 }
 
 // staleFiles reads the versions of FileVersions and returns those older
@@ -134,6 +134,9 @@ func (s *ServicePack) RebootsWhenChanged() bool { return true }
 
 // Run reads the level, decides and runs update.exe.
 func (s *ServicePack) Run(ctx context.Context, t *Task) (*Result, error) {
+	if err := supported(ctx, t, s); err != nil {
+		return nil, err
+	}
 	level, err := readServicePackLevel(ctx, t)
 	if err != nil {
 		return nil, err

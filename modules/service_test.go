@@ -2,8 +2,6 @@ package modules_test
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -40,46 +38,6 @@ func TestServiceStopsDependentsFirstAndIsIdempotent(t *testing.T) {
 	res, err = labtest.Run(t, l, "node1", svc, false)
 	require.NoError(t, err)
 	assert.False(t, res.Changed, "second run changed something: %s", res.Msg)
-}
-
-// TestParseScOutput reads verbatim sc.exe output (modules/testdata: CRLF
-// line ends, the flags line under STATE, the header of sc qc).
-func TestParseScOutput(t *testing.T) {
-	for file, want := range map[string]int{
-		"sc-query-spooler-running.txt":    modules.StateRunning,
-		"sc-query-clussvc-stopped.txt":    modules.StateStopped,
-		"sc-query-w3svc-stop-pending.txt": modules.StateStopPending,
-		"sc-query-msftpsvc-paused.txt":    modules.StatePaused,
-	} {
-		state, err := modules.ParseServiceState(sample(t, file))
-		require.NoError(t, err, file)
-		assert.Equal(t, want, state, file)
-	}
-	for file, want := range map[string]string{
-		"sc-qc-spooler-auto.txt":      "auto",
-		"sc-qc-w3svc-delayed.txt":     "delayed",
-		"sc-qc-clussvc-demand.txt":    "manual",
-		"sc-qc-msftpsvc-disabled.txt": "disabled",
-	} {
-		mode, err := modules.ParseStartType(sample(t, file))
-		require.NoError(t, err, file)
-		assert.Equal(t, want, mode, file)
-	}
-	// The error text of sc query for a missing service has no STATE: an
-	// error that quotes the output, not a state.
-	_, err := modules.ParseServiceState(sample(t, "sc-query-1060.txt"))
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), "no STATE line")
-	_, err = modules.ParseStartType(sample(t, "sc-query-spooler-running.txt"))
-	require.Error(t, err, "sc query output is not sc qc output")
-}
-
-func sample(t *testing.T, name string) string {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	require.NoError(t, err)
-	require.Contains(t, string(b), "\r\n", "%s: Windows output has CRLF line ends", name)
-	return string(b)
 }
 
 func TestServiceStartModes(t *testing.T) {

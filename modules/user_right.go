@@ -10,6 +10,7 @@ import (
 	"unicode/utf16"
 
 	"github.com/winplay/winplay/modules/cmdline"
+	"github.com/winplay/winplay/modules/win"
 )
 
 func init() {
@@ -57,10 +58,6 @@ var userRightNames = []string{
 	"SeSystemProfilePrivilege", "SeSystemtimePrivilege", "SeTakeOwnershipPrivilege", "SeTcbPrivilege",
 	"SeTimeZonePrivilege", "SeTrustedCredManAccessPrivilege", "SeUndockPrivilege",
 }
-
-// userRightTemp is where the scratch INF files go: the runbook's hosts
-// are NT 4.0, whose %TEMP% for services is C:\WINNT\Temp.
-const userRightTemp = `C:\WINNT\Temp`
 
 func canonicalUserRight(name string) (string, bool) {
 	for _, r := range userRightNames {
@@ -236,8 +233,12 @@ func holderLines(ctx context.Context, acc *accounts, ids []string) string {
 // SIDs; a holder the export names (not *SID) is resolved, or kept as the
 // name when it resolves to nothing.
 func (u *UserRight) holders(ctx context.Context, t *Task, acc *accounts, right string) ([]string, error) {
-	inf := userRightTemp + `\winplay-rights-` + randomHex(6) + ".inf"
-	// The export writes only scratch under C:\WINNT\Temp, so it is a read
+	f, err := t.Facts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	inf := f.Temp + `\winplay-rights-` + randomHex(6) + ".inf"
+	// The export writes only scratch under the host's %TEMP%, so it is a read
 	// and runs in check mode too; so does removing the scratch file.
 	export := Read(cmdline.New("secedit.exe").Arg("/export", "/cfg", inf, "/areas", "USER_RIGHTS"))
 	defer func() {
@@ -248,7 +249,7 @@ func (u *UserRight) holders(ctx context.Context, t *Task, acc *accounts, right s
 		return nil, err
 	}
 	if out.ExitCode != 0 {
-		return nil, Failed(t.Host.Name(), export, out, Win32Message(out.ExitCode))
+		return nil, Failed(t.Host.Name(), export, out, win.Win32Message(out.ExitCode))
 	}
 	typ := Read(cmdline.NewRaw("type").Arg(inf))
 	text, err := t.Run(ctx, typ)
@@ -258,7 +259,12 @@ func (u *UserRight) holders(ctx context.Context, t *Task, acc *accounts, right s
 	if text.ExitCode != 0 {
 		return nil, Failed(t.Host.Name(), typ, text, "cannot read the exported rights")
 	}
-	rights, err := ParsePrivilegeRights(text.Stdout)
+	rights, err := win.PrivilegeRights(text.Stdout, func(r string) string {
+		if c, ok := canonicalUserRight(r); ok {
+			return c
+		}
+		return r
+	})
 	if err != nil {
 		return nil, fmt.Errorf("%s: `%s`: %w", t.Host.Name(), typ.Line, err)
 	}
@@ -277,47 +283,6 @@ func (u *UserRight) holders(ctx context.Context, t *Task, acc *accounts, right s
 		}
 	}
 	return ids, nil
-}
-
-// ParsePrivilegeRights reads the [Privilege Rights] section of a secedit
-// INF: each right with its holders as written (*SID or a name).
-func ParsePrivilegeRights(inf string) (map[string][]string, error) {
-	inf = strings.TrimPrefix(inf, "\ufeff")
-	rights := map[string][]string{}
-	section, seen := "", false
-	for _, line := range strings.Split(inf, "\n") {
-		line = strings.TrimSpace(strings.TrimRight(line, "\r"))
-		if line == "" || strings.HasPrefix(line, ";") {
-			continue
-		}
-		if strings.HasPrefix(line, "[") && strings.HasSuffix(line, "]") {
-			section = strings.ToLower(strings.TrimSpace(line[1 : len(line)-1]))
-			seen = seen || section == "privilege rights"
-			continue
-		}
-		if section != "privilege rights" {
-			continue
-		}
-		key, value, ok := strings.Cut(line, "=")
-		if !ok {
-			return nil, fmt.Errorf("line %q in [Privilege Rights] is not Right = holders", line)
-		}
-		right := strings.TrimSpace(key)
-		if c, ok := canonicalUserRight(right); ok {
-			right = c
-		}
-		holders := []string{}
-		for _, h := range strings.Split(value, ",") {
-			if h = strings.TrimSpace(h); h != "" {
-				holders = append(holders, h)
-			}
-		}
-		rights[right] = holders
-	}
-	if !seen && !strings.Contains(strings.ToLower(inf), "[version]") {
-		return nil, fmt.Errorf("no secedit template in %q", clip(inf))
-	}
-	return rights, nil
 }
 
 // userRightINF is the template that sets right to holders: SIDs as *SID,
@@ -352,12 +317,16 @@ func userRightUTF16(text string) []byte {
 // the right to the listed holders whatever they were, so running it again
 // after a lost reply is harmless; the export afterwards confirms it.
 func (u *UserRight) configure(ctx context.Context, t *Task, acc *accounts, right string, holders []string) error {
-	base := userRightTemp + `\winplay-rights-` + randomHex(6)
+	f, err := t.Facts(ctx)
+	if err != nil {
+		return err
+	}
+	base := f.Temp + `\winplay-rights-` + randomHex(6)
 	inf, sdb := base+".inf", base+".sdb"
 	defer func() {
 		_, _ = t.Run(ctx, Read(cmdline.NewRaw("del").Arg("/q", inf, sdb)))
 	}()
-	if err := Upload(ctx, t, userRightUTF16(userRightINF(right, holders)), inf, userRightTemp); err != nil {
+	if err := Upload(ctx, t, userRightUTF16(userRightINF(right, holders)), inf, f.Temp); err != nil {
 		return err
 	}
 	cmd := Change(cmdline.New("secedit.exe").Arg("/configure", "/db", sdb, "/cfg", inf, "/areas", "USER_RIGHTS", "/quiet"))
@@ -373,7 +342,7 @@ func (u *UserRight) configure(ctx context.Context, t *Task, acc *accounts, right
 		return err
 	}
 	if out.ExitCode != 0 {
-		return Failed(t.Host.Name(), cmd, out, Win32Message(out.ExitCode))
+		return Failed(t.Host.Name(), cmd, out, win.Win32Message(out.ExitCode))
 	}
 	now, err := u.holders(ctx, t, acc, right)
 	if err != nil {

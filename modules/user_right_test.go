@@ -91,20 +91,6 @@ func TestUserRightValidate(t *testing.T) {
 	assert.Empty(t, (&modules.UserRight{Name: "SeBatchLogonRight", Action: "set"}).Validate())
 }
 
-func TestParsePrivilegeRights(t *testing.T) {
-	inf := "\ufeff[Unicode]\r\nUnicode=yes\r\n[Privilege Rights]\r\nSeNetworkLogonRight = *S-1-1-0,*S-1-5-32-544\r\n" +
-		"seinteractivelogonright = *S-1-5-32-544,CORP\\IUSR_CLUSTER\r\nSeDenyBatchLogonRight =\r\n[Version]\r\nsignature=\"$CHICAGO$\"\r\nRevision=1\r\n"
-	rights, err := modules.ParsePrivilegeRights(inf)
-	require.NoError(t, err)
-	assert.Equal(t, map[string][]string{
-		"SeNetworkLogonRight":     {"*S-1-1-0", "*S-1-5-32-544"},
-		"SeInteractiveLogonRight": {"*S-1-5-32-544", `CORP\IUSR_CLUSTER`},
-		"SeDenyBatchLogonRight":   {},
-	}, rights)
-	_, err = modules.ParsePrivilegeRights("The system cannot find the file specified.")
-	assert.Error(t, err)
-}
-
 func TestUserRightLostReply(t *testing.T) {
 	t.Parallel()
 	l := startRebuiltPair(t)

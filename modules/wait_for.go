@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/winplay/winplay/modules/cmdline"
+	"github.com/winplay/winplay/modules/win"
 )
 
 func init() {
@@ -64,7 +65,7 @@ func (w *WaitFor) Run(ctx context.Context, t *Task) (*Result, error) {
 		}
 		if now != stateByWord[w.State] {
 			return &Result{Msg: fmt.Sprintf("would wait up to %s for %s to be %s (it is %s now; task %q would change it first)",
-				timeout, w.Service, strings.ToUpper(w.State), stateNames[now], by)}, nil
+				timeout, w.Service, strings.ToUpper(w.State), win.StateName(now), by)}, nil
 		}
 	}
 	if err := WaitService(ctx, t, w.Service, stateByWord[w.State], timeout); err != nil {

@@ -107,6 +107,11 @@ variable "iwam" {
   default     = "CORP\\IWAM_CLUSTER"
 }
 
+variable "sync_user" {
+  description = "the account IISSYNC runs as, an administrator of both nodes (CORP\\svc-iis); empty: the connection's user. Its password comes from WINPLAY_SYNC_PASSWORD or a prompt"
+  default     = ""
+}
+
 # ---------------------------------------------------------------------------
 play "take the rebuilt node out of the cluster" {
   hosts            = [var.rebuilt]
@@ -379,7 +384,20 @@ play "recluster IIS from the healthy node" {
 
   # DO NOT RUN IISSYNC FROM THE NEW INSTALLATION OF IIS YOU JUST INSTALLED.
   # The module runs only here, on the working node, and requires status 0.
+  #
+  # IISSYNC writes the rebuilt node's metabase with the credentials of the
+  # session it runs in. A WinRM session (NTLM, or Kerberos without
+  # delegation) has none to present to another host, so on a real cluster
+  # it fails with status 5, access denied: the double hop. become runs it
+  # as a scheduled task that logs on with a password, which holds them:
+  # var.sync_user's, from $WINPLAY_SYNC_PASSWORD or a prompt, or without
+  # sync_user the connection's user with its inventory password (or
+  # $WINPLAY_SYNC_PASSWORD when set). Its reads stay in the WinRM session.
   task "IISSYNC from the working node to the rebuilt node" {
+    become {
+      user         = var.sync_user
+      password_env = "WINPLAY_SYNC_PASSWORD"
+    }
     iissync {
       target  = var.rebuilt
       rebuilt = var.rebuilt

@@ -150,18 +150,18 @@ func TestRunbookRebuildsNode2(t *testing.T) {
 	assert.Equal(t, 2, reboots)
 
 	// IISSYNC ran on node1 only, aimed at node2.
-	for _, e := range n2.Log() {
+	for _, e := range labtest.TaskLog(n2) {
 		assert.NotContains(t, strings.ToLower(e.Line), "iissync", "IISSYNC ran on the rebuilt node")
 	}
 	synced := false
-	for _, e := range n1.Log() {
+	for _, e := range labtest.TaskLog(n1) {
 		synced = synced || strings.Contains(strings.ToLower(e.Line), "iissync") && strings.Contains(e.Line, "NODE2")
 	}
 	assert.True(t, synced, "IISSYNC never ran on node1 against NODE2")
 
 	// ClusSvc on node2 was stopped and verified before anything else changed.
 	var first []string
-	for _, e := range n2.Log() {
+	for _, e := range labtest.TaskLog(n2) {
 		if e.Changes {
 			first = append(first, e.Line)
 		}
@@ -296,7 +296,7 @@ func TestIISSyncFromTheRebuiltNodeIsRefused(t *testing.T) {
 	assert.Equal(t, modules.StatusFailed, res[0].Status)
 	assert.Regexp(t, `(?i)rebuilt|working node|force`, res[0].Error)
 	for _, h := range l.Hosts() {
-		for _, e := range h.Log() {
+		for _, e := range labtest.TaskLog(h) {
 			assert.NotContains(t, strings.ToLower(e.Line), "iissync.exe", "%s ran IISSYNC", h.Name())
 		}
 	}
@@ -312,7 +312,8 @@ func TestIISSyncToANodeOffTheNetwork(t *testing.T) {
 	require.NotEmpty(t, res)
 	assert.Contains(t, []modules.Status{modules.StatusFailed, modules.StatusUnreachable}, res[0].Status)
 	assert.Contains(t, res[0].Error, "1722")
-	assert.Contains(t, res[0].Error, "down or not on the network", "the status is not explained")
+	assert.Contains(t, res[0].Error, "KB Q224801", "the status is not explained")
+	assert.Contains(t, res[0].Error, "NODE2 is down, not on the network")
 }
 
 func TestRunbookCorruptedPathAfterClusSvcWasStoppedByHand(t *testing.T) {
@@ -427,4 +428,35 @@ func TestRunbookResumedAfterALimitedRunFinishesTheRecluster(t *testing.T) {
 		assert.Equal(t, modules.StatusChanged, status[task], task)
 	}
 	requireSameNode(t, l.Host("node1").Dump(), l.Host("node2").Dump())
+}
+
+// TestIISSyncMeetsTheDoubleHop: the runbook's IISSYNC, run in the WinRM
+// session (NTLM here), is refused by the rebuilt node with access denied,
+// as on a real cluster, and says what to do; with become it runs as a
+// scheduled task that holds the user's credentials, and node2 gets
+// node1's metabase.
+func TestIISSyncMeetsTheDoubleHop(t *testing.T) {
+	t.Parallel()
+	l := startCluster(t, win.ProfileNode)
+	_, err := labtest.Connect(t, l, "node2").Run(context.Background(), modules.Command{
+		Line: `echo stale>>C:\WINNT\system32\inetsrv\MetaBase.bin`, Changes: true})
+	require.NoError(t, err)
+
+	sum, rec := runPlaybook(t, l, "../testdata/playbooks/e2e/iissync-without-become.hcl")
+	assert.Equal(t, runner.ExitFailed, sum.ExitCode())
+	res := rec.results()
+	require.NotEmpty(t, res)
+	assert.Equal(t, modules.StatusFailed, res[0].Status)
+	assert.Contains(t, res[0].Error, "IISSYNC failed with status 5.")
+	assert.Contains(t, res[0].Error, "Access is denied.")
+	assert.Contains(t, res[0].Error, "the double hop; run the task with become {}")
+	assert.NotEqual(t, l.Host("node1").Dump().Files[`C:\WINNT\system32\inetsrv\MetaBase.bin`],
+		l.Host("node2").Dump().Files[`C:\WINNT\system32\inetsrv\MetaBase.bin`])
+
+	sum, rec = runPlaybook(t, l, "../testdata/playbooks/e2e/iissync.hcl")
+	require.Equal(t, runner.ExitOK, sum.ExitCode(), rec.text(runner.EventTaskResult))
+	assert.Equal(t, modules.StatusChanged, rec.results()[0].Status)
+	assert.Equal(t, l.Host("node1").Dump().Files[`C:\WINNT\system32\inetsrv\MetaBase.bin`],
+		l.Host("node2").Dump().Files[`C:\WINNT\system32\inetsrv\MetaBase.bin`])
+	assert.NotContains(t, rec.text(runner.EventTaskResult, runner.EventCommand), lab.DefaultPassword)
 }

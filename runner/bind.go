@@ -75,10 +75,16 @@ func (p *Plan) Bind(inv *inventory.Inventory, limit []string) hcl.Diagnostics {
 		}}
 	}
 	diags = append(diags, empty...)
+	return append(diags, p.checkTasks(inv, excluded, false)...)
+}
 
-	// Walk the tasks in order, as the run will, with results that are not
-	// known yet standing in for what earlier tasks will register.
+// checkTasks walks the tasks in order, as the run will, with results that
+// are not known yet standing in for what earlier tasks will register, and
+// checks each for each of its play's hosts.
+func (p *Plan) checkTasks(inv *inventory.Inventory, excluded map[*Play][]string, alone bool) hcl.Diagnostics {
+	var diags hcl.Diagnostics
 	s := newScope(p, inv, false, false)
+	s.alone = alone
 	seen := map[string]bool{}
 	// unregistered maps a register name to the tasks whose result --limit
 	// keeps from being registered on some hosts.

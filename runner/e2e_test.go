@@ -76,7 +76,7 @@ func runOn(t *testing.T, path string, inv *inventory.Inventory, opts runner.Opti
 // changing returns the log entries that changed state, with their times.
 func changing(h *lab.Host) []win.LogEntry {
 	var out []win.LogEntry
-	for _, e := range h.Log() {
+	for _, e := range labtest.TaskLog(h) {
 		if e.Changes {
 			out = append(out, e)
 		}
@@ -140,7 +140,7 @@ func TestCheckModeChangesNothingAndPredicts(t *testing.T) {
 	require.Equal(t, runner.ExitOK, sum.ExitCode())
 	for _, h := range l.Hosts() {
 		assert.Empty(t, changing(h), "%s: check mode sent a changing command", h.Name())
-		assert.NotEmpty(t, h.Log(), "%s: check mode read nothing", h.Name())
+		assert.NotEmpty(t, labtest.TaskLog(h), "%s: check mode read nothing", h.Name())
 		assert.Equal(t, before[h.Name()].Services, h.Dump().Services, h.Name())
 	}
 	res := rec.results()
@@ -195,11 +195,11 @@ func TestLimitAndOnReachExactlyTheirHosts(t *testing.T) {
 	assert.ElementsMatch(t, []string{"node2", "node3"}, sum.Hosts)
 
 	// node1 is outside the limit: it only answered the delegated task.
-	for _, e := range l.Host("node1").Log() {
+	for _, e := range labtest.TaskLog(l.Host("node1")) {
 		assert.Equal(t, "hostname", e.Tool, "node1 ran %q", e.Line)
 	}
 	hostnames := 0
-	for _, e := range l.Host("node1").Log() {
+	for _, e := range labtest.TaskLog(l.Host("node1")) {
 		if e.Tool == "hostname" {
 			hostnames++
 		}
@@ -208,7 +208,7 @@ func TestLimitAndOnReachExactlyTheirHosts(t *testing.T) {
 	assert.Equal(t, "running", l.Host("node1").Dump().Services["Spooler"].State)
 	for _, name := range []string{"node2", "node3"} {
 		assert.Equal(t, "stopped", l.Host(name).Dump().Services["Spooler"].State, name)
-		for _, e := range l.Host(name).Log() {
+		for _, e := range labtest.TaskLog(l.Host(name)) {
 			assert.NotEqual(t, "hostname", e.Tool, "%s ran the task meant for node1", name)
 		}
 		ev := rec.results()["ask node1 about this host"][name]
@@ -259,7 +259,7 @@ func TestMetaArguments(t *testing.T) {
 	}
 	whoami := 0
 	for _, h := range l.Hosts() {
-		for _, e := range h.Log() {
+		for _, e := range labtest.TaskLog(h) {
 			if e.Tool == "whoami" {
 				whoami++
 			}
@@ -289,7 +289,7 @@ func TestCheckModeFalseRunsInADryRun(t *testing.T) {
 		assert.Empty(t, changes, "%s: check_mode = false wrote only under Temp, which is not a change", h.Name())
 		assert.Equal(t, "running", h.Dump().Services["Spooler"].State)
 		found := false
-		for _, e := range h.Log() {
+		for _, e := range labtest.TaskLog(h) {
 			found = found || strings.Contains(e.Line, "check.txt")
 		}
 		assert.True(t, found, "%s: the check_mode = false task did not run", h.Name())
@@ -374,7 +374,7 @@ func TestStartAtAnUnknownTaskIsAnError(t *testing.T) {
 	require.ErrorIs(t, err, runner.ErrInvalidOptions)
 	assert.Contains(t, err.Error(), `Did you mean "stop the spooler"?`)
 	for _, h := range l.Hosts() {
-		assert.Empty(t, h.Log())
+		assert.Empty(t, h.Log(), "no host is contacted, not even for its facts")
 	}
 }
 
@@ -572,7 +572,7 @@ func TestPlayOrder(t *testing.T) {
 	require.Equal(t, runner.ExitOK, sum.ExitCode())
 	var ran []time.Time
 	for _, name := range []string{"node3", "node2", "node1"} {
-		log := l.Host(name).Log()
+		log := labtest.TaskLog(l.Host(name))
 		require.Len(t, log, 1, name)
 		ran = append(ran, log[0].Time)
 	}
@@ -665,7 +665,7 @@ func TestStartAtTaskHoldsForEveryBatch(t *testing.T) {
 	assert.Len(t, res["later play"], 2)
 	for _, h := range l.Hosts() {
 		var tools []string
-		for _, e := range h.Log() {
+		for _, e := range labtest.TaskLog(h) {
 			tools = append(tools, e.Tool)
 		}
 		assert.Equal(t, []string{"whoami", "hostname"}, tools, h.Name())

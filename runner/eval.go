@@ -16,6 +16,7 @@ import (
 
 	"github.com/winplay/winplay/inventory"
 	"github.com/winplay/winplay/modules"
+	"github.com/winplay/winplay/modules/win"
 )
 
 // functions are the functions expressions may call; a small, documented
@@ -86,7 +87,11 @@ type scope struct {
 	hosts cty.Value // hosts.<name>: fixed fields plus registered results
 	// registered holds each host's registered results by name.
 	registered map[string]map[string]cty.Value
-	dirty      bool
+	// facts are host.facts of the hosts whose facts the run learnt.
+	facts map[string]cty.Value
+	dirty bool
+	// alone makes hosts.* unknown, for a check without an inventory.
+	alone bool
 }
 
 func newScope(plan *Plan, inv *inventory.Inventory, check, diff bool) *scope {
@@ -94,9 +99,17 @@ func newScope(plan *Plan, inv *inventory.Inventory, check, diff bool) *scope {
 		plan: plan, inv: inv,
 		run:        cty.ObjectVal(map[string]cty.Value{"check_mode": cty.BoolVal(check), "diff": cty.BoolVal(diff)}),
 		registered: map[string]map[string]cty.Value{},
+		facts:      map[string]cty.Value{},
 		dirty:      true,
 	}
 	return s
+}
+
+// setFacts makes f host.facts of host. The runner calls it between
+// tasks, never while hosts evaluate expressions.
+func (s *scope) setFacts(host string, f *win.Facts) {
+	s.facts[host] = factsValue(f)
+	s.dirty = true
 }
 
 // register stores a host's result under name.
@@ -109,12 +122,15 @@ func (s *scope) register(host, name string, val cty.Value) {
 }
 
 func (s *scope) hostsObject() cty.Value {
+	if s.alone {
+		return cty.DynamicVal
+	}
 	if !s.dirty {
 		return s.hosts
 	}
 	all := map[string]cty.Value{}
 	for _, h := range s.inv.Hosts() {
-		attrs := hostAttrs(h)
+		attrs := s.hostAttrs(h)
 		for k, v := range s.registered[h.Name] {
 			attrs[k] = v
 		}
@@ -131,7 +147,7 @@ func (s *scope) hostsObject() cty.Value {
 func (s *scope) context(host *inventory.Host, self cty.Value) *hcl.EvalContext {
 	vars := map[string]cty.Value{
 		"var":   cty.ObjectVal(s.plan.vars),
-		"host":  cty.ObjectVal(hostAttrs(host)),
+		"host":  cty.ObjectVal(s.hostAttrs(host)),
 		"hosts": s.hostsObject(),
 		"run":   s.run,
 		"path":  s.plan.pathObject(),
@@ -145,7 +161,18 @@ func (s *scope) context(host *inventory.Host, self cty.Value) *hcl.EvalContext {
 	return &hcl.EvalContext{Variables: vars, Functions: functions}
 }
 
-func hostAttrs(h *inventory.Host) map[string]cty.Value {
+// hostAttrs are host.* of h: its inventory fields and its facts, unknown
+// until the run learns them.
+func (s *scope) hostAttrs(h *inventory.Host) map[string]cty.Value {
+	attrs := inventoryAttrs(h)
+	attrs["facts"] = factsValue(nil)
+	if f, ok := s.facts[h.Name]; ok {
+		attrs["facts"] = f
+	}
+	return attrs
+}
+
+func inventoryAttrs(h *inventory.Host) map[string]cty.Value {
 	groups := make([]cty.Value, len(h.Groups))
 	for i, g := range h.Groups {
 		groups[i] = cty.StringVal(g)

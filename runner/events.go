@@ -19,8 +19,10 @@ type EventType string
 const (
 	EventRunStart  EventType = "run_start"
 	EventPlayStart EventType = "play_start"
+	EventFacts     EventType = "facts"
 	EventTaskStart EventType = "task_start"
 	EventCommand   EventType = "command"
+	EventPhase     EventType = "phase"
 	EventProgress  EventType = "progress"
 	// EventAttempt is an attempt of a task that is retried, or that a
 	// lost reply ended: Attempts is its number, Error why it did not
@@ -61,7 +63,16 @@ type Event struct {
 	// Line and Changes describe a command (EventCommand).
 	Line    string
 	Changes bool
-	Recap   map[string]*Stats
+	// Phase and Budget describe a phase of waiting (EventPhase), with Msg
+	// saying what the host is doing.
+	Phase  string
+	Budget time.Duration
+	Recap  map[string]*Stats
+	// Inputs are what the run was started with (EventRunStart).
+	Inputs *Inputs
+	// Facts are what the run learnt of a host's Windows (EventFacts), as
+	// host.facts shows them.
+	Facts map[string]any
 }
 
 // Sink receives events. Sinks are called from several goroutines.
@@ -170,12 +181,22 @@ func (t *text) Event(ev Event) {
 			}
 			fmt.Fprintln(w, t.paint(ansiDim, line))
 		}
+	case EventFacts:
+		if t.opts.Verbose >= 1 {
+			fmt.Fprintln(w, t.paint(ansiDim, fmt.Sprintf("  [%s] facts: %s", ev.Host, ev.Msg)))
+		}
 	case EventProgress:
 		fmt.Fprintln(w, t.paint(ansiDim, fmt.Sprintf("  [%s] %s", hostLabel(ev), ev.Msg)))
 	case EventAttempt:
 		fmt.Fprintln(w, t.paint(ansiYellow, fmt.Sprintf("  [%s] attempt %d failed: %s; %s", hostLabel(ev), ev.Attempts, ev.Error, ev.Msg)))
 	case EventWarning:
 		fmt.Fprintln(w, t.paint(ansiRed, "WARNING: "+ev.Msg))
+	case EventPhase:
+		line := fmt.Sprintf("  [%s] %s", hostLabel(ev), ev.Msg)
+		if ev.Budget > 0 {
+			line += fmt.Sprintf(" (up to %s)", HumanDuration(ev.Budget))
+		}
+		fmt.Fprintln(w, t.paint(ansiDim, line))
 	case EventTaskResult:
 		t.result(ev)
 	case EventAbort:
@@ -255,7 +276,7 @@ func (t *text) result(ev Event) {
 func (t *text) diff(d *modules.Diff) string {
 	var b strings.Builder
 	b.WriteString(t.paint(ansiRed, "--- before") + "\n" + t.paint(ansiGreen, "+++ after") + "\n")
-	for _, l := range lineDiff(splitLines(d.Before), splitLines(d.After)) {
+	for _, l := range LineDiff(splitLines(d.Before), splitLines(d.After)) {
 		switch l[0] {
 		case '-':
 			b.WriteString(t.paint(ansiRed, l) + "\n")
@@ -276,9 +297,11 @@ func splitLines(s string) []string {
 	return strings.Split(s, "\n")
 }
 
-// lineDiff is a longest-common-subsequence diff; before/after texts are a
-// few dozen lines at most.
-func lineDiff(a, b []string) []string {
+// LineDiff is a longest-common-subsequence diff of two texts' lines: each
+// line of the result is one of a's or b's, prefixed with " " (in both),
+// "-" (only in a) or "+" (only in b). Before/after texts are a few dozen
+// lines at most; fmt's files a few hundred.
+func LineDiff(a, b []string) []string {
 	lcs := make([][]int, len(a)+1)
 	for i := range lcs {
 		lcs[i] = make([]int, len(b)+1)
@@ -317,64 +340,6 @@ func lineDiff(a, b []string) []string {
 	return out
 }
 
-// jsonEvent is the stable machine form of an event: one JSON object per
-// line, fields omitted when empty, durations in seconds.
-type jsonEvent struct {
-	Type     EventType          `json:"event"`
-	Time     string             `json:"time"`
-	Check    bool               `json:"check,omitempty"`
-	Play     string             `json:"play,omitempty"`
-	Task     string             `json:"task,omitempty"`
-	Module   string             `json:"module,omitempty"`
-	Hosts    []string           `json:"hosts,omitempty"`
-	Host     string             `json:"host,omitempty"`
-	Delegate string             `json:"delegate_to,omitempty"`
-	Status   modules.Status     `json:"status,omitempty"`
-	Ignored  bool               `json:"ignored,omitempty"`
-	Msg      string             `json:"msg,omitempty"`
-	Error    string             `json:"error,omitempty"`
-	Diff     *jsonDiff          `json:"diff,omitempty"`
-	Elapsed  *float64           `json:"elapsed,omitempty"`
-	Attempts int                `json:"attempts,omitempty"`
-	Rebooted bool               `json:"rebooted,omitempty"`
-	Phases   map[string]float64 `json:"phases,omitempty"`
-	RC       *int               `json:"rc,omitempty"`
-	Stdout   string             `json:"stdout,omitempty"`
-	Stderr   string             `json:"stderr,omitempty"`
-	Line     string             `json:"line,omitempty"`
-	Changes  bool               `json:"changes,omitempty"`
-	Recap    map[string]*Stats  `json:"recap,omitempty"`
-}
-
-type jsonDiff struct {
-	Before string `json:"before"`
-	After  string `json:"after"`
-}
-
-func toJSON(ev Event) jsonEvent {
-	j := jsonEvent{
-		Type: ev.Type, Time: ev.Time.UTC().Format(time.RFC3339Nano), Check: ev.Check,
-		Play: ev.Play, Task: ev.Task, Module: ev.Module, Hosts: ev.Hosts, Host: ev.Host,
-		Delegate: ev.Delegate, Status: ev.Status, Ignored: ev.Ignored, Msg: ev.Msg, Error: ev.Error,
-		Attempts: ev.Attempts, Rebooted: ev.Rebooted, RC: ev.RC, Stdout: ev.Stdout, Stderr: ev.Stderr,
-		Line: ev.Line, Changes: ev.Changes, Recap: ev.Recap,
-	}
-	if ev.Diff != nil {
-		j.Diff = &jsonDiff{Before: ev.Diff.Before, After: ev.Diff.After}
-	}
-	if ev.Type == EventTaskResult || ev.Type == EventRecap || ev.Type == EventCommand {
-		s := ev.Elapsed.Seconds()
-		j.Elapsed = &s
-	}
-	if len(ev.Phases) > 0 {
-		j.Phases = map[string]float64{}
-		for _, p := range ev.Phases {
-			j.Phases[p.Name] = p.Elapsed.Seconds()
-		}
-	}
-	return j
-}
-
 // JSON writes one JSON object per event, one per line.
 func JSON(w io.Writer) Sink { return &jsonSink{enc: json.NewEncoder(w)} }
 
@@ -386,13 +351,13 @@ type jsonSink struct {
 func (s *jsonSink) Event(ev Event) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	_ = s.enc.Encode(toJSON(ev))
+	_ = s.enc.Encode(NewRecord(ev))
 }
 
-// Journal appends the run's start (playbook, check mode), each task's start
-// and each task result per host to a file as they happen, and syncs the
-// file after each, so that after a crash or a power cut the journal says
-// exactly which tasks had finished where, and which one was running.
+// Journal appends every event of a run to a file as it happens, as one
+// Record per line, and syncs the file after each, so that after a crash or
+// a power cut the journal says exactly which tasks had finished where, and
+// which one was running; winplay report draws the run from it.
 type Journal struct {
 	mu  sync.Mutex
 	f   *os.File
@@ -408,16 +373,10 @@ func OpenJournal(path string) (*Journal, error) {
 	return &Journal{f: f}, nil
 }
 
-// Event records run boundaries and task results.
+// Event records an event. A task_start without its task_result marks a
+// task that was running when winplay stopped: its outcome must be checked.
 func (j *Journal) Event(ev Event) {
-	switch ev.Type {
-	case EventRunStart, EventTaskStart, EventAttempt, EventTaskResult, EventWarning, EventAbort, EventRecap:
-		// A task_start without its task_result marks a task that was
-		// running when winplay stopped: its outcome must be checked.
-	default:
-		return
-	}
-	b, err := json.Marshal(toJSON(ev))
+	b, err := json.Marshal(NewRecord(ev))
 	if err != nil {
 		return
 	}

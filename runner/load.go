@@ -32,10 +32,15 @@ type LoadOptions struct {
 	// files and -e, so that a secret need not be on a command line. Nil
 	// means no variable comes from the environment.
 	Getenv func(string) string
-	// Prompt asks for a sensitive variable that has no value, without
-	// echoing what is typed; nil means a missing value is an error. The
-	// CLI passes one when its input is a terminal.
-	Prompt func(prompt string) (string, error)
+	// AllowUnset gives a variable that has no value a placeholder of its
+	// type ("var.NAME" for a string, a list of one for a list) instead of
+	// reporting it, for a syntax-only check (winplay validate without an
+	// inventory); its validation blocks are not checked.
+	AllowUnset bool
+	// Prompt, when set, is asked for the value of each sensitive variable
+	// that has none, after the var files and -e: the CLI asks on a
+	// terminal, without echo. It gets the variable's name and description.
+	Prompt func(name, description string) (string, error)
 }
 
 // VarEnvPrefix starts the names of the environment variables that set
@@ -83,7 +88,7 @@ var taskMeta = []hcl.AttributeSchema{
 }
 
 func taskSchema() *hcl.BodySchema {
-	s := &hcl.BodySchema{Attributes: taskMeta}
+	s := &hcl.BodySchema{Attributes: taskMeta, Blocks: []hcl.BlockHeaderSchema{{Type: "become"}}}
 	for _, name := range modules.Names() {
 		s.Blocks = append(s.Blocks, hcl.BlockHeaderSchema{Type: name})
 	}
@@ -94,7 +99,7 @@ var playOrders = []string{"inventory", "reverse_inventory", "sorted", "reverse_s
 
 // reservedNames are the roots of expressions; a registered result cannot
 // take one of them, nor a field of the host objects it is listed in.
-var reservedNames = []string{"var", "host", "hosts", "self", "run", "each", "path", "name", "address", "port", "groups", "vars"}
+var reservedNames = []string{"var", "host", "hosts", "self", "run", "each", "path", "name", "address", "port", "groups", "vars", "facts"}
 
 // Load parses and decodes a playbook file and resolves its variables. The
 // result still has to be bound to an inventory (Bind) before it can run.
@@ -241,52 +246,22 @@ func (p *Plan) resolveVariables(parser *hclparse.Parser, opts LoadOptions) hcl.D
 	var warnings hcl.Diagnostics // after the errors, which come first
 	diags = append(diags, p.varsFromEnv(byName, opts.Getenv)...)
 	for _, path := range opts.VarFiles {
-		f, d := input.ParseHCLFile(parser, path)
-		p.Files = parser.Files()
-		if d.HasErrors() {
-			if f != nil && setsSensitive(f.Bytes, byName) {
-				hideSnippets(d, path)
-			}
-			diags = append(diags, d...)
-			continue
-		}
-		diags = append(diags, d...)
-		attrs, d := f.Body.JustAttributes()
-		diags = append(diags, d...)
-		for name, attr := range attrs {
-			v, ok := byName[name]
-			if !ok {
-				diags = append(diags, &hcl.Diagnostic{
-					Severity: hcl.DiagError, Summary: "Undeclared variable",
-					Detail:  fmt.Sprintf("The playbook declares no variable named %q.%s", name, suggest(name, variableNames(p.Variables))),
-					Subject: attr.NameRange.Ptr(),
-				})
-				continue
-			}
-			if v.Sensitive {
-				v.given = append(v.given, sourceText(attr.Expr, f.Bytes)...)
-			}
-			val, d := attr.Expr.Value(nil)
-			diags = append(diags, d...)
-			if d.HasErrors() {
-				continue
-			}
-			if v.Sensitive {
-				v.given = append(v.given, leafTexts(val)...)
-			}
-			conv, err := convert.Convert(val, v.Type)
-			if err != nil {
-				diags = append(diags, &hcl.Diagnostic{
-					Severity: hcl.DiagError, Summary: "Invalid value for variable",
-					Detail:  fmt.Sprintf("Variable %q: %s.", name, err),
-					Subject: attr.Expr.Range().Ptr(),
-				})
-				continue
-			}
-			v.Value = conv
-		}
+		diags = append(diags, p.applyVarFile(parser, path, byName)...)
 	}
 	for i, kv := range opts.Vars {
+		// As ansible-playbook's -e: @FILE reads a file of variables, and a
+		// JSON object sets several at once.
+		if file, ok := strings.CutPrefix(kv, "@"); ok {
+			diags = append(diags, p.applyVarFile(parser, file, byName)...)
+			continue
+		}
+		if strings.HasPrefix(strings.TrimSpace(kv), "{") {
+			name := fmt.Sprintf("-e #%d", i+1)
+			f, d := parser.ParseJSON([]byte(kv), name)
+			p.Files = parser.Files()
+			diags = append(diags, p.applyVarBody(f, d, name, byName)...)
+			continue
+		}
 		name, raw, ok := strings.Cut(kv, "=")
 		if !ok {
 			// Not quoted: a value given without its name may be a secret.
@@ -318,9 +293,14 @@ func (p *Plan) resolveVariables(parser *hclparse.Parser, opts LoadOptions) hcl.D
 		}
 		v.Value = val
 	}
-	diags = append(diags, p.promptSensitive(opts.Prompt)...)
 	p.vars = map[string]cty.Value{}
 	for _, v := range p.Variables {
+		if v.Value == cty.NilVal && v.Sensitive && opts.Prompt != nil {
+			diags = append(diags, v.prompt(opts.Prompt)...)
+		}
+		if v.Value == cty.NilVal && opts.AllowUnset {
+			v.Value, v.placeholder = placeholder(v.Type, "var."+v.Name), true
+		}
 		if v.Value == cty.NilVal {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError, Summary: "No value for required variable",
@@ -344,12 +324,133 @@ func (p *Plan) resolveVariables(parser *hclparse.Parser, opts LoadOptions) hcl.D
 	return append(diags, warnings...)
 }
 
+// prompt asks for a sensitive variable's value; on failure the variable
+// stays without one, and is reported as such.
+func (v *Variable) prompt(ask func(name, description string) (string, error)) hcl.Diagnostics {
+	raw, err := ask(v.Name, v.Description)
+	if err != nil {
+		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read variable",
+			Detail: fmt.Sprintf("Reading the value of var.%s failed: %v.", v.Name, err), Subject: v.DeclRange.Ptr()}}
+	}
+	if raw == "" {
+		return nil
+	}
+	v.given = append(v.given, raw)
+	val, err := parseCLIValue(raw, v.Type, true)
+	if err != nil {
+		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid value for variable",
+			Detail: fmt.Sprintf("var.%s: %s", v.Name, err), Subject: v.DeclRange.Ptr()}}
+	}
+	v.Value = val
+	return nil
+}
+
+// placeholder is a value of type ty for a variable a syntax-only check
+// has no value for.
+func placeholder(ty cty.Type, name string) cty.Value {
+	switch {
+	case ty == cty.Number:
+		return cty.Zero
+	case ty == cty.Bool:
+		return cty.False
+	case ty.IsListType():
+		return cty.ListVal([]cty.Value{placeholder(ty.ElementType(), name)})
+	case ty.IsSetType():
+		return cty.SetVal([]cty.Value{placeholder(ty.ElementType(), name)})
+	case ty.IsMapType():
+		return cty.MapVal(map[string]cty.Value{"key": placeholder(ty.ElementType(), name)})
+	case ty.IsObjectType():
+		attrs := map[string]cty.Value{}
+		for k, at := range ty.AttributeTypes() {
+			attrs[k] = placeholder(at, name+"."+k)
+		}
+		return cty.ObjectVal(attrs)
+	case ty.IsTupleType():
+		var elems []cty.Value
+		for i, et := range ty.TupleElementTypes() {
+			elems = append(elems, placeholder(et, fmt.Sprintf("%s[%d]", name, i)))
+		}
+		return cty.TupleVal(elems)
+	}
+	return cty.StringVal(name)
+}
+
+// applyVarFile sets variables from a file: JSON for *.json (as
+// Terraform's .tfvars.json), HCL otherwise.
+func (p *Plan) applyVarFile(parser *hclparse.Parser, path string, byName map[string]*Variable) hcl.Diagnostics {
+	src, err := input.ReadFile(path, input.MaxHCL)
+	if err != nil {
+		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read variable file", Detail: fmt.Sprintf("%v.", err)}}
+	}
+	if d := input.CheckShape(src, path); d != nil {
+		return hcl.Diagnostics{d}
+	}
+	var f *hcl.File
+	var d hcl.Diagnostics
+	if strings.EqualFold(filepath.Ext(path), ".json") {
+		f, d = parser.ParseJSON(src, path)
+	} else {
+		f, d = parser.ParseHCL(src, path)
+	}
+	p.Files = parser.Files()
+	return p.applyVarBody(f, input.Limit(d), path, byName)
+}
+
+// applyVarBody sets the variables a parsed var file (or JSON -e) gives.
+func (p *Plan) applyVarBody(f *hcl.File, parseDiags hcl.Diagnostics, path string, byName map[string]*Variable) hcl.Diagnostics {
+	diags := parseDiags
+	if parseDiags.HasErrors() {
+		if f != nil && setsSensitive(f.Bytes, byName) {
+			hideSnippets(diags, path)
+		}
+		return diags
+	}
+	attrs, d := f.Body.JustAttributes()
+	diags = append(diags, d...)
+	for name, attr := range attrs {
+		v, ok := byName[name]
+		if !ok {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError, Summary: "Undeclared variable",
+				Detail:  fmt.Sprintf("The playbook declares no variable named %q.%s", name, suggest(name, variableNames(p.Variables))),
+				Subject: attr.NameRange.Ptr(),
+			})
+			continue
+		}
+		if v.Sensitive {
+			v.given = append(v.given, sourceText(attr.Expr, f.Bytes)...)
+		}
+		val, d := attr.Expr.Value(nil)
+		diags = append(diags, d...)
+		if d.HasErrors() {
+			continue
+		}
+		if v.Sensitive {
+			v.given = append(v.given, leafTexts(val)...)
+		}
+		conv, err := convert.Convert(val, v.Type)
+		if err != nil {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError, Summary: "Invalid value for variable",
+				Detail:  fmt.Sprintf("Variable %q: %s.", name, err),
+				Subject: attr.Expr.Range().Ptr(),
+			})
+			continue
+		}
+		v.Value = conv
+	}
+	return diags
+}
+
 // validateVariables checks each variable's validation blocks, as
 // Terraform's: the condition sees var.* and must be true.
 func (p *Plan) validateVariables() hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	ctx := &hcl.EvalContext{Variables: map[string]cty.Value{"var": cty.ObjectVal(p.vars)}, Functions: functions}
 	for _, v := range p.Variables {
+		if v.placeholder {
+			continue
+		}
 		for _, rule := range v.Validations {
 			val, d := rule.Condition.Value(ctx)
 			diags = append(diags, d...)
@@ -390,7 +491,7 @@ func ctyJSON(v cty.Value) []byte {
 }
 
 // varFileName is the name at the start of a var file's name = value line.
-var varFileName = regexp.MustCompile(`(?m)^\s*([A-Za-z_][A-Za-z0-9_-]*)\s*=`)
+var varFileName = regexp.MustCompile(`(?m)(?:^\s*([A-Za-z_][A-Za-z0-9_-]*)\s*=|"([A-Za-z_][A-Za-z0-9_-]*)"\s*:)`)
 
 // setsSensitive reports whether a var file gives a value to a sensitive
 // variable. In a file HCL cannot parse, where that value ends is unknown
@@ -398,7 +499,8 @@ var varFileName = regexp.MustCompile(`(?m)^\s*([A-Za-z_][A-Za-z0-9_-]*)\s*=`)
 // the secret masked every "[" of the output: its lines are not shown.
 func setsSensitive(src []byte, vars map[string]*Variable) bool {
 	for _, m := range varFileName.FindAllSubmatch(src, -1) {
-		if v, ok := vars[string(m[1])]; ok && v.Sensitive {
+		name := string(m[1]) + string(m[2])
+		if v, ok := vars[name]; ok && v.Sensitive {
 			return true
 		}
 	}
@@ -779,6 +881,22 @@ func (p *Plan) decodeTask(play *Play, block *hcl.Block, each cty.Value) (*Task, 
 	if each != cty.NilVal {
 		task.Name += " (" + each.GetAttr("key").AsString() + ")"
 	}
+	var moduleBlocks []*hcl.Block
+	for _, b := range content.Blocks {
+		if b.Type != "become" {
+			moduleBlocks = append(moduleBlocks, b)
+			continue
+		}
+		if task.Become != nil {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate become block",
+				Detail: fmt.Sprintf("Task %q already has a become block at %s; a task runs as one user.", task.Name, task.Become.DeclRange), Subject: &b.DefRange})
+			continue
+		}
+		var d hcl.Diagnostics
+		task.Become, d = decodeBecome(b, ctx)
+		diags = append(diags, d...)
+	}
+	content.Blocks = moduleBlocks
 
 	switch len(content.Blocks) {
 	case 0:

@@ -54,6 +54,9 @@ type Variable struct {
 	// (-e, --var-file), kept even when it was rejected, so that no
 	// message can show it.
 	given []string
+	// placeholder is set when Value stands in for a value a syntax-only
+	// check does not have (LoadOptions.AllowUnset).
+	placeholder bool
 }
 
 // Validation is a variable's validation block.
@@ -112,6 +115,9 @@ type Task struct {
 	Tags      []string
 	// Reboot is "", "if_required" or "always".
 	Reboot string
+	// Become runs the task's commands as another user; nil runs them in
+	// the WinRM session.
+	Become *Become
 	// Always tasks come from the play's always block: they run at the end
 	// of the play even when a failure stopped it.
 	Always bool

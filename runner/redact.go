@@ -252,8 +252,11 @@ func (r *Redactor) Event(ev Event) Event {
 		return ev
 	}
 	for _, s := range []*string{&ev.Play, &ev.Task, &ev.Module, &ev.Host, &ev.Delegate, &ev.Msg,
-		&ev.Error, &ev.Stdout, &ev.Stderr, &ev.Line} {
+		&ev.Error, &ev.Stdout, &ev.Stderr, &ev.Line, &ev.Phase} {
 		*s = r.String(*s)
+	}
+	if ev.Inputs != nil {
+		ev.Inputs = r.inputs(ev.Inputs)
 	}
 	if ev.Recap != nil {
 		ev.Hosts, ev.Recap = r.recap(ev.Hosts, ev.Recap)
@@ -274,7 +277,44 @@ func (r *Redactor) Event(ev Event) Event {
 		}
 		ev.Phases = phases
 	}
+	if ev.Facts != nil {
+		facts := make(map[string]any, len(ev.Facts))
+		for k, v := range ev.Facts {
+			if s, ok := v.(string); ok {
+				v = r.String(s)
+			}
+			facts[r.String(k)] = v
+		}
+		ev.Facts = facts
+	}
 	return ev
+}
+
+// inputs masks every text of a run's inputs, in a copy.
+func (r *Redactor) inputs(in *Inputs) *Inputs {
+	out := *in
+	for _, s := range []*string{&out.Playbook, &out.Inventory, &out.Limit, &out.StartAt, &out.Winplay, &out.User} {
+		*s = r.String(*s)
+	}
+	out.Tags, out.SkipTags = r.strings(in.Tags), r.strings(in.SkipTags)
+	if in.Vars != nil {
+		out.Vars = map[string]string{}
+		for k, v := range in.Vars {
+			out.Vars[r.String(k)] = r.String(v)
+		}
+	}
+	return &out
+}
+
+func (r *Redactor) strings(list []string) []string {
+	if list == nil {
+		return nil
+	}
+	out := make([]string, len(list))
+	for i, s := range list {
+		out[i] = r.String(s)
+	}
+	return out
 }
 
 // recap masks the host names of a recap. Two names that differ only by a
@@ -464,6 +504,7 @@ func Secrets(plan *Plan, inv *inventory.Inventory) []string {
 	}
 	if plan != nil {
 		out = append(out, plan.Secrets()...)
+		out = append(out, plan.becomeSecrets()...)
 	}
 	return out
 }

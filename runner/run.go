@@ -17,6 +17,7 @@ import (
 
 	"github.com/winplay/winplay/inventory"
 	"github.com/winplay/winplay/modules"
+	"github.com/winplay/winplay/modules/win"
 )
 
 // Connector opens connections to inventory hosts; runner/conn provides the
@@ -51,15 +52,24 @@ type Options struct {
 	SkipTags []string
 	// StartAt skips tasks before the first one with this name.
 	StartAt string
+	// TaskTimeout bounds each task, per host, that sets no timeout of its
+	// own (winplay run --timeout); zero means none.
+	TaskTimeout time.Duration
 	// Step, when set, is asked before each task.
 	Step      func(*Task) StepAnswer
 	Connector Connector
 	Events    Sink
 	Timing    modules.Timing
+	// Inputs, when set, are recorded in the run_start event, completed
+	// with the playbook, its variables and these options.
+	Inputs *Inputs
 	// Redactor masks secrets in every event; nil means
 	// NewRedactor(Secrets(plan, inv)). The CLI passes the one it prints
 	// diagnostics and errors with.
 	Redactor *Redactor
+	// BecomeFallback is the password of a become user nothing else gave
+	// one for: the lab's, in a rehearsal.
+	BecomeFallback string
 }
 
 // Stats counts task results per host, as Ansible's recap does: OK includes
@@ -135,6 +145,8 @@ type engine struct {
 	// play, in every batch.
 	skip     map[*Task]bool
 	stepping bool
+
+	factsOf factsCache
 	// recordErr is why the journal could not be written (see ErrJournal).
 	recordErr error
 	redact    *Redactor
@@ -180,6 +192,9 @@ func Run(ctx context.Context, plan *Plan, inv *inventory.Inventory, opts Options
 		// like success.
 		return nil, fmt.Errorf("%w: no task is named %q.%s", ErrInvalidOptions, opts.StartAt, suggest(opts.StartAt, plan.taskNames()))
 	}
+	if err := plan.CheckTags(opts.Tags, opts.SkipTags); err != nil {
+		return nil, err
+	}
 	sink := opts.Events
 	if sink == nil {
 		sink = Discard
@@ -202,9 +217,10 @@ func Run(ctx context.Context, plan *Plan, inv *inventory.Inventory, opts Options
 		summary:   &Summary{Stats: map[string]*Stats{}},
 		skip:      plan.tasksBefore(opts.StartAt),
 		stepping:  opts.Step != nil,
+		factsOf:   factsCache{hosts: map[string]*hostFacts{}},
 	}
 	defer e.closeAll()
-	e.emit(Event{Type: EventRunStart, Check: opts.Check, Msg: plan.Source})
+	e.emit(Event{Type: EventRunStart, Check: opts.Check, Msg: plan.Source, Inputs: plan.inputs(opts)})
 	e.warnInsecure()
 	start := time.Now()
 	for _, play := range plan.Plays {
@@ -272,6 +288,8 @@ func (e *engine) runBatch(ctx context.Context, play *Play, batch []*inventory.Ho
 	// abort is set when a failure stops the play; the play's always tasks
 	// still run, on every host still reachable, failed ones included.
 	var abort error
+	e.learnFacts(ctx, e.active(batch))
+	e.refuse(ctx, play, e.active(batch))
 	for _, task := range play.Tasks {
 		if err := ctx.Err(); err != nil {
 			return errAbort{"interrupted: " + err.Error()}
@@ -488,6 +506,14 @@ func (e *engine) report(task *Task, r hostResult) {
 	}
 	if r.err != nil {
 		ev.Error = r.err.Error()
+		// A command that ran and failed keeps its exit code and output,
+		// for -v and the report, as a result's would.
+		var ce *modules.CommandError
+		if errors.As(r.err, &ce) && ce.Out != nil {
+			rc := ce.Out.ExitCode
+			ev.RC = &rc
+			ev.Stdout, ev.Stderr = ce.Out.Stdout, ce.Out.Stderr
+		}
 	}
 	if r.res != nil {
 		ev.Msg = r.res.Msg
@@ -582,20 +608,25 @@ func (e *engine) runOn(ctx context.Context, task *Task, h *inventory.Host) (r ho
 	}
 	lost := &lostReplies{}
 	mt := &modules.Task{
-		Host: guard{conn, check, e.commandLogger(task, h.Name, r.delegate), lost}, Target: h.Name, Check: check, Diff: e.opts.Diff,
+		Host:   guard{conn: e.becomeFor(task, execHost, conn, check), check: check, log: e.commandLogger(task, h.Name, r.delegate), facts: e.factsFor(execHost), scratch: e.scratchOf(execHost), lost: lost},
+		Target: h.Name, Check: check, Diff: e.opts.Diff,
 		Peer:   e.peer(task, h.Name, check, lost),
 		Timing: e.opts.Timing,
 		Progress: func(format string, args ...any) {
 			e.emit(Event{Type: EventProgress, Play: task.Play.Name, Task: task.Name, Host: h.Name, Delegate: r.delegate, Msg: fmt.Sprintf(format, args...)})
+		},
+		Phase: func(name, doing string, budget time.Duration) {
+			e.emit(Event{Type: EventPhase, Play: task.Play.Name, Task: task.Name, Host: h.Name, Delegate: r.delegate,
+				Phase: name, Msg: doing, Budget: budget})
 		},
 	}
 	if check {
 		mt.Predicted = func(key string) string { return e.predictedBy(execHost.Name, key) }
 	}
 	runCtx := ctx
-	if task.Timeout > 0 {
+	if timeout := e.timeout(task); timeout > 0 {
 		var cancel context.CancelFunc
-		runCtx, cancel = context.WithTimeout(ctx, task.Timeout)
+		runCtx, cancel = context.WithTimeout(ctx, timeout)
 		defer cancel()
 	}
 
@@ -603,7 +634,7 @@ func (e *engine) runOn(ctx context.Context, task *Task, h *inventory.Host) (r ho
 	r.attempts = attempts
 	if err != nil {
 		r.res = res
-		return fail(withTimeout(err, runCtx, task))
+		return fail(withTimeout(err, runCtx, e.timeout(task)))
 	}
 	r.res = res
 	if check {
@@ -619,7 +650,7 @@ func (e *engine) runOn(ctx context.Context, task *Task, h *inventory.Host) (r ho
 	}
 	if task.Reboot == "always" || task.Reboot == "if_required" && res.RebootRequired {
 		if err := e.rebootAfter(runCtx, mt, res); err != nil {
-			return fail(withTimeout(err, runCtx, task))
+			return fail(withTimeout(err, runCtx, e.timeout(task)))
 		}
 		r.status = statusOf(res)
 	}
@@ -679,9 +710,17 @@ func (e *engine) predictedBy(host, key string) string {
 	return e.predicted[predictionKey(host, key)]
 }
 
-func withTimeout(err error, ctx context.Context, task *Task) error {
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) && task.Timeout > 0 {
-		return fmt.Errorf("task timeout of %s reached: %w", task.Timeout, err)
+// timeout is the task's own timeout, or --timeout's.
+func (e *engine) timeout(task *Task) time.Duration {
+	if task.Timeout > 0 {
+		return task.Timeout
+	}
+	return e.opts.TaskTimeout
+}
+
+func withTimeout(err error, ctx context.Context, timeout time.Duration) error {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) && timeout > 0 {
+		return fmt.Errorf("task timeout of %s reached: %w", timeout, err)
 	}
 	return err
 }
@@ -789,7 +828,7 @@ func (e *engine) peer(task *Task, target string, check bool, lost *lostReplies) 
 		if err != nil {
 			return nil, err
 		}
-		return guard{c, check, e.commandLogger(task, target, h.Name), lost}, nil
+		return guard{conn: c, check: check, log: e.commandLogger(task, target, h.Name), facts: e.factsFor(h), scratch: e.scratchOf(h), lost: lost}, nil
 	}
 }
 
@@ -816,7 +855,13 @@ type guard struct {
 	conn  Connection
 	check bool
 	log   func(cmd modules.Command, out modules.Output, err error, elapsed time.Duration)
-	lost  *lostReplies
+	// facts are the host's, learnt once per run (see engine.facts).
+	facts func(context.Context) (*win.Facts, error)
+	// scratch are the host's temporary directories, once its facts are
+	// known: what a dry run may write (see modules.Admit).
+	scratch func() []string
+	// lost records the changing commands whose reply was lost.
+	lost *lostReplies
 }
 
 func (g guard) Name() string { return g.conn.Name() }
@@ -826,7 +871,11 @@ func (g guard) Name() string { return g.conn.Name() }
 func (g guard) Reset() { g.conn.Reset() }
 
 func (g guard) Run(ctx context.Context, cmd modules.Command) (modules.Output, error) {
-	cmd, err := modules.Admit(cmd, g.check)
+	var scratch []string
+	if g.scratch != nil {
+		scratch = g.scratch()
+	}
+	cmd, err := modules.AdmitOn(cmd, g.check, scratch)
 	if err != nil {
 		g.log(cmd, modules.Output{}, err, 0)
 		return modules.Output{}, err

@@ -8,6 +8,7 @@ import (
 
 	"github.com/winplay/winplay/inventory"
 	"github.com/winplay/winplay/modules"
+	"github.com/winplay/winplay/modules/win"
 )
 
 // runOnSafely is runOn behind a recover: a panic while a task runs on a
@@ -26,4 +27,17 @@ func (e *engine) runOnSafely(ctx context.Context, task *Task, h *inventory.Host)
 		}
 	}()
 	return e.runOn(ctx, task, h)
+}
+
+// readFactsSafely is modules.ReadFacts behind a recover: facts are learnt
+// before a batch's first task, outside any task's boundary, and a panic
+// there (a bug) must fail the host's tasks, not end the run.
+func readFactsSafely(ctx context.Context, host string, g guard) (f *win.Facts, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			f, err = nil, fmt.Errorf("internal error: learning the facts of %s panicked: %v. This is a bug in winplay; please report it with this trace.\n%s",
+				host, p, firstFrames(debug.Stack()))
+		}
+	}()
+	return modules.ReadFacts(ctx, g)
 }

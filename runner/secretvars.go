@@ -2,10 +2,8 @@ package runner
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/zclconf/go-cty/cty"
 )
 
 // varsFromEnv sets each variable that WINPLAY_VAR_name names, parsed as
@@ -32,45 +30,6 @@ func (p *Plan) varsFromEnv(byName map[string]*Variable, getenv func(string) stri
 			continue
 		}
 		byName[v.Name].Value = val
-	}
-	return diags
-}
-
-// promptSensitive asks for each sensitive variable still without a
-// value, when a prompt is given: typed, not echoed, never on a command
-// line.
-func (p *Plan) promptSensitive(prompt func(string) (string, error)) hcl.Diagnostics {
-	if prompt == nil {
-		return nil
-	}
-	var diags hcl.Diagnostics
-	for _, v := range p.Variables {
-		if !v.Sensitive || v.Value != cty.NilVal {
-			continue
-		}
-		ask := "var." + v.Name
-		if v.Description != "" {
-			ask += " (" + v.Description + ")"
-		}
-		raw, err := prompt(ask + ": ")
-		if err != nil {
-			diags = append(diags, &hcl.Diagnostic{
-				Severity: hcl.DiagError, Summary: "No value for required variable",
-				Detail: fmt.Sprintf("Variable %q: reading it failed: %v.", v.Name, err),
-			})
-			continue
-		}
-		raw = strings.TrimRight(raw, "\r\n")
-		v.given = append(v.given, raw)
-		val, err := parseCLIValue(raw, v.Type, true)
-		if err != nil {
-			diags = append(diags, &hcl.Diagnostic{
-				Severity: hcl.DiagError, Summary: "Invalid value for variable",
-				Detail: fmt.Sprintf("var.%s: %s", v.Name, err),
-			})
-			continue
-		}
-		v.Value = val
 	}
 	return diags
 }

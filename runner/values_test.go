@@ -64,10 +64,10 @@ play "p" {
 	var asked []string
 	plan, diags := Load(path, LoadOptions{
 		Getenv: func(k string) string { return map[string]string{"WINPLAY_VAR_node": "node2"}[k] },
-		Prompt: func(q string) (string, error) { asked = append(asked, q); return "Typed-Secret\n", nil },
+		Prompt: func(name, _ string) (string, error) { asked = append(asked, name); return "Typed-Secret", nil },
 	})
 	require.False(t, diags.HasErrors(), diags.Error())
-	assert.Equal(t, []string{"var.pw: "}, asked)
+	assert.Equal(t, []string{"pw"}, asked)
 	assert.Contains(t, plan.Secrets(), "Typed-Secret")
 	assert.Equal(t, "node2", plan.vars["node"].AsString())
 
@@ -76,7 +76,10 @@ play "p" {
 		Getenv: func(k string) string {
 			return map[string]string{"WINPLAY_VAR_node": "node2", "WINPLAY_VAR_pw": "From-Env"}[k]
 		},
-		Prompt: func(string) (string, error) { t.Fatal("asked for a value the environment gave"); return "", nil },
+		Prompt: func(string, string) (string, error) {
+			t.Fatal("asked for a value the environment gave")
+			return "", nil
+		},
 	})
 	require.False(t, diags.HasErrors(), diags.Error())
 	assert.Equal(t, "node1", plan.vars["node"].AsString(), "-e wins over the environment")

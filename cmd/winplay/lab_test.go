@@ -13,9 +13,9 @@ import (
 	"github.com/winplay/winplay/runner"
 )
 
-// serveLab runs `winplay lab args...` until the test ends and returns its
+// startServedLab runs `winplay lab args...` until the test ends and returns its
 // stdout once every host's line is printed, and its stderr.
-func serveLab(t *testing.T, hosts int, args ...string) (string, *syncBuffer) {
+func startServedLab(t *testing.T, hosts int, args ...string) (string, *syncBuffer) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	var out, errb syncBuffer
@@ -44,7 +44,7 @@ func serveLab(t *testing.T, hosts int, args ...string) (string, *syncBuffer) {
 func TestLabCommandClusterOfAnyNames(t *testing.T) {
 	t.Parallel()
 	inv := filepath.Join(t.TempDir(), "inv7.hcl")
-	out, errb := serveLab(t, 3, "--hosts", "web-a,web-b,file1", "--addr", "127.0.0.7:0", "--https", "--inventory-out", inv)
+	out, errb := startServedLab(t, 3, "--hosts", "web-a,web-b,file1", "--addr", "127.0.0.7:0", "--https", "--inventory-out", inv)
 	assert.Regexp(t, `^web-a https://127\.0\.0\.7:\d+/wsman\n`, out)
 	assert.Contains(t, errb.String(), "cluster nodes: web-a, web-b\n")
 
@@ -56,7 +56,7 @@ func TestLabCommandClusterOfAnyNames(t *testing.T) {
 
 func TestLabCommandClusterFlag(t *testing.T) {
 	t.Parallel()
-	_, errb := serveLab(t, 3, "--hosts", "dc1,sql1,sql2", "--cluster", "sql2,sql1", "--addr", "127.0.0.1:0")
+	_, errb := startServedLab(t, 3, "--hosts", "dc1,sql1,sql2", "--cluster", "sql2,sql1", "--addr", "127.0.0.1:0")
 	assert.Contains(t, errb.String(), "cluster nodes: sql2, sql1\n")
 
 	for _, bad := range [][]string{
@@ -66,5 +66,26 @@ func TestLabCommandClusterFlag(t *testing.T) {
 		r := winplay(t, nil, bad...)
 		assert.Equal(t, runner.ExitInvalid, r.code, bad)
 		assert.Contains(t, r.err, "cluster", bad)
+	}
+}
+
+// winplay lab --os/--lang choose each host's Windows and language, and
+// winplay run --lab-os/--lab-lang do the same for a rehearsal.
+func TestLabOSAndLanguageFlags(t *testing.T) {
+	t.Parallel()
+	_, errb := startServedLab(t, 2, "--os", "2022", "--lang", "node2=de-DE", "--addr", "127.0.0.1:0")
+	assert.Contains(t, errb.String(), "windows: node1 2022 en-US, node2 2022 de-DE\n")
+
+	r := winplay(t, nil, "run", "../../playbooks/cluster-service-cycle.hcl", "--lab", "--lab-os", "2025", "--lab-lang", "ru-RU", "-v")
+	require.Equal(t, runner.ExitOK, r.code, r.out+r.err)
+	assert.Contains(t, r.out, "facts: Windows Server 2025 Standard (version 10.0.26100), ru-RU")
+
+	for _, bad := range [][]string{
+		{"lab", "--os", "xp"},
+		{"lab", "--lang", "fr-FR"},
+		{"lab", "--os", "node9=2022"},
+	} {
+		r := winplay(t, nil, bad...)
+		assert.Equal(t, runner.ExitInvalid, r.code, bad)
 	}
 }

@@ -2,11 +2,17 @@
 //
 //	winplay run PLAYBOOK -i INVENTORY [flags]   run a playbook
 //	winplay run PLAYBOOK --lab [flags]          rehearse it against an in-process lab
-//	winplay validate PLAYBOOK -i INVENTORY      load and check everything, contact nobody
+//	winplay validate PLAYBOOK [-i INVENTORY]    load and check everything, contact nobody
 //	winplay hosts -i INVENTORY [PATTERN]        list the hosts a pattern selects
-//	winplay doc [MODULE]                        list modules and their arguments
-//	winplay fmt [--check] FILE...               rewrite HCL files in canonical form
+//	winplay inventory convert INVENTORY         write an Ansible inventory as HCL
+//	winplay doc [MODULE | inventory]            list modules and their arguments
+//	winplay fmt [TARGET...]                     rewrite HCL files in canonical form
 //	winplay lab [flags]                         serve simulated Windows hosts
+//	winplay report JOURNAL -o FILE              write a run's journal as an HTML report
+//	winplay completion SHELL                    a completion script for bash, zsh, fish, powershell
+//
+// "winplay help COMMAND" shows each command's description, arguments,
+// examples and flags.
 //
 // Exit codes: 0 all ok; 1 internal error; 2 a task failed on some host; 3
 // some host was unreachable (and none failed); 4 invalid input (playbook,
@@ -25,10 +31,25 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	enableVirtualTerminal()
+	ctx, cancel := context.WithCancel(context.Background())
+	interrupts := make(chan os.Signal, 2)
+	signal.Notify(interrupts, os.Interrupt, syscall.SIGTERM)
+	go stopOnInterrupt(interrupts, cancel, os.Stderr, os.Exit)
 	code := Main(ctx, os.Args[1:], Stdio{In: os.Stdin, Out: os.Stdout, Err: os.Stderr})
-	stop()
 	os.Exit(code)
+}
+
+// stopOnInterrupt cancels the run at the first Ctrl-C, which stops every
+// wait within a second or two and prints the recap, and exits at once at
+// the second, as Ansible does.
+func stopOnInterrupt(interrupts <-chan os.Signal, cancel func(), stderr io.Writer, exit func(int)) {
+	<-interrupts
+	fmt.Fprintln(stderr, "\nwinplay: interrupted; stopping (press Ctrl-C again to quit at once)")
+	cancel()
+	<-interrupts
+	fmt.Fprintln(stderr, "winplay: interrupted again; quitting without waiting")
+	exit(runner.ExitInterrupted)
 }
 
 // Stdio is where a command reads and writes; tests pass buffers.
@@ -38,6 +59,8 @@ type Stdio struct {
 	Err io.Writer
 	// Getenv replaces os.Getenv when set.
 	Getenv func(string) string
+	// terminal makes Out a terminal for live progress, in tests.
+	terminal bool
 }
 
 func (s Stdio) getenv(name string) string {
@@ -45,49 +68,4 @@ func (s Stdio) getenv(name string) string {
 		return s.Getenv(name)
 	}
 	return os.Getenv(name)
-}
-
-const usage = `winplay runs HCL playbooks against Windows hosts over WinRM.
-
-Usage:
-  winplay run PLAYBOOK -i INVENTORY [flags]   run a playbook
-  winplay run PLAYBOOK --lab [flags]          rehearse it against simulated hosts
-  winplay validate PLAYBOOK -i INVENTORY      check everything, contact no host
-  winplay hosts -i INVENTORY [PATTERN]        list the hosts a pattern selects
-  winplay doc [MODULE]                        list modules and their arguments
-  winplay fmt [--check] FILE...               rewrite HCL files in canonical form
-  winplay lab [flags]                         serve simulated Windows hosts
-
-Run "winplay COMMAND --help" for a command's flags.
-`
-
-// Main runs the command line args and returns the exit code.
-func Main(ctx context.Context, args []string, stdio Stdio) int {
-	if len(args) == 0 {
-		fmt.Fprint(stdio.Err, usage)
-		return runner.ExitInvalid
-	}
-	cmd, rest := args[0], args[1:]
-	switch cmd {
-	case "run":
-		return runCmd(ctx, rest, stdio)
-	case "validate":
-		return validateCmd(rest, stdio)
-	case "hosts":
-		return hostsCmd(rest, stdio)
-	case "doc":
-		return docCmd(rest, stdio)
-	case "fmt":
-		return fmtCmd(rest, stdio)
-	case "lab":
-		return labCmd(ctx, rest, stdio)
-	case "help", "-h", "--help":
-		if len(rest) == 1 && cmd == "help" && rest[0] != "help" {
-			return Main(ctx, []string{rest[0], "--help"}, stdio)
-		}
-		fmt.Fprint(stdio.Out, usage)
-		return runner.ExitOK
-	}
-	fmt.Fprintf(stdio.Err, "winplay: unknown command %q\n\n%s", cmd, usage)
-	return runner.ExitInvalid
 }

@@ -12,6 +12,8 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -119,7 +121,7 @@ func TestLabCommandRejectsBadFlags(t *testing.T) {
 	for _, args := range [][]string{
 		{"lab", "--password", "Lab-Pass1"},
 		{"lab", "--addr", "0.0.0.0:0"},
-		{"lab", "--auth", "kerberos"},
+		{"lab", "--auth", "credssp"},
 		{"lab", "--profile", "node3=rebuilt"},
 		{"lab", "--profile", "node2=gold"},
 		{"lab", "--speed", "warp"},
@@ -648,39 +650,104 @@ func TestDocShowsEachArgumentsDescription(t *testing.T) {
 	assert.Contains(t, r.err, `no module named "regedit"; modules: assert,`)
 }
 
-// Every subcommand prints a parse error with its usage; none exits
-// silently. pflag's ContinueOnError returns the error without printing it.
+// Every subcommand prints a parse error with its usage and, when a flag is
+// within two edits, a "did you mean"; none exits silently.
 func TestEveryUnknownFlagIsPrintedWithUsage(t *testing.T) {
-	for _, tc := range []struct{ args []string }{
-		{[]string{"run", "--chek", "x.hcl"}},
-		{[]string{"run", "x.hcl", "--lab", "--forks"}},
-		{[]string{"validate", "--bogus"}},
-		{[]string{"hosts", "--graphh"}},
-		{[]string{"fmt", "-diff"}},
-		{[]string{"doc", "--bogus"}},
-		{[]string{"lab", "--nope"}},
+	t.Parallel()
+	for _, tc := range []struct {
+		args    []string
+		usage   string
+		suggest string
+	}{
+		{[]string{"run", "--chek", "x.hcl"}, "winplay run PLAYBOOK", "Did you mean --check?"},
+		{[]string{"run", "x.hcl", "--lab", "--forks"}, "winplay run PLAYBOOK", ""},
+		{[]string{"run", "x.hcl", "--list-task"}, "winplay run PLAYBOOK", "Did you mean --list-tags or --list-tasks?"},
+		{[]string{"validate", "--bogus"}, "winplay validate PLAYBOOK", ""},
+		{[]string{"validate", "x.hcl", "--inventroy", "x"}, "winplay validate PLAYBOOK", "Did you mean --inventory?"},
+		{[]string{"hosts", "--graphh"}, "winplay hosts -i INVENTORY", "Did you mean --graph?"},
+		{[]string{"fmt", "-dif"}, "winplay fmt [flags] [TARGET...]", "Did you mean --diff?"},
+		{[]string{"fmt", "--recursiv"}, "winplay fmt [flags] [TARGET...]", "Did you mean --recursive?"},
+		{[]string{"doc", "--bogus"}, "winplay doc [MODULE | inventory]", ""},
+		{[]string{"lab", "--nope"}, "winplay lab [flags]", ""},
+		{[]string{"lab", "--hots", "a"}, "winplay lab [flags]", "Did you mean --hosts or --https or --os?"},
+		{[]string{"inventory", "convert", "--outptu", "x"}, "winplay inventory convert INVENTORY", "Did you mean --output?"},
+		{[]string{"report", "j.jsonl", "--ouput", "x"}, "winplay report JOURNAL", "Did you mean --output?"},
+		{[]string{"completion", "bash", "--bogus"}, "winplay completion bash", ""},
+		{[]string{"help", "--bogus"}, "winplay help [COMMAND]", ""},
+		{[]string{"--verison"}, "winplay COMMAND", "Did you mean --version?"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			r := winplay(t, nil, tc.args...)
 			assert.Equal(t, runner.ExitInvalid, r.code)
-			assert.Contains(t, r.err, "winplay "+tc.args[0]+": ")
-			assert.Regexp(t, `unknown (shorthand )?flag|flag needs an argument`, r.err)
-			assert.Contains(t, r.err, "Usage: winplay "+tc.args[0])
-			assert.Contains(t, r.err, "Flags:")
+			assert.Empty(t, r.out, "errors go to stderr")
+			assert.Regexp(t, `^winplay[a-z ]*: (unknown (shorthand )?flag|flag needs an argument)`, r.err)
+			assert.Contains(t, r.err, "\nUsage:\n  "+tc.usage)
+			assert.Contains(t, r.err, "\nFlags:\n")
+			if tc.suggest != "" {
+				assert.Contains(t, r.err, tc.suggest)
+			} else {
+				assert.NotContains(t, r.err, "Did you mean")
+			}
 		})
 	}
 }
 
-// --help is not an error: usage on stdout, exit 0, for every subcommand.
-func TestEveryHelpFlagPrintsUsage(t *testing.T) {
-	for _, cmd := range []string{"run", "validate", "hosts", "fmt", "doc", "lab"} {
-		r := winplay(t, nil, cmd, "--help")
-		assert.Equal(t, runner.ExitOK, r.code, cmd)
-		assert.Contains(t, r.out, "Usage: winplay "+cmd, cmd)
-		r = winplay(t, nil, "help", cmd)
-		assert.Equal(t, runner.ExitOK, r.code, cmd)
-		assert.Contains(t, r.out, "Usage: winplay "+cmd, "help "+cmd)
+// A mistyped command or help topic is an error with a "did you mean".
+func TestUnknownCommandSuggests(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{{"valdate", "x.hcl"}, {"help", "valdate"}, {"inventory", "convrt", "x"}} {
+		r := winplay(t, nil, args...)
+		assert.Equal(t, runner.ExitInvalid, r.code, args)
+		assert.Contains(t, r.err, "unknown ", args)
+		assert.Regexp(t, `Did you mean this\?\n\t(validate|convert)`, r.err, args)
+		assert.Contains(t, r.err, "Usage:", args)
 	}
+	r := winplay(t, nil)
+	assert.Equal(t, runner.ExitInvalid, r.code)
+	assert.Contains(t, r.err, "winplay: a command is required")
+	assert.Contains(t, r.err, "Commands:\n")
+}
+
+// --help is not an error: description, usage, arguments and examples on
+// stdout, exit 0, for every command; winplay help COMMAND is the same.
+func TestEveryHelpFlagPrintsUsage(t *testing.T) {
+	t.Parallel()
+	for _, cmd := range [][]string{
+		{"run"}, {"validate"}, {"hosts"}, {"fmt"}, {"doc"}, {"lab"}, {"report"},
+		{"inventory"}, {"inventory", "convert"}, {"completion"}, {"help"},
+	} {
+		name := strings.Join(cmd, " ")
+		r := winplay(t, nil, append(cmd, "--help")...)
+		assert.Equal(t, runner.ExitOK, r.code, name)
+		assert.Contains(t, r.out, "\nUsage:\n  winplay "+name, name)
+		assert.Contains(t, r.out, "\nFlags:\n", name)
+		if name != "inventory" && name != "completion" {
+			assert.Contains(t, r.out, "\nExamples:\n", name)
+		}
+		if !slices.Contains([]string{"lab", "inventory", "completion"}, name) {
+			assert.Contains(t, r.out, "\nArguments:\n", "%s: each positional argument is described", name)
+		}
+		assert.False(t, strings.HasPrefix(r.out, "Usage:"), "%s: --help starts with the description", name)
+		h := winplay(t, nil, append([]string{"help"}, cmd...)...)
+		assert.Equal(t, runner.ExitOK, h.code, "help "+name)
+		assert.Equal(t, r.out, h.out, "help "+name)
+	}
+	r := winplay(t, nil, "doc", "--help")
+	assert.Contains(t, r.out, "MODULE   a module's name", "doc --help is not a module named --help")
+}
+
+func TestVersionFormat(t *testing.T) {
+	t.Parallel()
+	r := winplay(t, nil, "--version")
+	require.Equal(t, runner.ExitOK, r.code, r.err)
+	assert.Regexp(t, `^winplay \S+, commit .*, go1\.\d+`, r.out)
+
+	info := &debug.BuildInfo{GoVersion: "go1.26.8", Main: debug.Module{Version: "v0.3.0"}, Settings: []debug.BuildSetting{
+		{Key: "vcs.revision", Value: "a77b84fcafe"}, {Key: "vcs.time", Value: "2026-11-30T10:00:00Z"}, {Key: "vcs.modified", Value: "true"},
+	}}
+	assert.Regexp(t, `^winplay v0\.3\.0, commit a77b84fcafe\+dirty \(2026-11-30T10:00:00Z\), go1\.26\.8 `, formatVersion(info, ""))
+	assert.Regexp(t, `^winplay v1\.0\.0, `, formatVersion(info, "v1.0.0"), "a version set at link time wins")
+	assert.Contains(t, formatVersion(&debug.BuildInfo{Main: debug.Module{Version: "(devel)"}}, ""), "winplay devel, commit unknown (built without version control information)")
 }
 
 // A sensitive variable can come from WINPLAY_VAR_name, so that it is on

@@ -3,28 +3,9 @@ package main
 import (
 	"errors"
 	"fmt"
-	"os"
-
-	"golang.org/x/term"
 
 	"github.com/winplay/winplay/lab"
 )
-
-// terminalPrompt asks a question on stderr and reads the answer from a
-// terminal without echoing it; nil when stdin is not a terminal, so that a
-// secret is never read from a pipe unasked.
-func terminalPrompt(stdio Stdio) func(string) (string, error) {
-	f, ok := stdio.In.(*os.File)
-	if !ok || !term.IsTerminal(int(f.Fd())) {
-		return nil
-	}
-	return func(prompt string) (string, error) {
-		fmt.Fprint(stdio.Err, prompt)
-		b, err := term.ReadPassword(int(f.Fd()))
-		fmt.Fprintln(stdio.Err)
-		return string(b), err
-	}
-}
 
 // errPasswordFlag refuses a password on winplay lab's command line.
 var errPasswordFlag = fmt.Errorf("--password shows the password to every user of this machine (ps, /proc) and keeps it in shell history; set $%s instead, or let winplay ask for it", labPasswordEnv)
@@ -36,7 +17,7 @@ func labPassword(stdio Stdio) (password string, shown bool, err error) {
 	if p := stdio.getenv(labPasswordEnv); p != "" {
 		return p, false, nil
 	}
-	if prompt := terminalPrompt(stdio); prompt != nil {
+	if prompt := passwordPrompt(stdio); prompt != nil {
 		p, err := prompt("password the lab's hosts accept (empty for the default): ")
 		if err != nil {
 			return "", false, err

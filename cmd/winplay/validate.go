@@ -2,219 +2,118 @@ package main
 
 import (
 	"fmt"
-	"go/doc/comment"
-	"os"
-	"reflect"
-	"sort"
-	"strings"
+	"io"
 
-	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclwrite"
-	"github.com/spf13/pflag"
+	"github.com/spf13/cobra"
 
-	"github.com/winplay/winplay/internal/input"
-	"github.com/winplay/winplay/modules"
+	"github.com/winplay/winplay/inventory"
 	"github.com/winplay/winplay/runner"
 )
 
-// validateCmd loads a playbook and an inventory and binds them, exactly as
-// run does before contacting any host, and stops there.
-func validateCmd(args []string, stdio Stdio) int {
-	fs := pflag.NewFlagSet("winplay validate", pflag.ContinueOnError)
-	var f runFlags
-	fs.StringVarP(&f.inventory, "inventory", "i", "", "inventory file (HCL)")
-	fs.StringArrayVarP(&f.vars, "extra-vars", "e", nil, "set a playbook variable: -e name=value")
-	fs.StringArrayVar(&f.varFiles, "var-file", nil, "read playbook variables from an HCL file")
-	fs.StringVarP(&f.limit, "limit", "l", "", "further limit the hosts")
-	if code, ok := parseFlags(fs, args, stdio, "winplay validate PLAYBOOK -i INVENTORY [flags]\n\nLoads and checks the playbook and inventory as run does, and contacts no host.\n"); !ok {
-		return code
+type validateFlags struct {
+	inventory string
+	vars      []string
+	varFiles  []string
+	limit     string
+	labMode   bool
+	lab       labFlags
+}
+
+func newValidateCmd(stdio Stdio) *cobra.Command {
+	var f validateFlags
+	cmd := &cobra.Command{
+		Use:   "validate PLAYBOOK [-i INVENTORY | --lab] [flags]",
+		Short: "Check a playbook (and its inventory) without contacting any host",
+		Long: `Loads and checks a playbook as run does, and contacts no host.
+
+With -i INVENTORY (or --lab, the simulated hosts run --lab would start), it
+also checks the inventory and binds the playbook to it: host patterns,
+--limit, the "on" hosts and every module's arguments for every host. With
+neither, it checks the playbook alone: its syntax, blocks, arguments and
+expressions, with variables that have no value left unknown.
+
+A valid playbook prints one line and exits 0; every problem is reported with
+file:line:column and the playbook exits 4.`,
+		Annotations: map[string]string{"args": "PLAYBOOK\tthe playbook file (HCL)"},
+		Example: `  winplay validate site.hcl
+  winplay validate site.hcl -i hosts.ini -e rebuilt=node2
+  winplay validate playbooks/iis-cluster-node-rebuild.hcl --lab -e rebuilt=node2 -e healthy=node1`,
+		Args: exactArgs("PLAYBOOK"),
+		RunE: func(c *cobra.Command, args []string) error {
+			return exit(validate(args[0], f, stdio))
+		},
 	}
-	if fs.NArg() != 1 || f.inventory == "" {
-		fmt.Fprintf(stdio.Err, "Usage: winplay validate PLAYBOOK -i INVENTORY [-e name=value]...\n")
+	fs := cmd.Flags()
+	fs.StringVarP(&f.inventory, "inventory", "i", "", "the `INVENTORY` file: winplay HCL, or Ansible INI or YAML")
+	fs.StringArrayVarP(&f.vars, "extra-vars", "e", nil, "`VARS` to set: name=value, a JSON object, or @FILE (HCL or JSON); repeatable, later ones win")
+	fs.StringArrayVar(&f.varFiles, "var-file", nil, "read playbook variables from an HCL or JSON `FILE` (repeatable)")
+	fs.StringVarP(&f.limit, "limit", "l", "", "further limit the hosts: a `PATTERN` such as node1, 'all:!node2'")
+	f.lab.registerRun(fs, &f.labMode)
+	completePlaybookFlags(cmd)
+	return cmd
+}
+
+func validate(path string, f validateFlags, stdio Stdio) int {
+	if f.labMode && f.inventory != "" {
+		fmt.Fprintln(stdio.Err, "winplay: give -i INVENTORY or --lab, not both")
 		return runner.ExitInvalid
 	}
-	plan, diags := runner.Load(fs.Arg(0), runner.LoadOptions{Vars: f.vars, VarFiles: f.varFiles, Getenv: stdio.getenv})
+	syntaxOnly := !f.labMode && f.inventory == ""
+	if syntaxOnly && f.limit != "" {
+		fmt.Fprintln(stdio.Err, "winplay: --limit needs an inventory: give -i INVENTORY or --lab")
+		return runner.ExitInvalid
+	}
+	plan, diags := runner.Load(path, runner.LoadOptions{Vars: f.vars, VarFiles: f.varFiles, Getenv: stdio.getenv, AllowUnset: syntaxOnly})
 	redact := runner.NewRedactor(plan.Secrets())
-	if diags.HasErrors() {
+	if syntaxOnly && !diags.HasErrors() {
+		diags = append(diags, plan.CheckAlone()...)
+	}
+	if diags.HasErrors() || syntaxOnly {
 		printDiags(stdio, redact, plan.Files, diags)
-		return runner.ExitInvalid
+		if diags.HasErrors() {
+			return runner.ExitInvalid
+		}
+		fmt.Fprintf(stdio.Out, "%s: %d plays, %d tasks: valid (syntax only; give -i INVENTORY or --lab to check it against hosts)\n",
+			path, len(plan.Plays), taskCount(plan))
+		return runner.ExitOK
 	}
-	inv, code := loadInventory(f.inventory, stdio, redact, true)
-	if inv == nil {
-		return code
+	var inv *inventory.Inventory
+	if f.labMode {
+		l, labInv, _, err := startLab(f.lab, Stdio{Out: stdio.Out, Err: io.Discard})
+		if err != nil {
+			fmt.Fprintf(stdio.Err, "winplay: %s\n", redact.String(err.Error()))
+			return runner.ExitInvalid
+		}
+		l.Close()
+		inv = labInv
+	} else {
+		var code int
+		inv, code = loadInventory(f.inventory, stdio, redact, true)
+		if inv == nil {
+			return code
+		}
 	}
-	var limit []string
-	if f.limit != "" {
-		limit = []string{f.limit}
-	}
-	diags = append(diags, plan.Bind(inv, limit)...)
+	diags = append(diags, plan.Bind(inv, limitPatterns(f.limit))...)
 	printDiags(stdio, redact, plan.Files, diags)
 	if diags.HasErrors() {
 		return runner.ExitInvalid
 	}
-	tasks := 0
+	fmt.Fprintf(stdio.Out, "%s: %d plays, %d tasks: valid\n", path, len(plan.Plays), taskCount(plan))
+	return runner.ExitOK
+}
+
+func taskCount(plan *runner.Plan) int {
+	n := 0
 	for _, p := range plan.Plays {
-		tasks += len(p.Tasks)
+		n += len(p.Tasks)
 	}
-	fmt.Fprintf(stdio.Out, "%s: %d plays, %d tasks: valid\n", fs.Arg(0), len(plan.Plays), tasks)
-	return runner.ExitOK
+	return n
 }
 
-func hostsCmd(args []string, stdio Stdio) int {
-	fs := pflag.NewFlagSet("winplay hosts", pflag.ContinueOnError)
-	path := fs.StringP("inventory", "i", "", "inventory file (HCL)")
-	if code, ok := parseFlags(fs, args, stdio, "winplay hosts -i INVENTORY [PATTERN]\n\nLists the hosts a pattern selects.\n"); !ok {
-		return code
+// limitPatterns is --limit as Bind takes it.
+func limitPatterns(limit string) []string {
+	if limit == "" {
+		return nil
 	}
-	if *path == "" || fs.NArg() > 1 {
-		fmt.Fprintln(stdio.Err, "Usage: winplay hosts -i INVENTORY [PATTERN]")
-		return runner.ExitInvalid
-	}
-	inv, code := loadInventory(*path, stdio, nil, true)
-	if inv == nil {
-		return code
-	}
-	pattern := "all"
-	if fs.NArg() == 1 {
-		pattern = fs.Arg(0)
-	}
-	hosts, err := inv.Select(pattern)
-	if err != nil {
-		fmt.Fprintf(stdio.Err, "winplay: %v\n", err)
-		return runner.ExitInvalid
-	}
-	for _, h := range hosts {
-		fmt.Fprintf(stdio.Out, "%-15s %s  groups: %s\n", h.Name, h.Endpoint(), strings.Join(h.Groups, ", "))
-	}
-	return runner.ExitOK
-}
-
-// docCmd lists the modules, or one module's arguments, from the modules'
-// own declarations and doc comments, so the text cannot drift from the code.
-func docCmd(args []string, stdio Stdio) int {
-	fs := pflag.NewFlagSet("winplay doc", pflag.ContinueOnError)
-	if code, ok := parseFlags(fs, args, stdio, "winplay doc [MODULE]\n\nLists the modules, or shows one module's arguments.\n"); !ok {
-		return code
-	}
-	if fs.NArg() > 1 {
-		fmt.Fprintf(stdio.Err, "winplay doc: at most one module name, not %d\n\n%s", fs.NArg(), usageText(fs, "winplay doc [MODULE]\n"))
-		return runner.ExitInvalid
-	}
-	args = fs.Args()
-	if len(args) == 0 {
-		fmt.Fprintln(stdio.Out, "Modules (winplay doc MODULE shows its arguments):")
-		for _, name := range modules.Names() {
-			info, _ := modules.Lookup(name)
-			fmt.Fprintf(stdio.Out, "  %-16s %s\n", name, info.Summary)
-		}
-		fmt.Fprintf(stdio.Out, "\nFunctions in expressions: %s\n", strings.Join(runner.FunctionNames(), ", "))
-		return runner.ExitOK
-	}
-	info, ok := modules.Lookup(args[0])
-	if !ok {
-		fmt.Fprintf(stdio.Err, "winplay: no module named %q; modules: %s\n", args[0], strings.Join(modules.Names(), ", "))
-		return runner.ExitInvalid
-	}
-	doc, _ := modules.Doc(info.Name)
-	fmt.Fprintf(stdio.Out, "%s: %s\n\n", info.Name, info.Summary)
-	if doc.Doc != "" {
-		fmt.Fprintf(stdio.Out, "%s\n\n", strings.Join(wrap(doc.Doc, docWidth), "\n"))
-	}
-	type arg struct{ name, typ, req string }
-	var list []arg
-	var nameW, typW int
-	typ := reflect.TypeOf(info.New()).Elem()
-	for i := 0; i < typ.NumField(); i++ {
-		field := typ.Field(i)
-		tag := field.Tag.Get("hcl")
-		if tag == "" {
-			continue
-		}
-		name, kind, _ := strings.Cut(tag, ",")
-		a := arg{name, typeName(field.Type), "required"}
-		if strings.Contains(kind, "optional") {
-			a.req = "optional"
-		}
-		nameW, typW = max(nameW, len(a.name)), max(typW, len(a.typ))
-		list = append(list, a)
-	}
-	sort.Slice(list, func(i, j int) bool { return list[i].name < list[j].name })
-	fmt.Fprintln(stdio.Out, "Arguments:")
-	for _, a := range list {
-		head := fmt.Sprintf("  %-*s  %-*s  %-8s  ", nameW, a.name, typW, a.typ, a.req)
-		indent := strings.Repeat(" ", len(head))
-		// Long names leave little room: never wrap into a column too narrow to read.
-		lines := wrap(doc.Args[a.name], max(docWidth-len(head), 24))
-		fmt.Fprintln(stdio.Out, strings.TrimRight(head+strings.Join(lines, "\n"+indent), " "))
-	}
-	return runner.ExitOK
-}
-
-// docWidth is the width `winplay doc` wraps text at, as a terminal's 80
-// columns less a margin.
-const docWidth = 78
-
-// wrap renders Go doc comment text (paragraphs, lists, indented code) as
-// lines of at most width columns.
-func wrap(text string, width int) []string {
-	var p comment.Parser
-	pr := comment.Printer{TextWidth: width, TextCodePrefix: "    "}
-	return strings.Split(strings.TrimRight(string(pr.Text(p.Parse(text))), "\n"), "\n")
-}
-
-func typeName(t reflect.Type) string {
-	switch t.Kind() {
-	case reflect.Pointer:
-		return typeName(t.Elem())
-	case reflect.Slice:
-		return "list(" + typeName(t.Elem()) + ")"
-	case reflect.Map:
-		return "map(" + typeName(t.Elem()) + ")"
-	case reflect.Int, reflect.Int64, reflect.Float64:
-		return "number"
-	}
-	return t.Kind().String()
-}
-
-// fmtCmd rewrites HCL files in canonical form, as terraform fmt does.
-func fmtCmd(args []string, stdio Stdio) int {
-	fs := pflag.NewFlagSet("winplay fmt", pflag.ContinueOnError)
-	check := fs.Bool("check", false, "do not write; list the files that are not formatted and exit 4")
-	if code, ok := parseFlags(fs, args, stdio, "winplay fmt [--check] FILE...\n\nRewrites HCL files in canonical form.\n"); !ok {
-		return code
-	}
-	code := runner.ExitOK
-	for _, path := range fs.Args() {
-		src, err := input.ReadFile(path, input.MaxHCL)
-		if err != nil {
-			fmt.Fprintf(stdio.Err, "winplay: %v\n", err)
-			code = runner.ExitInvalid
-			continue
-		}
-		if d := input.CheckShape(src, path); d != nil {
-			printDiags(stdio, nil, nil, hcl.Diagnostics{d})
-			code = runner.ExitInvalid
-			continue
-		}
-		_, diags := hclwrite.ParseConfig(src, path, hcl.InitialPos)
-		if diags.HasErrors() {
-			printDiags(stdio, nil, nil, diags)
-			code = runner.ExitInvalid
-			continue
-		}
-		out := hclwrite.Format(src)
-		if string(out) == string(src) {
-			continue
-		}
-		fmt.Fprintln(stdio.Out, path)
-		if *check {
-			code = runner.ExitInvalid
-			continue
-		}
-		if err := os.WriteFile(path, out, 0o644); err != nil {
-			fmt.Fprintf(stdio.Err, "winplay: %v\n", err)
-			code = runner.ExitInvalid
-		}
-	}
-	return code
+	return []string{limit}
 }

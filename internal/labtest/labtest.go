@@ -16,6 +16,7 @@ import (
 	"github.com/winplay/winplay/lab/win"
 	"github.com/winplay/winplay/lab/wsman"
 	"github.com/winplay/winplay/modules"
+	mwin "github.com/winplay/winplay/modules/win"
 	"github.com/winplay/winplay/runner/conn"
 )
 
@@ -75,18 +76,37 @@ func Connect(t testing.TB, l *lab.Lab, name string) *conn.Conn {
 	return c.(*conn.Conn)
 }
 
-// Guard makes the runner's check-mode decision (modules.Admit) and
-// records every command line it passes on.
+// Guard refuses changing commands in check mode, as the runner's guard
+// does, and records every command line it passes on. It learns the host's
+// facts once, as the runner does before a host's first task.
 type Guard struct {
 	modules.Host
 	Check bool
 	Sent  []modules.Command
+	facts *mwin.Facts
 }
 
-// Run refuses in check mode what modules.Admit refuses, and otherwise
-// runs the command as Admit marks it.
+// Facts reads the host's facts the first time and keeps them.
+func (g *Guard) Facts(ctx context.Context) (*mwin.Facts, error) {
+	if g.facts == nil {
+		f, err := modules.ReadFacts(ctx, g.Host)
+		if err != nil {
+			return nil, err
+		}
+		g.facts = f
+	}
+	return g.facts, nil
+}
+
+// Run refuses in check mode what modules.AdmitOn refuses, with the host's
+// temporary directories as scratch once its facts are known, and
+// otherwise runs the command as AdmitOn marks it.
 func (g *Guard) Run(ctx context.Context, cmd modules.Command) (modules.Output, error) {
-	cmd, err := modules.Admit(cmd, g.Check)
+	var scratch []string
+	if g.facts != nil {
+		scratch = modules.ScratchDirs(g.facts)
+	}
+	cmd, err := modules.AdmitOn(cmd, g.Check, scratch)
 	if err != nil {
 		return modules.Output{}, err
 	}
@@ -114,6 +134,17 @@ func Task(t testing.TB, l *lab.Lab, name string, check bool) *modules.Task {
 	}
 }
 
+// Become makes the task's commands run as the lab user in a scheduled
+// task, as the runner runs a task with become {}: in a dry run they run
+// in the WinRM session. IISSYNC needs it, since a WinRM session's logon
+// cannot reach the other node (the double hop).
+func Become(task *modules.Task) *modules.Task {
+	if g, ok := task.Host.(*Guard); ok && !task.Check {
+		g.Host = modules.BecomeHost(g.Host, modules.Become{User: lab.DefaultUser, Password: lab.DefaultPassword}, Modules.Poll)
+	}
+	return task
+}
+
 // Run validates m and runs it on lab host name, as the runner would. A
 // validation error fails the test.
 func Run(t testing.TB, l *lab.Lab, name string, m modules.Module, check bool) (*modules.Result, error) {
@@ -134,6 +165,19 @@ func Exec(t testing.TB, h *lab.Host, line string) {
 	code := h.Machine().Exec(context.Background(), &wsman.Process{Line: line, Stdout: &out, Stderr: &errs, Stdin: strings.NewReader("")})
 	require.Zero(t, code, "%s: %s%s", line, out.String(), errs.String())
 	h.Machine().ClearLog()
+}
+
+// TaskLog is h's command log without the facts command the runner sends
+// before a host's first task, so that a test sees what the tasks sent.
+func TaskLog(h *lab.Host) []win.LogEntry {
+	var out []win.LogEntry
+	facts := mwin.FactsLine()
+	for _, e := range h.Log() {
+		if e.Line != facts {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // Changes returns the log entries of lab host name that changed state.

@@ -1,118 +1,49 @@
 package ntlm
 
 import (
-	"bytes"
-	"encoding/binary"
 	"fmt"
-	"mime"
-	"strconv"
-	"strings"
+
+	"github.com/winplay/winplay/internal/sealing"
 )
 
 // EncryptedProtocol is the protocol parameter of a sealed WinRM message.
-const EncryptedProtocol = "application/HTTP-SPNEGO-session-encrypted"
+const EncryptedProtocol = sealing.SPNEGO
 
 // EncryptedContentType is the Content-Type of a sealed WinRM message, byte for
 // byte as pywinrm and masterzen send it and as Windows answers.
-const EncryptedContentType = `multipart/encrypted;protocol="` + EncryptedProtocol + `";boundary="Encrypted Boundary"`
-
-const (
-	boundary    = "--Encrypted Boundary"
-	partStart   = boundary + "\r\n"
-	bodyEnd     = boundary + "--\r\n"
-	octetHeader = "\tContent-Type: application/octet-stream\r\n"
-)
+var EncryptedContentType = sealing.ContentType(sealing.SPNEGO)
 
 // IsEncrypted reports whether a request's Content-Type says its body is an
 // NTLM-sealed multipart/encrypted message.
 func IsEncrypted(contentType string) bool {
-	media, params, err := mime.ParseMediaType(contentType)
-	if err != nil {
-		// Clients send exactly EncryptedContentType; a lenient fallback
-		// keeps odd spacing from turning a sealed body into a SOAP parse.
-		return strings.HasPrefix(strings.ToLower(strings.TrimSpace(contentType)), "multipart/encrypted")
-	}
-	return media == "multipart/encrypted" && strings.EqualFold(params["protocol"], EncryptedProtocol)
+	p, ok := sealing.Protocol(contentType)
+	return ok && p == sealing.SPNEGO
 }
 
 // Encrypt seals msg with s and frames it as WinRM's multipart/encrypted body.
 // originalType is the Content-Type of msg, e.g. application/soap+xml;charset=UTF-8.
-// The framing has literal tabs that Go's mime/multipart cannot produce.
 func Encrypt(s *Session, msg []byte, originalType string) []byte {
 	sealed, sig := s.Wrap(msg)
-	var b bytes.Buffer
-	b.Grow(len(msg) + 256)
-	b.WriteString(partStart)
-	b.WriteString("\tContent-Type: " + EncryptedProtocol + "\r\n")
-	b.WriteString("\tOriginalContent: type=" + originalType + ";Length=" + strconv.Itoa(len(msg)) + "\r\n")
-	b.WriteString(partStart)
-	b.WriteString(octetHeader)
-	var n [4]byte
-	binary.LittleEndian.PutUint32(n[:], uint32(len(sig)))
-	b.Write(n[:])
-	b.Write(sig)
-	b.Write(sealed)
-	b.WriteString(bodyEnd)
-	return b.Bytes()
+	return sealing.Frame(EncryptedProtocol, sealing.Part{Header: sig, Data: sealed, Type: originalType})
 }
 
 // Decrypt parses a multipart/encrypted body and unwraps every part with s,
-// returning the concatenated plaintext. It reads the parts in sequence, using
-// the declared Length to find the end of the sealed bytes, so sealed data that
-// happens to contain the boundary cannot confuse it.
+// returning the concatenated plaintext.
 func Decrypt(s *Session, body []byte) ([]byte, error) {
+	parts, err := sealing.Parse(body)
+	if err != nil {
+		return nil, fmt.Errorf("decrypt: %w: %w", ErrMalformed, err)
+	}
 	var out []byte
-	rest := body
-	for parts := 0; ; parts++ {
-		if bytes.HasPrefix(rest, []byte(bodyEnd)) || (parts > 0 && len(bytes.TrimSpace(rest)) == 0) {
-			return out, nil
+	for i, p := range parts {
+		if len(p.Header) != SignatureSize {
+			return nil, fmt.Errorf("decrypt part %d: %d-byte signature: %w", i, len(p.Header), ErrMalformed)
 		}
-		if !bytes.HasPrefix(rest, []byte(partStart)) {
-			return nil, fmt.Errorf("decrypt part %d: no boundary: %w", parts, ErrMalformed)
-		}
-		rest = rest[len(partStart):]
-		end := bytes.Index(rest, []byte(partStart))
-		if end < 0 {
-			return nil, fmt.Errorf("decrypt part %d: no data part after the header: %w", parts, ErrMalformed)
-		}
-		length, err := originalLength(rest[:end])
+		msg, err := s.Unwrap(p.Data, p.Header)
 		if err != nil {
-			return nil, fmt.Errorf("decrypt part %d: %w", parts, err)
-		}
-		rest = rest[end+len(partStart):]
-		rest = bytes.TrimPrefix(rest, []byte(octetHeader))
-		if len(rest) < 4 {
-			return nil, fmt.Errorf("decrypt part %d: truncated signature length: %w", parts, ErrMalformed)
-		}
-		sigLen := int(binary.LittleEndian.Uint32(rest))
-		rest = rest[4:]
-		if sigLen != SignatureSize || len(rest) < sigLen+length {
-			return nil, fmt.Errorf("decrypt part %d: %d-byte signature and %d-byte message in %d bytes: %w",
-				parts, sigLen, length, len(rest), ErrMalformed)
-		}
-		msg, err := s.Unwrap(rest[sigLen:sigLen+length], rest[:sigLen])
-		if err != nil {
-			return nil, fmt.Errorf("decrypt part %d: %w", parts, err)
+			return nil, fmt.Errorf("decrypt part %d: %w", i, err)
 		}
 		out = append(out, msg...)
-		rest = rest[sigLen+length:]
 	}
-}
-
-// originalLength finds Length=N in a part header.
-func originalLength(header []byte) (int, error) {
-	i := bytes.Index(header, []byte("Length="))
-	if i < 0 {
-		return 0, fmt.Errorf("part header without Length: %w", ErrMalformed)
-	}
-	digits := header[i+len("Length="):]
-	n := 0
-	for n < len(digits) && digits[n] >= '0' && digits[n] <= '9' {
-		n++
-	}
-	length, err := strconv.Atoi(string(digits[:n]))
-	if err != nil || n > 10 {
-		return 0, fmt.Errorf("part header Length %q: %w", digits[:n], ErrMalformed)
-	}
-	return length, nil
+	return out, nil
 }

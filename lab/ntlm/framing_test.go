@@ -52,8 +52,8 @@ func TestDecryptSurvivesBoundaryInSealedBytes(t *testing.T) {
 	// stray boundary to make sure the declared Length, not a search, ends it.
 	client, server := sessionPair(t)
 	body := Encrypt(client, []byte("payload"), soapType)
-	body = bytes.TrimSuffix(body, []byte(bodyEnd))
-	body = append(body, []byte(bodyEnd)...)
+	body = bytes.TrimSuffix(body, []byte("--Encrypted Boundary--\r\n"))
+	body = append(body, []byte("--Encrypted Boundary--\r\n--Encrypted Boundary--\r\n")...)
 	got, err := Decrypt(server, body)
 	require.NoError(t, err)
 	assert.Equal(t, "payload", string(got))
@@ -65,8 +65,8 @@ func TestDecryptRejectsMalformedBodies(t *testing.T) {
 	tests := map[string][]byte{
 		"empty":            nil,
 		"no boundary":      []byte("<s:Envelope/>"),
-		"no data part":     []byte(partStart + "\tOriginalContent: type=x;Length=5\r\n"),
-		"no length":        []byte(partStart + "\tContent-Type: x\r\n" + partStart + octetHeader + "\x10\x00\x00\x00"),
+		"no data part":     []byte("--Encrypted Boundary\r\n\tOriginalContent: type=x;Length=5\r\n"),
+		"no length":        []byte("--Encrypted Boundary\r\n\tContent-Type: x\r\n--Encrypted Boundary\r\n\tContent-Type: application/octet-stream\r\n\x10\x00\x00\x00"),
 		"length too large": bytes.Replace(good, []byte("Length=7"), []byte("Length=70"), 1),
 		"huge length":      bytes.Replace(good, []byte("Length=7"), []byte("Length=99999999999999999999"), 1),
 		"truncated":        good[:len(good)-40],
@@ -92,8 +92,8 @@ func FuzzDecrypt(f *testing.F) {
 	client, err := NewSession(specFlags, specRandomKey, ClientSide)
 	require.NoError(f, err)
 	f.Add(Encrypt(client, []byte("<s:Envelope/>"), soapType))
-	f.Add([]byte(partStart + partStart + octetHeader))
-	f.Add([]byte(bodyEnd))
+	f.Add([]byte("--Encrypted Boundary\r\n--Encrypted Boundary\r\n\tContent-Type: application/octet-stream\r\n"))
+	f.Add([]byte("--Encrypted Boundary--\r\n"))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		server, err := NewSession(specFlags, specRandomKey, ServerSide)
 		require.NoError(t, err)

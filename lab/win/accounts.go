@@ -31,8 +31,11 @@ var wellKnown = []*account{
 	{"", "CREATOR OWNER", "S-1-3-0"},
 	{"NT AUTHORITY", "NETWORK", "S-1-5-2"},
 	{"NT AUTHORITY", "INTERACTIVE", "S-1-5-4"},
+	{"NT AUTHORITY", "SERVICE", "S-1-5-6"},
 	{"NT AUTHORITY", "Authenticated Users", "S-1-5-11"},
 	{"NT AUTHORITY", "SYSTEM", "S-1-5-18"},
+	{"NT AUTHORITY", "LOCAL SERVICE", "S-1-5-19"},
+	{"NT AUTHORITY", "NETWORK SERVICE", "S-1-5-20"},
 }
 
 // builtinAliases are the local groups every host has, with their NT 4.0
@@ -111,6 +114,26 @@ func (m *Machine) group(name string) *localGroup {
 	return nil
 }
 
+// groupBySID finds a built-in group by its well-known SID, whatever its
+// name in the host's language.
+func (m *Machine) groupBySID(sid string) *localGroup {
+	for _, g := range m.groups {
+		if g.sid == sid {
+			return g
+		}
+	}
+	return nil
+}
+
+// localName is a built-in account's name in the host's language: the
+// Administrator (RID 500) is Администратор on a Russian host.
+func (m *Machine) localName(rid int, english string) string {
+	if n := m.lang.accountName(fmt.Sprintf("%s-%d", m.sid, rid)); n != "" {
+		return n
+	}
+	return english
+}
+
 // addLocalUser creates a local account with the next free RID.
 func (m *Machine) addLocalUser(name string, rid int) *account {
 	if a := m.localUser(name); a != nil {
@@ -176,7 +199,21 @@ func (m *Machine) allAccounts() []*account {
 		}
 		out = append(out, &account{domain, g.name, g.sid})
 	}
-	out = append(out, wellKnown...)
+	for _, a := range wellKnown {
+		// Well-known accounts have their names in the host's language
+		// (NT-AUTORITÄT\Authentifizierte Benutzer).
+		if n := m.lang.accountName(a.sid); n != "" {
+			local := *a
+			if d, u, ok := strings.Cut(n, `\`); ok {
+				local.domain, local.name = d, u
+			} else {
+				local.name = n
+			}
+			out = append(out, &local)
+			continue
+		}
+		out = append(out, a)
+	}
 	out = append(out, m.net.domain...)
 	return out
 }

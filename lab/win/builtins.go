@@ -347,6 +347,9 @@ func runCopy(c *call) int {
 		return 1
 	}
 	const none = "        0 file(s) copied.\r\n"
+	if code, ok := c.copyFromShare(names, hasSwitch(args, "/y")); ok {
+		return code
+	}
 	src, dst, ok := copyTarget(c, names)
 	sf := c.m.fileAt(src)
 	if !ok || sf == nil || sf.dir {
@@ -422,8 +425,26 @@ func leadingInt(s string) int {
 	return n
 }
 
+// runVer prints the version line of the host's Windows: NT 4.0's own
+// form, or `Microsoft Windows [Version N]` (the docs' capture), the word
+// in the host's language.
 func runVer(c *call) int {
-	c.printf("\r\nWindows NT Version 4.0\r\n\r\n")
+	if c.m.os.Runbook {
+		c.printf("\r\nWindows NT Version 4.0\r\n\r\n")
+		return 0
+	}
+	c.printf("\r\nMicrosoft Windows [%s %s]\r\n", c.m.lang.verWord, c.m.os.Version)
+	return 0
+}
+
+// runChcp prints the console's code page (chcp NNN to change it is not
+// simulated).
+func runChcp(c *call) int {
+	if strings.TrimSpace(c.params) != "" {
+		c.errorf("The lab's chcp does not change the code page.\r\n")
+		return 1
+	}
+	c.printf("%s\r\n", c.m.lang.chcp(c.s.codepage))
 	return 0
 }
 

@@ -1,6 +1,7 @@
 package win
 
 import (
+	"fmt"
 	"strings"
 	"time"
 )
@@ -316,4 +317,65 @@ func (cl *cluster) hasType(typ string) bool {
 		}
 	}
 	return false
+}
+
+// ConfigureCluster makes the cluster one of nodes of generation osName in
+// language tag, before any host is created: its core group takes the
+// language's name (Clustergruppe on a German cluster: group names are
+// localized), and outside the NT 4.0 rehearsal the Web Group holds no IIS
+// 4 sites and no NT 4.0 MSDTC resource, which those Windows do not have.
+func (n *Network) ConfigureCluster(osName, tag string) error {
+	gen, err := LookupGeneration(osName)
+	if err != nil {
+		return err
+	}
+	lang, err := lookupLanguage(tag)
+	if err != nil {
+		return err
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if len(n.hosts) > 0 {
+		return fmt.Errorf("the cluster is configured before its hosts are created")
+	}
+	cl := n.cluster
+	cl.groups[0].name = lang.clusterGroup
+	if !gen.Runbook {
+		for _, g := range cl.groups {
+			var keep []*clusterResource
+			for _, r := range g.resources {
+				if r.typ != resIIS && r.typ != resDTC {
+					keep = append(keep, r)
+				}
+			}
+			g.resources = keep
+		}
+	}
+	return nil
+}
+
+// AddClusterResource adds a resource of type typ (an IP Address, Network
+// Name or Physical Disk) to group, Online on the group's owner, for tests
+// of what real clusters hold: names longer than cluster.exe's columns.
+func (n *Network) AddClusterResource(group, name, typ string) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	switch typ {
+	case resIPAddress, resNetworkName:
+	default:
+		return fmt.Errorf("the lab adds IP Address and Network Name resources, not %q", typ)
+	}
+	for _, g := range n.cluster.groups {
+		if !strings.EqualFold(g.name, group) {
+			continue
+		}
+		r := newResource(name, typ)
+		r.status = statusOnline
+		if typ == resNetworkName {
+			r.networkName = strings.ToUpper(strings.Fields(name)[0])
+		}
+		g.resources = append(g.resources, r)
+		return nil
+	}
+	return fmt.Errorf("no cluster group %q", group)
 }

@@ -224,3 +224,17 @@ func TestClusterResourceFailsWhenItsNodeCannotRunIt(t *testing.T) {
 	assert.Equal(t, statusFailed, st.Resources["Web Server"].Status)
 	assert.Equal(t, "Partially Online", st.Status)
 }
+
+// cluster.exe's rows as a real cluster prints them: a name longer than its
+// column pushes the row right, the dash line keeps its width (the real
+// listing quoted in real-windows.md).
+func TestClusterTablePushesLongNames(t *testing.T) {
+	got := clusterTable(resourceColumns, [][]string{
+		{"RVT1DB1 Disk", "RVT1DB1", "RST1DB2", "Online"},
+		{"SQL Network Name (RVT1DB1)", "RVT1DB1", "RST1DB2", "Online"},
+	})
+	assert.Equal(t, "Resource             Group                Node            Status\r\n"+
+		"-------------------- -------------------- --------------- ------\r\n"+
+		"RVT1DB1 Disk         RVT1DB1              RST1DB2         Online\r\n"+
+		"SQL Network Name (RVT1DB1) RVT1DB1              RST1DB2         Online\r\n", got)
+}

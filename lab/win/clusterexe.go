@@ -128,18 +128,17 @@ type clusterColumn struct {
 	right  bool
 }
 
-// clusterTable formats a table: each column as wide as its dash line, or
-// as its widest cell; the last column unpadded; headers left-aligned.
+// clusterTable formats a table as cluster.exe's printf does: each cell
+// padded to its column's width and a blank after it, the last unpadded. A
+// cell longer than its column is not cut: it pushes the rest of its row
+// right, and the dash line keeps its width (a real listing quoted in
+// real-windows.md: `SQL Network Name (RVT1DB1) RVT1DB1              RST1DB2
+// Online`).
 func clusterTable(cols []clusterColumn, rows [][]string) string {
 	widths := make([]int, len(cols))
 	headers, dashes := make([]string, len(cols)), make([]string, len(cols))
 	for i, col := range cols {
 		widths[i] = col.width
-		for _, row := range rows {
-			if i < len(cols)-1 {
-				widths[i] = max(widths[i], len(row[i]))
-			}
-		}
 		headers[i], dashes[i] = col.header, strings.Repeat("-", widths[i])
 	}
 	var b strings.Builder

@@ -57,6 +57,12 @@ type session struct {
 	shell      string
 	line       string
 	depth      int
+	// codepage is the console code page the client asked for
+	// (WINRS_CODEPAGE), or the system's OEM code page.
+	codepage int
+	// netCreds is whether the session's logon can authenticate to other
+	// hosts (see logon.go).
+	netCreds bool
 }
 
 func newSession(ctx context.Context, m *Machine, p *wsman.Process) *session {
@@ -68,14 +74,17 @@ func newSession(ctx context.Context, m *Machine, p *wsman.Process) *session {
 		user = m.login
 	}
 	s := &session{
-		ctx: ctx, m: m, user: user, shell: "cmd", line: p.Line,
-		out: &termSink{w: p.Stdout}, errs: &termSink{w: p.Stderr},
+		ctx: ctx, m: m, user: user, shell: "cmd", line: p.Line, netCreds: hasNetworkCredentials(p.Logon),
+		out: &termSink{w: p.Stdout}, errs: &termSink{w: p.Stderr}, codepage: p.Codepage,
+	}
+	if s.codepage == 0 {
+		s.codepage = m.lang.oemcp
 	}
 	s.env = m.defaultEnv(user)
 	for k, v := range p.Env {
 		s.env[key(k)] = envVar{k, v}
 	}
-	s.cwd = winPath{'C', `\WINNT\Profiles\` + user}
+	s.cwd = winPath{'C', m.profileDir(user)}
 	if p.Dir != "" {
 		if d, ok := resolvePath(s.cwd, p.Dir); ok && m.isDir(d) {
 			s.cwd = d
@@ -133,26 +142,34 @@ func (s *session) sleep(d time.Duration) error {
 
 func (m *Machine) defaultEnv(user string) map[string]envVar {
 	env := map[string]envVar{}
+	root, temp := m.sysC(""), "C:"+m.tempDir(user)
+	path := root + `\system32;` + root
+	if m.os.WMIC {
+		path += ";" + root + `\system32\wbem`
+	}
+	if m.hasTool("powershell") {
+		path += ";" + root + `\system32\WindowsPowerShell\v1.0`
+	}
 	for _, kv := range [][2]string{
-		{"ComSpec", `C:\WINNT\system32\cmd.exe`},
+		{"ComSpec", root + `\system32\cmd.exe`},
 		{"COMPUTERNAME", m.netbios},
 		{"HOMEDRIVE", "C:"},
-		{"HOMEPATH", `\WINNT\Profiles\` + user},
+		{"HOMEPATH", m.profileDir(user)},
 		{"NUMBER_OF_PROCESSORS", "2"},
 		{"OS", "Windows_NT"},
-		{"Path", `C:\WINNT\system32;C:\WINNT;C:\WINNT\system32\wbem;C:\WINNT\system32\WindowsPowerShell\v1.0`},
+		{"Path", path},
 		{"PATHEXT", ".COM;.EXE;.BAT;.CMD"},
 		{"PROCESSOR_ARCHITECTURE", "x86"},
 		{"ProgramFiles", `C:\Program Files`},
 		{"PROMPT", "$P$G"},
 		{"SystemDrive", "C:"},
-		{"SystemRoot", `C:\WINNT`},
-		{"TEMP", `C:\WINNT\Temp`},
-		{"TMP", `C:\WINNT\Temp`},
+		{"SystemRoot", root},
+		{"TEMP", temp},
+		{"TMP", temp},
 		{"USERDOMAIN", m.netbios},
 		{"USERNAME", user},
-		{"USERPROFILE", `C:\WINNT\Profiles\` + user},
-		{"windir", `C:\WINNT`},
+		{"USERPROFILE", "C:" + m.profileDir(user)},
+		{"windir", root},
 	} {
 		env[key(kv[0])] = envVar{kv[0], kv[1]}
 	}
@@ -550,7 +567,7 @@ func (s *session) notFound(c *call) int {
 			return errPathNotFound
 		}
 	}
-	c.errorf("'%s' is not recognized as an internal or external command,\r\noperable program or batch file.\r\n", prog)
+	c.errorf("%s\r\n", s.m.lang.notRecognized(prog))
 	return 9009
 }
 
@@ -668,7 +685,8 @@ func splitCmdArgs(params string) []string {
 
 // findProgram resolves a program name: an existing executable file by
 // path, or through the current directory and PATH with PATHEXT; a system
-// tool is found by its base name even where its file is missing.
+// tool this Windows has is found by its base name even where its file is
+// missing.
 func (s *session) findProgram(name string) *tool {
 	if name == "" {
 		return nil
@@ -676,9 +694,12 @@ func (s *session) findProgram(name string) *tool {
 	if f := s.programFile(name); f != nil {
 		return programs[f.program]
 	}
+	if t := s.batchFile(name); t != nil {
+		return t
+	}
 	base := strings.ToLower(baseName(strings.ReplaceAll(name, "/", `\`)))
 	base = strings.TrimSuffix(strings.TrimSuffix(base, ".exe"), ".com")
-	if t := programs[base]; t != nil && t.system {
+	if t := programs[base]; t != nil && t.system && s.m.hasTool(base) {
 		return t
 	}
 	return nil

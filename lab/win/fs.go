@@ -225,13 +225,6 @@ func (p winPath) String() string {
 	return string(p.drive) + ":" + p.path
 }
 
-// isScratch reports whether p is under C:\WINNT\Temp, whose writes the lab
-// treats as read-only work (see TOOLS.md).
-func (p winPath) isScratch() bool {
-	k := key(p.path)
-	return p.drive == 'C' && (k == `\WINNT\TEMP` || strings.HasPrefix(k, `\WINNT\TEMP\`))
-}
-
 // device returns "NUL" or "CON" when p names that device, which exists in
 // every directory, and "" otherwise.
 func (p winPath) device() string {

@@ -17,7 +17,13 @@ func runIISSync(c *call) int {
 	}
 	target := strings.ToUpper(strings.TrimPrefix(args[0], `\\`))
 	c.printf("Synchronizing IIS configuration from %s to %s...\r\n", c.m.netbios, target)
-	restarted, code := c.m.iisSync(target)
+	// The target's metabase is reached with the session's credentials:
+	// a WinRM session without them is refused there (the double hop).
+	code := c.reachOut(target)
+	var restarted []*service
+	if code == 0 {
+		restarted, code = c.m.iisSync(target)
+	}
 	if code != 0 {
 		c.errorf("IISSYNC failed with status %d.\r\n%s\r\n", code, winMessage(code))
 		return code
@@ -47,7 +53,8 @@ func (m *Machine) iisSync(target string) ([]*service, int) {
 	t := m.net.host(target)
 	switch {
 	case t == nil:
-		return nil, errBadNetPath
+		// KB Q224801: 1722 is also an invalid target server name.
+		return nil, errRPCUnavailable
 	case t == m:
 		return nil, errInvalidParameter
 	case t.power == powerOff || !t.online:

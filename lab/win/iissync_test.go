@@ -40,7 +40,7 @@ func TestIISSyncStatusCodes(t *testing.T) {
 		target string
 		code   int
 	}{
-		{"target unknown", nil, "NODE9", errBadNetPath},
+		{"target unknown", nil, "NODE9", errRPCUnavailable},
 		{"target is this node", nil, "node1", errInvalidParameter},
 		{"target off the network", func(t *testing.T, _, node2 *Machine) { node2.SetOnline(false) }, "NODE2", errRPCUnavailable},
 		{"target IISADMIN stopped", func(t *testing.T, _, node2 *Machine) { mustRun(t, node2, `net stop IISADMIN /y`) }, "NODE2", errNoEndpoints},

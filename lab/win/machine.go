@@ -1,4 +1,8 @@
-// Package win simulates the Windows NT 4.0 cluster nodes of the lab: a
+// Package win simulates the Windows hosts of the lab, one of five
+// generations (generation.go: the runbook's NT 4.0 rehearsal, which never
+// spoke WinRM, and Server 2003 R2 to 2025) in one of three display
+// languages (language.go), each printing what real Windows prints (the
+// golden test holds it to testdata/windows): a
 // cmd.exe interpreter and the built-in tools winplay's modules run, over
 // state that persists across commands and reboots (services, registry,
 // files, accounts, groups, user rights, DCOM, IIS, MSDTC) and a cluster
@@ -60,6 +64,14 @@ type Config struct {
 	Timing Timing
 	// LoginUser is the local administrator WinRM logs in as; default "lab".
 	LoginUser string
+	// OS is the Windows generation (Generations: nt4, 2003r2, 2012r2,
+	// 2022, 2025); "" is nt4, the runbook's rehearsal.
+	OS string
+	// Language is the display language: en-US (default), de-DE or ru-RU.
+	Language string
+	// LoginPassword is its password, which a scheduled task that runs as
+	// the user (schtasks /ru /rp) must give.
+	LoginPassword string
 }
 
 // Network is the set of hosts of one lab: the CORP domain they share, the
@@ -157,8 +169,11 @@ type Machine struct {
 	name    string
 	netbios string
 	profile string
+	os      *Generation
+	lang    *language
 	timing  Timing
 	login   string
+	loginPW string
 	sid     string
 	nextRID int
 	nextPID int
@@ -177,7 +192,8 @@ type Machine struct {
 	gen        int // counts power cycles, so waits notice the host went down
 	online     bool
 	onPowerOff func(reboot bool)
-	installing bool // setup.exe or UPDATE.EXE runs
+	installing bool                      // setup.exe or UPDATE.EXE runs
+	tasks      map[string]*scheduledTask // by lower-case name, see schtasks.go
 
 	log []*LogEntry
 
@@ -205,6 +221,17 @@ func (n *Network) NewMachine(cfg Config) (*Machine, error) {
 	if !slices.Contains([]string{ProfileNode, ProfileRebuilt, ProfileCorrupted}, profile) {
 		return nil, fmt.Errorf("host %s: unknown profile %q (want %s, %s or %s)", name, profile, ProfileNode, ProfileRebuilt, ProfileCorrupted)
 	}
+	gen, err := LookupGeneration(cfg.OS)
+	if err != nil {
+		return nil, fmt.Errorf("host %s: %w", name, err)
+	}
+	if !gen.Runbook && profile != ProfileNode {
+		return nil, fmt.Errorf("host %s: profile %q is the runbook's NT 4.0 rehearsal; %s hosts are %s only", name, profile, gen.Name, ProfileNode)
+	}
+	lang, err := lookupLanguage(cfg.Language)
+	if err != nil {
+		return nil, fmt.Errorf("host %s: %w", name, err)
+	}
 	timing := cfg.Timing
 	if timing.Second == 0 {
 		timing = DefaultTiming
@@ -219,7 +246,7 @@ func (n *Network) NewMachine(cfg Config) (*Machine, error) {
 		return nil, fmt.Errorf("host %s already exists in this network", name)
 	}
 	m := &Machine{
-		net: n, name: name, netbios: netbios, profile: profile, timing: timing, login: login,
+		net: n, name: name, netbios: netbios, profile: profile, os: gen, lang: lang, timing: timing, login: login, loginPW: cfg.LoginPassword,
 		sid: machineSID(netbios), nextRID: 1000, nextPID: 400,
 		services: map[string]*service{}, reg: newRegistry(), rights: map[string][]string{},
 	}
@@ -324,7 +351,7 @@ type LogEntry struct {
 	Redirects []Redirect
 	ExitCode  int
 	// Changes is true when the command changed state or would have had it
-	// succeeded; writes under C:\WINNT\Temp do not count.
+	// succeeded; writes under a temp directory do not count.
 	Changes bool
 }
 

@@ -19,7 +19,7 @@ const netSyntax = "The syntax of this command is:\r\n\r\n" +
 // netError prints net's report of a Win32 error and returns net's exit
 // code, 2.
 func netError(c *call, code int) int {
-	c.errorf("System error %d has occurred.\r\n\r\n%s\r\n\r\n", code, winMessage(code))
+	c.errorf("%s\r\n\r\n%s\r\n\r\n", c.m.lang.netSystemError(code), c.m.lang.message(code))
 	return 2
 }
 
@@ -98,7 +98,7 @@ func netStart(c *call, words []string) int {
 		for _, n := range names {
 			c.printf("   %s\r\n", n)
 		}
-		c.printf("\r\nThe command completed successfully.\r\n\r\n")
+		c.printf("\r\n%s\r\n\r\n", c.m.lang.netDone)
 		return 0
 	}
 	s := c.m.serviceByName(strings.Join(words, " "))
@@ -160,15 +160,15 @@ func netStop(c *call, words []string, yes bool) int {
 	}
 	collect(s)
 	if len(dependents) > 0 {
-		c.printf("The following services are dependent on the %s service.\r\n", s.display)
-		c.printf("Stopping the %s service will also stop these services.\r\n\r\n", s.display)
+		c.printf("%s\r\n", c.m.lang.netDependents(s.display))
 		for _, d := range dependents {
 			c.printf("   %s\r\n", d.display)
 		}
 		c.printf("\r\n")
 		if !yes {
 			// Nobody answers the question, which net takes as no.
-			c.printf("Do you want to continue this operation? (Y/N) [N]: \r\n")
+			c.printf("%s\r\n", c.m.lang.netQuestion)
+			c.errorf("%s\r\n", c.m.lang.netNoAnswer)
 			return 2
 		}
 	}
@@ -217,7 +217,7 @@ func netLocalgroup(c *call, words, switches []string) int {
 		for _, n := range names {
 			c.printf("*%s\r\n", n)
 		}
-		c.printf("The command completed successfully.\r\n\r\n")
+		c.printf("%s\r\n\r\n", c.m.lang.netDone)
 		return 0
 	}
 	g := c.m.group(words[0])
@@ -275,7 +275,7 @@ func netLocalgroup(c *call, words, switches []string) int {
 		c.errorf("The syntax of this command is:\r\n\r\nNET LOCALGROUP\r\n[groupname [/COMMENT:\"text\"]] [/DOMAIN]\r\n\r\n")
 		return 1
 	}
-	c.printf("The command completed successfully.\r\n\r\n")
+	c.printf("%s\r\n\r\n", c.m.lang.netDone)
 	return 0
 }
 

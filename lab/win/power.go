@@ -186,8 +186,9 @@ func runShutdown(c *call) int {
 	return 0
 }
 
-// shutdownFail prints shutdown.exe's error form, "NAME: message.(code)".
+// shutdownFail prints shutdown.exe's error form for the local host,
+// "message.(code)" (a real 1115 over WinRM, testdata/windows/shutdown).
 func shutdownFail(c *call, code int) int {
-	c.errorf("%s: %s(%d)\r\n", c.m.netbios, winMessage(code), code)
+	c.errorf("%s(%d)\r\n", c.m.lang.message(code), code)
 	return code
 }

@@ -55,15 +55,15 @@ func TestShutdownScheduleAndAbort(t *testing.T) {
 		code int
 		err  string
 	}{
-		{`shutdown /a`, errNoShutdown, "NODE1: Unable to abort the system shutdown because no shutdown was in progress.(1116)\r\n"},
+		{`shutdown /a`, errNoShutdown, "Unable to abort the system shutdown because no shutdown was in progress.(1116)\r\n"},
 		{`shutdown /r /t 60 /c "patching" /f`, 0, ""},
-		{`shutdown /r /t 0`, errShutdownScheduled, "NODE1: A system shutdown has already been scheduled.(1190)\r\n"},
+		{`shutdown /r /t 0`, errShutdownScheduled, "A system shutdown has already been scheduled.(1190)\r\n"},
 		{`shutdown /a`, 0, ""},
 		{`shutdown -s -t 5`, 0, ""},
 		{`shutdown /a`, 0, ""},
-		{`shutdown /r /t soon`, errInvalidParameter, "NODE1: The parameter is incorrect.(87)\r\n"},
-		{`shutdown /r /s`, errInvalidParameter, "NODE1: The parameter is incorrect.(87)\r\n"},
-		{`shutdown /r /m \\OTHER`, errBadNetPath, "NODE1: The network path was not found.(53)\r\n"},
+		{`shutdown /r /t soon`, errInvalidParameter, "The parameter is incorrect.(87)\r\n"},
+		{`shutdown /r /s`, errInvalidParameter, "The parameter is incorrect.(87)\r\n"},
+		{`shutdown /r /m \\OTHER`, errBadNetPath, "The network path was not found.(53)\r\n"},
 	}
 	for _, tt := range tests {
 		r := run(m, tt.line)
@@ -82,7 +82,7 @@ func TestShutdownInProgress(t *testing.T) {
 	for _, line := range []string{`shutdown /r /t 0`, `shutdown /a`} {
 		r := run(m, line)
 		assert.Equal(t, errShutdownInProgress, r.code, line)
-		assert.Equal(t, "NODE1: A system shutdown is in progress.(1115)\r\n", r.err, line)
+		assert.Equal(t, "A system shutdown is in progress.(1115)\r\n", r.err, line)
 	}
 }
 

@@ -40,6 +40,9 @@ func runPowerShell(c *call) int {
 		return 1
 	}
 	ps := &psRunner{c: c, ok: true}
+	if name, args, ok := fixedScript(script); ok {
+		return ps.psFixed(name, args)
+	}
 	if m := winrmcpRestore.FindStringSubmatch(script); m != nil {
 		return ps.restoreUpload(m[1], m[2])
 	}

@@ -8,6 +8,8 @@ import (
 
 // Registry keys the tools and the state dump read.
 const (
+	nlsLanguageKey    = `HKLM\SYSTEM\CurrentControlSet\Control\Nls\Language`
+	nlsCodePageKey    = `HKLM\SYSTEM\CurrentControlSet\Control\Nls\CodePage`
 	currentVersionKey = `HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion`
 	inetStpKey        = `HKLM\SOFTWARE\Microsoft\InetStp`
 	ocmKey            = `HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Setup\OC Manager\Subcomponents`
@@ -30,6 +32,10 @@ const (
 	sidIWAMCluster    = corpSID + "-1106"
 	sidClusterSvc     = corpSID + "-1107"
 )
+
+// failoverClustersModule is the FailoverClusters module's manifest below
+// the Windows directory, which the facts command looks for.
+const failoverClustersModule = `\system32\WindowsPowerShell\v1.0\Modules\FailoverClusters\FailoverClusters.psd1`
 
 // Option Pack components, in the order setup lists them.
 var opComponents = []string{"iis_common", "iis_www", "iis_ftp", "mts_core", "msmq", "smtp", "indexsrv"}
@@ -86,7 +92,7 @@ func (m *Machine) applyProfile() error {
 	if err := m.baseSystem(); err != nil {
 		return err
 	}
-	if m.profile == ProfileRebuilt {
+	if m.profile == ProfileRebuilt || !m.os.Runbook {
 		return nil
 	}
 	comps := map[string]bool{"iis_common": true, "iis_www": true, "iis_ftp": true, "mts_core": true}
@@ -105,69 +111,118 @@ func (m *Machine) applyProfile() error {
 		m.reg.setSZ(replicationKey, "RemoteServerName", m.otherNode())
 		m.reg.setSZ(replicationKey, "ReplicationShare", "C$")
 	}
-	m.group("Guests").members = append(m.group("Guests").members, sidIUSRCluster, sidIWAMCluster)
+	m.groupBySID(sidGuests).members = append(m.groupBySID(sidGuests).members, sidIUSRCluster, sidIWAMCluster)
 	m.group("MTS Trusted Impersonators").members = []string{sidIWAMCluster}
 	m.grant("SeInteractiveLogonRight", sidIUSRCluster, sidIWAMCluster)
 	m.grant("SeNetworkLogonRight", sidIUSRCluster, sidIWAMCluster)
 	return m.setDCOMDefaults(sidAdministrators, sidSystem, sidInteractive, sidIUSRCluster, sidIWAMCluster)
 }
 
-// baseSystem is a freshly installed NT 4.0 Enterprise node with SP6,
-// joined to the domain (and to the cluster when it is a cluster node).
+// baseSystem is a freshly installed node of the host's generation (NT 4.0
+// Enterprise with SP6 for the rehearsal), joined to the domain and to the
+// cluster when it is a cluster node.
 func (m *Machine) baseSystem() error {
 	now := m.net.now()
 	m.c = newDrive('C', "", "1C2B-3A4D", false, now)
-	for _, d := range []string{`\WINNT\system32\inetsrv`, `\WINNT\system32\wbem`, `\WINNT\system32\WindowsPowerShell\v1.0`,
-		`\WINNT\Temp`, `\WINNT\Profiles\` + m.login, `\WINNT\security\logs`, `\Program Files`} {
+	dirs := []string{m.sys(`\system32\inetsrv`), m.sys(`\Temp`), m.profileDir(m.login), m.tempDir(m.login),
+		m.sys(`\security\logs`), `\Program Files`}
+	for name := range programDirs {
+		if m.hasTool(name) {
+			dirs = append(dirs, m.sys(programDirs[name]))
+		}
+	}
+	for _, d := range dirs {
 		if err := m.c.mkdirAll(d, now); err != nil {
 			return fmt.Errorf("creating %s: %w", d, err)
 		}
 	}
+	version := m.os.Version + "." + m.os.Build
+	if m.os.Runbook {
+		version = ntVersionSP6
+	}
 	for name, t := range programs {
-		if !t.system {
+		if !t.system || !m.hasTool(name) {
 			continue
 		}
 		dir, ok := programDirs[name]
 		if !ok {
-			dir = `\WINNT\system32`
+			dir = `\system32`
 		}
-		m.putFile(dir+`\`+name+".exe", exeContent(name+".exe", ntVersionSP6), ntVersionSP6, name)
+		m.putFile(m.sys(dir)+`\`+name+".exe", exeContent(name+".exe", version), version, name)
 	}
-	m.putFile(`\WINNT\system32\ntoskrnl.exe`, exeContent("ntoskrnl.exe", ntVersionSP6), ntVersionSP6, "")
+	m.putFile(m.sys(`\system32\ntoskrnl.exe`), exeContent("ntoskrnl.exe", version), version, "")
 
-	m.reg.setSZ(currentVersionKey, "CurrentVersion", "4.0")
-	m.reg.setSZ(currentVersionKey, "CurrentBuildNumber", "1381")
-	m.reg.setSZ(currentVersionKey, "CSDVersion", "Service Pack 6")
-	m.reg.setSZ(currentVersionKey, "CSDBuildNumber", "1381")
-	m.reg.setSZ(currentVersionKey, "SystemRoot", `C:\WINNT`)
+	m.reg.setSZ(currentVersionKey, "CurrentVersion", m.os.CurrentVersion)
+	m.reg.setSZ(currentVersionKey, "CurrentBuildNumber", m.os.Build)
+	m.reg.setSZ(currentVersionKey, "CurrentBuild", m.os.Build)
+	if m.os.Product != "" {
+		m.reg.setSZ(currentVersionKey, "ProductName", m.os.Product)
+	}
+	if m.os.CSDVersion != "" {
+		m.reg.setSZ(currentVersionKey, "CSDVersion", m.os.CSDVersion)
+		m.reg.setSZ(currentVersionKey, "CSDBuildNumber", m.os.Build)
+	}
+	m.reg.setSZ(currentVersionKey, "SystemRoot", m.sysC(""))
 	m.reg.setSZ(`HKLM\SYSTEM\CurrentControlSet\Control\ComputerName\ComputerName`, "ComputerName", m.netbios)
+	// The language of the product and its OEM code page, as the
+	// Windows 2000/2003 registry reference documents the values.
+	m.reg.setSZ(nlsLanguageKey, "InstallLanguage", m.lang.lcid)
+	m.reg.setSZ(nlsLanguageKey, "Default", m.lang.lcid)
+	m.reg.setSZ(nlsCodePageKey, "OEMCP", fmt.Sprint(m.lang.oemcp))
+	if m.os.PowerShell != "" {
+		// Engine 1 holds PowerShell 1.0 and 2.0, engine 3 the later
+		// ones (the keys Puppet's ruby-pwsh reads).
+		engine := `HKLM\SOFTWARE\Microsoft\PowerShell\1\PowerShellEngine`
+		if !strings.HasPrefix(m.os.PowerShell, "1.") && !strings.HasPrefix(m.os.PowerShell, "2.") {
+			m.reg.setSZ(engine, "PowerShellVersion", "2.0")
+			engine = `HKLM\SOFTWARE\Microsoft\PowerShell\3\PowerShellEngine`
+		}
+		m.reg.setSZ(engine, "PowerShellVersion", m.os.PowerShell)
+	}
 	m.reg.create(sessionManager)
 	m.reg.setSZ(`HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion`, "ProgramFilesDir", `C:\Program Files`)
 	m.reg.setSZ(oleKey, "EnableDCOM", "Y")
 	if err := m.setDCOMDefaults(sidAdministrators, sidSystem, sidInteractive); err != nil {
 		return err
 	}
+	if !m.os.Runbook {
+		// Microsoft's page for DefaultAccessPermission: by default the
+		// value is not set, and the server principal and SYSTEM may call.
+		m.reg.deleteValue(oleKey, "DefaultAccessPermission")
+	}
 	m.reg.create(`HKCU\Software\Microsoft`)
 
 	for _, name := range []string{"RpcSs", "EventLog", "LanmanServer", "LanmanWorkstation", "Spooler"} {
 		m.addService(name, startAuto)
 	}
+	if !m.os.Runbook {
+		// MSDTC is part of Windows since 2000, not an Option Pack's.
+		m.addService("MSDTC", startAuto)
+	}
 	if m.net.cluster.isNode(m.netbios) {
 		m.addService("ClusSvc", startAuto)
-		m.c.mkdirAll(`\WINNT\Cluster`, now)
-		m.putFile(`\WINNT\Cluster\clussvc.exe`, exeContent("clussvc.exe", ntVersionSP6), ntVersionSP6, "")
+		m.c.mkdirAll(m.sys(`\Cluster`), now)
+		m.putFile(m.sys(`\Cluster\clussvc.exe`), exeContent("clussvc.exe", version), version, "")
+		if m.os.FailoverClusters {
+			m.putFile(m.sys(failoverClustersModule), []byte("@{ ModuleVersion = '2.0.0.0' }\r\n"), "", "")
+		}
 	}
 
-	admin := m.addLocalUser("Administrator", 500)
+	admin := m.addLocalUser(m.localName(500, "Administrator"), 500)
 	guest := m.addLocalUser("Guest", 501)
 	m.nextRID = 999
 	login := m.addLocalUser(m.login, 0)
 	for _, a := range builtinAliases {
-		m.groups = append(m.groups, &localGroup{name: a.name, comment: a.comment, sid: fmt.Sprintf("S-1-5-32-%d", builtinRIDs[a.name])})
+		sid := fmt.Sprintf("S-1-5-32-%d", builtinRIDs[a.name])
+		name := a.name
+		if n := m.lang.accountName(sid); n != "" {
+			name = n
+		}
+		m.groups = append(m.groups, &localGroup{name: name, comment: a.comment, sid: sid})
 	}
-	m.group("Administrators").members = []string{admin.sid, login.sid, corpSID + "-512"}
-	m.group("Users").members = []string{corpSID + "-513"}
-	m.group("Guests").members = []string{guest.sid}
+	m.groupBySID(sidAdministrators).members = []string{admin.sid, login.sid, corpSID + "-512"}
+	m.groupBySID(sidUsers).members = []string{corpSID + "-513"}
+	m.groupBySID(sidGuests).members = []string{guest.sid}
 
 	m.grant("SeNetworkLogonRight", sidEveryone, sidAdministrators, sidPowerUsers)
 	m.grant("SeInteractiveLogonRight", sidAdministrators, sidBackupOps, sidPowerUsers, sidUsers, sidGuests)

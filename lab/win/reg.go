@@ -9,7 +9,12 @@ import (
 
 // reg.exe: query, add, delete.
 
-const regNotFound = "ERROR: The system was unable to find the specified registry key or value.\r\n"
+// regNotFound prints reg.exe's error for a missing key or value, in the
+// host's language, and returns its exit code.
+func regNotFound(c *call) int {
+	c.errorf("%s\r\n", c.m.lang.regNotFound)
+	return 1
+}
 
 func regUsageError(c *call, verb, what string) int {
 	c.errorf("ERROR: %s\r\nType \"REG %s /?\" for usage.\r\n", what, strings.ToUpper(verb))
@@ -122,15 +127,36 @@ func runReg(c *call) int {
 	return regDelete(c, o)
 }
 
-func regValueLine(v *regValue) string {
-	return fmt.Sprintf("    %s    %s    %s\r\n", v.displayName(), v.typ, v.data())
+// regValueLine is one value as reg query prints it: four blanks around the
+// fields since Vista, tabs in REG.EXE 3.0 (XP, 2003), whose default
+// value is <NO NAME> (real-windows.md: a Java test of XP output).
+func (c *call) regValueLine(v *regValue) string {
+	name := v.name
+	if c.m.os.RegV3 {
+		if name == "" {
+			name = "<NO NAME>"
+		}
+		return fmt.Sprintf("    %s\t%s\t%s\r\n", name, v.typ, v.data())
+	}
+	if name == "" {
+		name = c.m.lang.regDefault
+	}
+	return fmt.Sprintf("    %s    %s    %s\r\n", name, v.typ, v.data())
+}
+
+// regStart is what reg query prints before its first key: a blank line,
+// or REG.EXE 3.0's version header (as the Microsoft docs page shows it).
+func (c *call) regStart() string {
+	if c.m.os.RegV3 {
+		return "! REG.EXE VERSION 3.0\r\n\r\n"
+	}
+	return "\r\n"
 }
 
 func regQuery(c *call, o regOptions) int {
 	k := c.m.reg.open(o.key)
 	if k == nil {
-		c.errorf(regNotFound)
-		return 1
+		return regNotFound(c)
 	}
 	if o.recurse {
 		matches := 0
@@ -139,18 +165,23 @@ func regQuery(c *call, o regOptions) int {
 			var lines strings.Builder
 			for _, v := range x.values {
 				if !o.hasValue || strings.EqualFold(v.name, o.value) {
-					lines.WriteString(regValueLine(v))
+					lines.WriteString(c.regValueLine(v))
 					matches++
 				}
 			}
 			if o.hasValue && lines.Len() == 0 {
 				return
 			}
+			// The key asked for prints only if it has values; its
+			// subkeys always do (Wine's test8b, which Windows passes).
+			if x == k && lines.Len() == 0 {
+				return
+			}
 			fmt.Fprintf(&b, "%s\r\n%s\r\n", x.path, lines.String())
 		})
-		c.printf("\r\n%s", b.String())
+		c.printf("%s%s", c.regStart(), b.String())
 		if o.hasValue {
-			c.printf("End of search: %d match(es) found.\r\n", matches)
+			c.printf("%s\r\n", c.m.lang.regSearchEnd(matches))
 			if matches == 0 {
 				return 1
 			}
@@ -161,20 +192,19 @@ func regQuery(c *call, o regOptions) int {
 		v := k.value(o.value)
 		if v == nil {
 			if o.value == "" {
-				c.printf("\r\n%s\r\n    (Default)    REG_SZ    (value not set)\r\n\r\n", k.path)
+				c.printf("%s%s\r\n%s\r\n", c.regStart(), k.path, c.regValueLine(&regValue{typ: regSZ, str: "(value not set)"}))
 				return 0
 			}
-			c.errorf(regNotFound)
-			return 1
+			return regNotFound(c)
 		}
-		c.printf("\r\n%s\r\n%s\r\n", k.path, regValueLine(v))
+		c.printf("%s%s\r\n%s\r\n", c.regStart(), k.path, c.regValueLine(v))
 		return 0
 	}
-	c.printf("\r\n")
+	c.printf("%s", c.regStart())
 	if len(k.values) > 0 {
 		c.printf("%s\r\n", k.path)
 		for _, v := range k.values {
-			c.printf("%s", regValueLine(v))
+			c.printf("%s", c.regValueLine(v))
 		}
 		c.printf("\r\n")
 	}
@@ -258,14 +288,12 @@ func regAdd(c *call, o regOptions) int {
 func regDelete(c *call, o regOptions) int {
 	k := c.m.reg.open(o.key)
 	if k == nil {
-		c.errorf(regNotFound)
-		return 1
+		return regNotFound(c)
 	}
 	switch {
 	case o.hasValue:
 		if k.value(o.value) == nil {
-			c.errorf(regNotFound)
-			return 1
+			return regNotFound(c)
 		}
 		if !o.force {
 			c.printf("Delete the registry value %s (Yes/No)? \r\nThe operation was canceled by the user.\r\n", (&regValue{name: o.value}).displayName())

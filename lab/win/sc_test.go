@@ -13,9 +13,11 @@ func TestSC(t *testing.T) {
 	m := newHost(t, ProfileNode)
 
 	r := mustRun(t, m, `sc query Spooler`)
-	assert.Equal(t, "\r\nSERVICE_NAME: Spooler\r\n"+
-		"        TYPE               : 10  WIN32_OWN_PROCESS\r\n"+
-		"        STATE              : 4  RUNNING\r\n"+
+	// The real layout (testdata/windows/sc, German captures): a blank
+	// after the name, two after the type, one after the state.
+	assert.Equal(t, "\r\nSERVICE_NAME: Spooler \r\n"+
+		"        TYPE               : 10  WIN32_OWN_PROCESS  \r\n"+
+		"        STATE              : 4  RUNNING \r\n"+
 		"                                (STOPPABLE, NOT_PAUSABLE, ACCEPTS_SHUTDOWN)\r\n"+
 		"        WIN32_EXIT_CODE    : 0  (0x0)\r\n"+
 		"        SERVICE_EXIT_CODE  : 0  (0x0)\r\n"+

@@ -40,13 +40,16 @@ type service struct {
 	group     string
 	startName string
 	shared    bool // runs in a shared process (WIN32_SHARE_PROCESS)
-	start     int
-	delayed   bool // delayed auto-start
-	state     int
-	dependsOn []string
-	exitCode  int
-	pid       int
-	due       time.Time // when a pending state ends
+	// interactive is SERVICE_INTERACTIVE_PROCESS (type 110, the Spooler
+	// of a German Windows 11 capture).
+	interactive bool
+	start       int
+	delayed     bool // delayed auto-start
+	state       int
+	dependsOn   []string
+	exitCode    int
+	pid         int
+	due         time.Time // when a pending state ends
 }
 
 // serviceSpec describes a service a profile or an installer creates.
@@ -76,8 +79,13 @@ var knownServices = map[string]serviceSpec{
 // addService creates a service from its spec, stopped.
 func (m *Machine) addService(name string, start int) *service {
 	spec := knownServices[name]
+	// The table spells binaries under NT 4.0's C:\WINNT.
+	binary := spec.binary
+	if rest, ok := strings.CutPrefix(binary, `C:\WINNT`); ok {
+		binary = m.sysC(rest)
+	}
 	s := &service{
-		name: spec.name, display: spec.display, binary: spec.binary, shared: spec.shared,
+		name: spec.name, display: spec.display, binary: binary, shared: spec.shared,
 		start: start, state: stateStopped, dependsOn: append([]string(nil), spec.dependsOn...),
 		startName: spec.startName,
 	}

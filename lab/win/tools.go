@@ -11,13 +11,29 @@ import (
 	"strings"
 )
 
-// programDirs is where the system tools live; the machine's file system
-// holds a file for each, so dir and PATH search find them.
+// programDirs is where the system tools live below the Windows directory;
+// the machine's file system holds a file for each tool it has, so dir and
+// PATH search find them.
 var programDirs = map[string]string{
-	"wmic":       `\WINNT\system32\wbem`,
-	"powershell": `\WINNT\system32\WindowsPowerShell\v1.0`,
+	"wmic":       `\system32\wbem`,
+	"powershell": `\system32\WindowsPowerShell\v1.0`,
 }
 
+// hasTool reports whether this Windows has the system tool: wmic is gone
+// from Server 2025, cluster.exe from 2016 on, PowerShell from NT 4.0 and
+// 2003 without WMF (the rehearsal keeps the lab's small PowerShell for
+// raw clients such as Ansible's raw module).
+func (m *Machine) hasTool(name string) bool {
+	switch name {
+	case "wmic":
+		return m.os.WMIC
+	case "cluster":
+		return m.os.ClusterExe
+	case "powershell":
+		return m.os.PowerShell != "" || m.os.Runbook
+	}
+	return true
+}
 func initPrograms() {
 	programs = map[string]*tool{}
 	add := func(t *tool) { programs[t.name] = t }
@@ -27,6 +43,7 @@ func initPrograms() {
 	add(&tool{name: "shutdown", run: runShutdown, changes: changesShutdown, system: true})
 	add(&tool{name: "wmic", run: runWMIC, changes: changesWMIC, system: true})
 	add(&tool{name: "hostname", run: runHostname, system: true})
+	add(&tool{name: "chcp", run: runChcp, system: true})
 	add(&tool{name: "whoami", run: runWhoami, system: true})
 	add(&tool{name: "certutil", run: runCertutil, changes: changesCertutil, system: true})
 	add(&tool{name: "findstr", run: runFindstr, system: true})
@@ -36,6 +53,7 @@ func initPrograms() {
 	add(&tool{name: "cluster", run: runCluster, changes: changesCluster, system: true})
 	add(&tool{name: "msdtc", run: runMSDTC, changes: changesAlways, system: true})
 	add(&tool{name: "secedit", run: runSecedit, changes: changesSecedit, system: true})
+	add(&tool{name: "schtasks", run: runSchtasks, changes: changesSchtasks, system: true})
 	// These run only from where their files are: iissync.exe from
 	// inetsrv once IIS is installed, setup and UPDATE.EXE from the CD.
 	add(&tool{name: "iissync", run: runIISSync, changes: changesAlways})

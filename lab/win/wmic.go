@@ -50,6 +50,20 @@ var wmiClasses = map[string]wmiClass{
 			return out
 		},
 	},
+	"group": {
+		props: []string{"Caption", "Domain", "LocalAccount", "Name", "SID"},
+		instances: func(m *Machine) []wmiInstance {
+			var out []wmiInstance
+			for _, g := range m.groups {
+				domain := m.netbios
+				if strings.HasPrefix(g.sid, "S-1-5-32-") {
+					domain = "BUILTIN"
+				}
+				out = append(out, wmiInstance{"Caption": domain + `\` + g.name, "Domain": domain, "LocalAccount": "TRUE", "Name": g.name, "SID": g.sid})
+			}
+			return out
+		},
+	},
 	"datafile": {
 		props: []string{"FileSize", "Name", "Version"},
 		instances: func(m *Machine) []wmiInstance {

@@ -18,6 +18,7 @@ var charmaps = map[int]*charmap.Charmap{
 	437:  charmap.CodePage437,
 	850:  charmap.CodePage850,
 	852:  charmap.CodePage852,
+	866:  charmap.CodePage866,
 	1252: charmap.Windows1252,
 }
 

@@ -15,6 +15,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/winplay/winplay/internal/krbgss"
+	"github.com/winplay/winplay/internal/sealing"
 	"github.com/winplay/winplay/lab/ntlm"
 )
 
@@ -36,12 +38,17 @@ type connState struct {
 
 	mu        sync.Mutex
 	challenge *ntlm.Challenge // sent, awaiting the type 3
-	user      string          // authenticated by NTLM on this connection
-	session   *ntlm.Session   // sealing keys, when the client negotiated SEAL
+	user      string          // authenticated on this connection
+	logon     Logon           // how user logged on
+	session   *ntlm.Session   // NTLM sealing keys, when the client negotiated SEAL
+	// krb seals with the Kerberos context the connection authenticated
+	// with, under krbProtocol (which depends on the scheme it used).
+	krb         *krbgss.Context
+	krbProtocol string
 }
 
 func (cs *connState) forget() {
-	cs.challenge, cs.user, cs.session = nil, "", nil
+	cs.challenge, cs.user, cs.session, cs.krb, cs.krbProtocol, cs.logon = nil, "", nil, nil, "", Logon{}
 }
 
 // handler serves /wsman for one generation of the host.
@@ -83,13 +90,25 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	sealed := ntlm.IsEncrypted(r.Header.Get("Content-Type"))
+	protocol, sealed := sealing.Protocol(r.Header.Get("Content-Type"))
 	if sealed {
-		if cs.session == nil {
+		var plain []byte
+		var err error
+		switch {
+		case cs.krb != nil && protocol != cs.krbProtocol:
+			// Windows binds the protocol to the scheme the connection
+			// authenticated with: Kerberos-session-encrypted after
+			// Negotiate is refused (pywinrm issue #6 saw 415).
+			emptyReply(w, http.StatusUnsupportedMediaType)
+			return
+		case cs.krb != nil:
+			plain, err = kerberosUnseal(cs.krb, body)
+		case cs.session != nil && protocol == sealing.SPNEGO:
+			plain, err = ntlm.Decrypt(cs.session, body)
+		default:
 			emptyReply(w, http.StatusBadRequest)
 			return
 		}
-		plain, err := ntlm.Decrypt(cs.session, body)
 		if err != nil {
 			// Windows answers 400 to a message it cannot unseal; the
 			// connection's keys are out of step from here on.
@@ -99,6 +118,13 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		body = plain
 	} else if len(body) > 0 && !cs.tls && !h.srv.cfg.AllowUnencrypted {
+		if cs.krb != nil {
+			// After Kerberos, Windows answers plaintext with 500 and logs
+			// that unencrypted traffic is refused (pywinrm issue #129,
+			// ansible issue #33385; no capture of the body exists).
+			emptyReply(w, http.StatusInternalServerError)
+			return
+		}
 		h.unauthorized(w, cs)
 		return
 	}
@@ -117,10 +143,20 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if out == nil {
 		return // the connection was dropped or the client is gone
 	}
-	if sealed {
+	switch {
+	case sealed && cs.krb != nil:
+		sealedOut, err := kerberosSeal(cs.krb, cs.krbProtocol, out)
+		if err != nil {
+			cs.forget()
+			emptyReply(w, http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", sealing.ContentType(cs.krbProtocol))
+		out = sealedOut
+	case sealed:
 		w.Header().Set("Content-Type", ntlm.EncryptedContentType)
 		out = ntlm.Encrypt(cs.session, out, soapContentType)
-	} else {
+	default:
 		w.Header().Set("Content-Type", soapContentType)
 	}
 	w.Header().Set("Content-Length", strconv.Itoa(len(out)))
@@ -169,7 +205,7 @@ func (h *handler) handle(w http.ResponseWriter, r *http.Request, cs *connState, 
 		return nil, 0
 	}
 
-	out, f, err := h.dispatch(r, env, user)
+	out, f, err := h.dispatch(r, env, user, cs.logon)
 	if errors.Is(err, errClientGone) {
 		return nil, 0
 	}
@@ -183,7 +219,7 @@ func (h *handler) handle(w http.ResponseWriter, r *http.Request, cs *connState, 
 	return out, http.StatusOK
 }
 
-func (h *handler) dispatch(r *http.Request, env *envelope, user string) ([]byte, *fault, error) {
+func (h *handler) dispatch(r *http.Request, env *envelope, user string, logon Logon) ([]byte, *fault, error) {
 	if _, ok := actionNames[env.action]; !ok {
 		return nil, faultActionNotSupported(), nil
 	}
@@ -203,7 +239,7 @@ func (h *handler) dispatch(r *http.Request, env *envelope, user string) ([]byte,
 	var f *fault
 	switch env.action {
 	case actionCreate:
-		out, f = g.create(env, user, remoteIP(r), h.address(r, env))
+		out, f = g.create(env, user, logon, remoteIP(r), h.address(r, env))
 	case actionCommand:
 		out, f = g.command(env, user)
 	case actionSend:
@@ -260,8 +296,17 @@ func (h *handler) authenticate(w http.ResponseWriter, r *http.Request, cs *connS
 		h.unauthorized(w, cs)
 		return "", false
 	}
+	if strings.EqualFold(strings.TrimSpace(authz), MutualAuthorization) && len(cfg.CertMappings) > 0 && r.TLS != nil {
+		if user, ok := h.srv.certificateLogon(r.TLS.PeerCertificates); ok {
+			cs.user, cs.logon = user, Logon{Method: "certificate"}
+			return user, true
+		}
+		h.unauthorized(w, cs)
+		return "", false
+	}
 	scheme, token, _ := strings.Cut(authz, " ")
 	token = strings.TrimSpace(token)
+	negotiate := strings.EqualFold(scheme, "Negotiate")
 	switch {
 	case strings.EqualFold(scheme, "Basic") && cfg.Basic:
 		// Windows refuses Basic over http unless AllowUnencrypted.
@@ -275,9 +320,21 @@ func (h *handler) authenticate(w http.ResponseWriter, r *http.Request, cs *connS
 		name, password, _ := strings.Cut(string(raw), ":")
 		acct, found := h.srv.lookup(name)
 		if found && subtle.ConstantTimeCompare([]byte(password), []byte(acct.password)) == 1 {
+			cs.logon = Logon{Method: "basic"}
 			return acct.name, true
 		}
-	case (strings.EqualFold(scheme, "Negotiate") || strings.EqualFold(scheme, "NTLM")) && cfg.NTLM:
+	case (negotiate || strings.EqualFold(scheme, "Kerberos")) && cfg.Kerberos != nil:
+		raw, err := base64.StdEncoding.DecodeString(token)
+		if err != nil {
+			break
+		}
+		if apreq, spnegoWrap, ok := kerberosToken(raw); ok {
+			return h.kerberosLeg(w, cs, scheme, apreq, spnegoWrap)
+		}
+		if negotiate && cfg.NTLM {
+			return h.ntlmLeg(w, cs, scheme, token)
+		}
+	case (negotiate || strings.EqualFold(scheme, "NTLM")) && cfg.NTLM:
 		return h.ntlmLeg(w, cs, scheme, token)
 	}
 	h.unauthorized(w, cs)
@@ -330,6 +387,7 @@ func (h *handler) ntlmLeg(w http.ResponseWriter, cs *connState, scheme, token st
 			break
 		}
 		cs.user = acct.name
+		cs.logon = Logon{Method: "ntlm"}
 		if res.Flags.Has(ntlm.NegotiateSeal) {
 			// Without extended session security there are no keys to
 			// seal with; the client then cannot send sealed messages.
@@ -342,14 +400,39 @@ func (h *handler) ntlmLeg(w http.ResponseWriter, cs *connState, scheme, token st
 }
 
 // unauthorized answers 401 with the schemes on offer and an empty body, as
-// Windows does for bad credentials, and forgets the connection's NTLM state.
+// Windows does for bad credentials, and forgets the connection's
+// authentication.
 func (h *handler) unauthorized(w http.ResponseWriter, cs *connState) {
+	h.challenge(w, cs, "")
+}
+
+// challenge is unauthorized with the first WWW-Authenticate carrying a
+// token (a Kerberos error) instead of the bare scheme it names.
+func (h *handler) challenge(w http.ResponseWriter, cs *connState, first string) {
 	cs.forget()
-	if h.srv.cfg.NTLM {
-		w.Header().Add("WWW-Authenticate", "Negotiate")
+	cfg := &h.srv.cfg
+	offered := []string{}
+	if cfg.NTLM || cfg.Kerberos != nil {
+		offered = append(offered, "Negotiate")
 	}
-	if h.srv.cfg.Basic {
-		w.Header().Add("WWW-Authenticate", `Basic realm="WSMAN"`)
+	if cfg.Kerberos != nil {
+		offered = append(offered, "Kerberos")
+	}
+	if cfg.Basic {
+		offered = append(offered, `Basic realm="WSMAN"`)
+	}
+	if len(cfg.CertMappings) > 0 && cs.tls {
+		offered = append(offered, MutualAuthorization)
+	}
+	w.Header().Del("WWW-Authenticate")
+	if first != "" {
+		w.Header().Add("WWW-Authenticate", first)
+	}
+	firstScheme, _, _ := strings.Cut(first, " ")
+	for _, o := range offered {
+		if first == "" || !strings.EqualFold(o, firstScheme) {
+			w.Header().Add("WWW-Authenticate", o)
+		}
 	}
 	emptyReply(w, http.StatusUnauthorized)
 }

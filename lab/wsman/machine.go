@@ -33,9 +33,25 @@ type Process struct {
 	Codepage int
 	// User is the authenticated account.
 	User string
+	// Logon is how the shell's user logged on.
+	Logon Logon
 	// Stdin yields what the client sends; io.EOF after End="true".
 	Stdin io.Reader
 	// Stdout and Stderr are safe for concurrent use.
 	Stdout io.Writer
 	Stderr io.Writer
+}
+
+// Logon is how a shell's user logged on, which decides what the shell can
+// reach beyond the host.
+type Logon struct {
+	// Method is the authentication: basic, ntlm, kerberos or certificate.
+	Method string
+	// NetworkCredentials is true when the logon holds credentials the host
+	// can use to authenticate to other hosts on the user's behalf: a
+	// Kerberos logon with a delegated ticket-granting ticket. NTLM, Basic,
+	// certificates and Kerberos without delegation leave a network logon
+	// that cannot: the double hop, where a tool that reaches another host
+	// (a UNC path, IISSYNC) is refused with access denied.
+	NetworkCredentials bool
 }

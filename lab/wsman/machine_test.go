@@ -122,6 +122,8 @@ func (m *testMachine) Exec(ctx context.Context, p *Process) int {
 		fmt.Fprintf(p.Stdout, "%s\r\n", p.User)
 	case "unicode":
 		fmt.Fprint(p.Stdout, "café ✓\r\n")
+	case "codepage":
+		fmt.Fprintf(p.Stdout, "%d\r\n", p.Codepage)
 	case "powershell", "powershell.exe":
 		return runEncodedScript(p, arg)
 	default:

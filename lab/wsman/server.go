@@ -78,16 +78,28 @@ type Config struct {
 	// without regard to case and the domain is not checked.
 	Users map[string]string
 	// Basic and NTLM select the authentication schemes offered. When
-	// neither is set, both are, as the lab wants by default.
+	// neither is set and there is no Kerberos, both are, as the lab wants
+	// by default.
 	Basic, NTLM bool
+	// Kerberos, when set, accepts Kerberos under "Negotiate" and
+	// "Kerberos", as a domain member does.
+	Kerberos *Kerberos
+	// CertMappings, when set, accept client certificates over HTTPS
+	// (Auth/Certificate=true with certmapping entries).
+	CertMappings []CertMapping
 	// AllowUnencrypted accepts plaintext SOAP over http (Basic, or NTLM
-	// without sealing). False answers such requests 401, as Windows' default
-	// AllowUnencrypted=false does; HTTPS and NTLM-sealed messages always pass.
+	// or Kerberos without sealing). False refuses such requests as Windows'
+	// default AllowUnencrypted=false does (401; 500 after Kerberos); HTTPS
+	// and sealed messages always pass.
 	AllowUnencrypted bool
 	// Quotas are the host's limits; zero fields take Windows' defaults.
 	Quotas Quotas
 	// Faults, when set, may fail requests on purpose.
 	Faults Injector
+	// Codepage is the console code page of a shell whose client asks for
+	// none (WINRS_CODEPAGE): the host's OEM code page, 437 by default
+	// (850 on a German host, 866 on a Russian one).
+	Codepage int
 }
 
 // Server is a WinRM endpoint. Serve and ServeTLS may run at the same time on
@@ -107,7 +119,7 @@ type account struct {
 
 // New returns a server for cfg. It does not listen until Serve or ServeTLS.
 func New(cfg Config) *Server {
-	if !cfg.Basic && !cfg.NTLM {
+	if !cfg.Basic && !cfg.NTLM && cfg.Kerberos == nil && len(cfg.CertMappings) == 0 {
 		cfg.Basic, cfg.NTLM = true, true
 	}
 	if cfg.ComputerName == "" {
@@ -147,11 +159,17 @@ func (s *Server) Serve(l net.Listener) error {
 // ServeTLS accepts HTTPS connections on l with cert until Close. Only
 // HTTP/1.1 is offered: WinRM's NTLM is bound to the TCP connection.
 func (s *Server) ServeTLS(l net.Listener, cert tls.Certificate) error {
-	return s.serve(l, &tls.Config{
+	tc := &tls.Config{
 		Certificates: []tls.Certificate{cert},
 		NextProtos:   []string{"http/1.1"},
 		MinVersion:   tls.VersionTLS12,
-	})
+	}
+	if len(s.cfg.CertMappings) > 0 {
+		// Asked for, not required: the mapping decides, after the
+		// handshake, as Windows does.
+		tc.ClientAuth = tls.RequestClientCert
+	}
+	return s.serve(l, tc)
 }
 
 func (s *Server) serve(l net.Listener, tlsConfig *tls.Config) error {

@@ -616,6 +616,9 @@ func TestShellEnvironmentAndCodepage(t *testing.T) {
 	assert.Equal(t, "caf\x82 ?\r\n", c.output(sh, c.startCommand(sh, "unicode")).Stdout)
 
 	utf8Shell, _ := c.createWith(map[string]string{"WINRS_CODEPAGE": "65001"}, "")
+	// A client that asks for no code page gets the host's OEM one.
+	oem, _ := c.createWith(nil, "")
+	assert.Equal(t, "caf\x82 ?\r\n", c.output(oem, c.startCommand(oem, "unicode")).Stdout, "437 by default")
 	assert.Equal(t, "café ✓\r\n", c.output(utf8Shell, c.startCommand(utf8Shell, "unicode")).Stdout)
 
 	// Old clients wrap the whole command in quotes; the line reaches the
@@ -623,6 +626,15 @@ func TestShellEnvironmentAndCodepage(t *testing.T) {
 	id := c.startCommand(utf8Shell, `"echo quoted"`)
 	assert.Equal(t, "quoted\r\n", c.output(utf8Shell, id).Stdout)
 	assert.Contains(t, l.machine.ran(), `"echo quoted"`)
+}
+
+func TestShellTakesTheHostsOEMCodepage(t *testing.T) {
+	l := startLab(t, Config{AllowUnencrypted: true, Codepage: 850}, false)
+	c := l.raw(t)
+	sh, _ := c.createWith(nil, "")
+	assert.Equal(t, "850\r\n", c.output(sh, c.startCommand(sh, "codepage")).Stdout)
+	asked, _ := c.createWith(map[string]string{"WINRS_CODEPAGE": "65001"}, "")
+	assert.Equal(t, "65001\r\n", c.output(asked, c.startCommand(asked, "codepage")).Stdout)
 }
 
 // TestNTLMIsConnectionBound checks §3.2 step 5: after NTLM the connection is

@@ -33,6 +33,7 @@ const maxQueued = 4 << 20
 // shell is one rsp:Shell. Fields after idle are guarded by generation.mu.
 type shell struct {
 	id, owner   string
+	logon       Logon // how the owner logged on when the shell was created
 	env         map[string]string
 	dir         string
 	codepage    int
@@ -255,7 +256,7 @@ func (g *generation) lookupCommand(sh *shell, id string) *command {
 }
 
 // create opens a shell (Create).
-func (g *generation) create(env *envelope, user, clientIP, address string) ([]byte, *fault) {
+func (g *generation) create(env *envelope, user string, logon Logon, clientIP, address string) ([]byte, *fault) {
 	q := g.srv.cfg.Quotas
 	spec := env.body
 	if spec != nil && (spec.name.Space != nsShell || spec.name.Local != "Shell") {
@@ -276,6 +277,9 @@ func (g *generation) create(env *envelope, user, clientIP, address string) ([]by
 		}
 	}
 	codepage := CodepageOEM
+	if g.srv.cfg.Codepage != 0 {
+		codepage = g.srv.cfg.Codepage
+	}
 	if v := env.options["WINRS_CODEPAGE"]; v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n <= 0 {
@@ -286,7 +290,7 @@ func (g *generation) create(env *envelope, user, clientIP, address string) ([]by
 
 	ctx, cancel := context.WithCancelCause(g.ctx)
 	sh := &shell{
-		id: newUUID(), owner: user, env: vars, dir: spec.child(nsShell, "WorkingDirectory").value(),
+		id: newUUID(), owner: user, logon: logon, env: vars, dir: spec.child(nsShell, "WorkingDirectory").value(),
 		codepage: codepage, idleTimeout: idle, ctx: ctx, cancel: cancel,
 		commands: map[string]*command{}, lastUse: time.Now(),
 	}
@@ -396,7 +400,7 @@ func (g *generation) command(env *envelope, user string) ([]byte, *fault) {
 		vars[k] = v
 	}
 	p := &Process{
-		Line: line, SkipCmdShell: skipCmd, Env: vars, Dir: sh.dir, Codepage: sh.codepage, User: user,
+		Line: line, SkipCmdShell: skipCmd, Env: vars, Dir: sh.dir, Codepage: sh.codepage, User: user, Logon: sh.logon,
 		Stdin: c.stdin, Stdout: c.stdout, Stderr: c.stderr,
 	}
 	go func() { c.finish(machine.Exec(ctx, p)) }()

@@ -158,7 +158,7 @@ func init() {
 		padright equals compareto gettype touniversaltime tolocaltime getvalue getvaluenames getsubkeynames
 		getvaluekind opensubkey getstring getbytes getenumerator containskey containsvalue normalize
 		close dispose tobase64string toint32 toint64 todatetime adddays addhours addminutes addseconds
-		tofiletime tofiletimeutc`) {
+		tofiletime tofiletimeutc translate`) {
 		psMethods[m] = true
 	}
 	for _, s := range strings.Fields(`convert::tobase64string convert::frombase64string convert::toint32
@@ -171,7 +171,7 @@ func init() {
 		io.file::readallbytes io.file::readalllines management.managementdatetimeconverter::todatetime
 		version::parse bitconverter::tostring net.dns::gethostname timespan::fromseconds
 		timespan::fromminutes math::round math::floor math::ceiling math::max math::min math::abs
-		text.encoding::getencoding`) {
+		text.encoding::getencoding diagnostics.fileversioninfo::getversioninfo`) {
 		psStatics[s] = true
 	}
 }
@@ -361,6 +361,11 @@ func (p *psScanner) bareword() string {
 	case lw == "function" || lw == "filter" || lw == "class" || lw == "workflow" || lw == "trap" ||
 		lw == "data" || lw == "dynamicparam" || lw == "using" || lw == "configuration":
 		return lw + " defines code winplay cannot follow"
+	case p.cmdPos && strings.HasPrefix(w, "-"):
+		return "" // a unary operator: -not, -bnot, -split, -join
+	case p.cmdPos && lw == "new-object":
+		p.cmdPos, p.command = false, lw
+		return p.newObject()
 	case p.cmdPos:
 		if !psCommands[lw] {
 			return "the command " + w + " is not one winplay knows to only read"
@@ -376,6 +381,34 @@ func (p *psScanner) bareword() string {
 		return "" // an operator
 	}
 	return "the word " + w + " outside a command"
+}
+
+// psNewTypes are the .NET types New-Object may make in a read: values,
+// and the security principals that translate names to SIDs and back.
+var psNewTypes = map[string]bool{
+	"system.security.principal.ntaccount": true, "security.principal.ntaccount": true,
+	"system.security.principal.securityidentifier": true, "security.principal.securityidentifier": true,
+	"psobject": true, "system.management.automation.psobject": true, "system.text.stringbuilder": true,
+	"text.stringbuilder": true, "system.version": true, "version": true,
+}
+
+// newObject checks New-Object's type: [-TypeName] one of psNewTypes; a
+// COM object (-ComObject) may do anything on creation.
+func (p *psScanner) newObject() string {
+	for p.i < len(p.s) && (p.s[p.i] == ' ' || p.s[p.i] == '\t') {
+		p.i++
+	}
+	w := p.word()
+	if strings.EqualFold(w, "-TypeName") {
+		for p.i < len(p.s) && (p.s[p.i] == ' ' || p.s[p.i] == '\t') {
+			p.i++
+		}
+		w = p.word()
+	}
+	if !psNewTypes[strings.ToLower(w)] {
+		return "New-Object " + w + " is not a type winplay knows to be harmless to make"
+	}
+	return ""
 }
 
 // variable skips $name, ${name}, $env:name, $_ and the like.

@@ -6,8 +6,10 @@ import (
 	"unicode/utf16"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/winplay/winplay/modules/readonly"
+	"github.com/winplay/winplay/modules/win"
 )
 
 // encoded is a script as powershell -EncodedCommand takes it.
@@ -245,4 +247,22 @@ func TestScratchComesFromTheHost(t *testing.T) {
 	assert.True(t, readonly.Classify(`echo x > D:\Temp\f`, opts).ReadOnly)
 	assert.False(t, readonly.Classify(`echo x > C:\WINNT\Temp\f`, opts).ReadOnly)
 	assert.False(t, readonly.Classify(`echo x > D:\Tempfoo\f`, opts).ReadOnly)
+}
+
+// The fixed PowerShell scripts modules send where a tool is gone: the
+// ones that read are proven read-only, with their arguments set in the
+// prologue, and the ones that change are not.
+func TestTheModulesPowerShellScriptsAreClassified(t *testing.T) {
+	changing := map[string]bool{
+		"cluster-group-move": true, "cluster-group-state": true,
+		"cluster-resource-restart-action": true, "cluster-resource-state": true,
+	}
+	for _, name := range win.ScriptNames() {
+		line, err := win.LoadScript(name).Line(win.Arg{Name: "Name", Value: `CORP\x'y`}, win.Arg{Name: "Path", Value: `C:\a b`},
+			win.Arg{Name: "Sid", Value: "S-1-5-32-544"}, win.Arg{Name: "Node", Value: "NODE2"}, win.Arg{Name: "State", Value: "online"},
+			win.Arg{Name: "RestartAction", Value: "1"})
+		require.NoError(t, err)
+		v := readonly.Classify(line, nil)
+		assert.Equal(t, !changing[name], v.ReadOnly, "%s: %s", name, v)
+	}
 }

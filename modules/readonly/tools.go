@@ -107,6 +107,9 @@ func init() {
 		"hostname": readAlways, "whoami": readAlways, "findstr": readAlways, "find": readAlways,
 		"more": readAlways, "sort": sortRule, "tasklist": readAlways, "systeminfo": readAlways,
 		"where": readAlways, "netstat": readAlways, "ver": readAlways,
+		// chcp shows the console's code page; given one, it sets it for
+		// this console only, as set does a variable.
+		"chcp":       readAlways,
 		"sc":         scRule,
 		"net":        netRule,
 		"net1":       netRule,

@@ -5,8 +5,9 @@
 // ignores HTTP status codes (a fault on Create yields an empty shell id, a
 // fault on Receive an endless loop) and cannot be cancelled mid-request.
 // Here every request carries a context and a deadline, a non-200 reply is
-// an error, and faults are parsed into codes. Over plain HTTP, NTLM seals
-// every message, as Windows requires unless AllowUnencrypted is set.
+// an error, and faults are parsed into codes. Over plain HTTP, NTLM and
+// Kerberos seal every message, as Windows requires unless
+// AllowUnencrypted is set.
 //
 // One Conn keeps one cmd shell and reuses it for every command, recycling
 // it before Windows' per-shell operation quota and after a reboot. Retries
@@ -53,10 +54,23 @@ type Config struct {
 	// CAPEM holds the certificates that verify the host's, instead of the
 	// system's roots.
 	CAPEM []byte
-	// Transport is basic, ntlm or kerberos.
+	// Transport is basic, ntlm, kerberos or certificate.
 	Transport string
 	User      string
 	Password  string
+	// SPN is the host's Kerberos service principal; default HTTP/Address.
+	SPN string
+	// KeytabFile logs on to Kerberos from this keytab instead of Password.
+	KeytabFile string
+	// TicketCache logs on to Kerberos with the ticket kinit left in the
+	// cache ($KRB5CCNAME, else /tmp/krb5cc_<uid>) instead of Password.
+	TicketCache bool
+	// Krb5Conf is the krb5.conf that names the realm's KDCs; default
+	// $KRB5_CONFIG, else /etc/krb5.conf.
+	Krb5Conf string
+	// CertFile and KeyFile are the PEM client certificate and key of the
+	// certificate transport (HTTPS only).
+	CertFile, KeyFile string
 	// ConnectTimeout bounds establishing a TCP+TLS connection; default 5s.
 	ConnectTimeout time.Duration
 	// OperationTimeout is WS-Management's OperationTimeout, which bounds
@@ -85,6 +99,10 @@ type Conn struct {
 	// take before its deadline ends it.
 	grace        time.Duration
 	unauthorized error
+	// answered is set by the first reply of any kind: until then a host
+	// that does not answer within ConnectTimeout is given up on, instead
+	// of waiting out the OperationTimeout and retrying.
+	answered atomic.Bool
 
 	mu      sync.Mutex
 	shellID string
@@ -160,6 +178,17 @@ func New(cfg Config) (*Conn, error) {
 		ForceAttemptHTTP2:     false,
 	}
 	switch cfg.Transport {
+	case "certificate":
+		if !cfg.HTTPS {
+			return nil, fmt.Errorf("%s: a client certificate needs HTTPS", cfg.Name)
+		}
+		pair, err := tls.LoadX509KeyPair(cfg.CertFile, cfg.KeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("%s: client certificate %s: %w", cfg.Name, cfg.CertFile, err)
+		}
+		tlsConfig.Certificates = []tls.Certificate{pair}
+		c.client = &mutualClient{&http.Client{Transport: c.transport}}
+		c.unauthorized = fmt.Errorf("%w; the host maps no account to the client certificate %s (its certmapping needs the issuer's thumbprint and the certificate's UPN, and Auth/Certificate must be true)", errUnauthorized, cfg.CertFile)
 	case "", "basic":
 		c.client = &http.Client{Transport: c.transport}
 		if !cfg.HTTPS {
@@ -175,15 +204,18 @@ func New(cfg Config) (*Conn, error) {
 		// Over plain HTTP every message is sealed with the connection's
 		// NTLM context, so there must be one connection.
 		c.transport.MaxConnsPerHost = 1
-		c.client = newSealedNTLM(&http.Client{Transport: c.transport}, cfg.User, cfg.Password)
+		c.client = &sealedClient{hc: &http.Client{Transport: c.transport}, mech: newNTLM(cfg.User, cfg.Password), seal: true}
 	case "kerberos":
-		kc, err := newKerberos(cfg, &http.Client{Transport: c.transport})
+		mech, err := newKerberos(cfg)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", cfg.Name, err)
 		}
-		c.client = kc
+		// The security context belongs to one connection, over HTTP (it
+		// seals) and HTTPS (it authenticated the connection) alike.
+		c.transport.MaxConnsPerHost = 1
+		c.client = &sealedClient{hc: &http.Client{Transport: c.transport}, mech: mech, seal: !cfg.HTTPS}
 	default:
-		return nil, fmt.Errorf("%s: unknown transport %q (basic, ntlm, kerberos)", cfg.Name, cfg.Transport)
+		return nil, fmt.Errorf("%s: unknown transport %q (basic, ntlm, kerberos, certificate)", cfg.Name, cfg.Transport)
 	}
 	return c, nil
 }
@@ -215,7 +247,7 @@ func (c *Conn) giveUp(list *[]string) {
 
 func (c *Conn) dropConnections() {
 	c.transport.CloseIdleConnections()
-	if s, ok := c.client.(*sealedNTLM); ok {
+	if s, ok := c.client.(*sealedClient); ok {
 		s.forget()
 	}
 }
@@ -256,7 +288,11 @@ func (c *Conn) Run(ctx context.Context, cmd modules.Command) (modules.Output, er
 		if ctx.Err() != nil {
 			return out, err
 		}
-		if errors.Is(err, errUnauthorized) || isCertificateError(err) {
+		if !c.answered.Load() && !sent && (isTimeout(err) || errors.Is(err, context.DeadlineExceeded)) {
+			return out, fmt.Errorf("%w: %s did not answer within %s, twice the connect timeout of %s (to connect, then to answer); not retried (%w)",
+				modules.ErrUnreachable, c.url, 2*c.cfg.ConnectTimeout, c.cfg.ConnectTimeout, err)
+		}
+		if errors.Is(err, errUnauthorized) || errors.Is(err, errNotWinRM) || isCertificateError(err) {
 			// Asking again gets the same answer.
 			return out, fmt.Errorf("%w: %w", modules.ErrUnreachable, err)
 		}
@@ -436,8 +472,14 @@ func (c *Conn) post(ctx context.Context, msg *soap.SoapMessage) (string, error) 
 	payload := msg.String()
 	msg.Free()
 	// Each request gets its own deadline: a long-poll may take the whole
-	// OperationTimeout, nothing should take much longer.
-	ctx, cancel := context.WithTimeout(ctx, c.cfg.OperationTimeout+c.cfg.ConnectTimeout+c.grace)
+	// OperationTimeout, nothing should take much longer. A host that has
+	// never answered gets the connect timeout to connect and as long again
+	// to answer: a silent host is given up on in seconds, not minutes.
+	within := c.cfg.OperationTimeout + c.cfg.ConnectTimeout + c.grace
+	if !c.answered.Load() {
+		within = 2 * c.cfg.ConnectTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, within)
 	defer cancel()
 	// Whatever failed before a request was written in full (connecting,
 	// the TLS handshake, waiting for a connection) cannot have reached
@@ -462,19 +504,27 @@ func (c *Conn) post(ctx context.Context, msg *soap.SoapMessage) (string, error) 
 		return "", cleanURLError(err)
 	}
 	defer resp.Body.Close()
+	c.answered.Store(true)
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if err != nil {
 		return "", fmt.Errorf("reading the reply: %w", err)
 	}
 	switch {
-	case resp.StatusCode == http.StatusOK:
+	case resp.StatusCode == http.StatusOK && soapReply(resp):
 		return string(body), nil
+	case resp.StatusCode == http.StatusOK:
+		return "", notWinRM(c.url, resp, "a WS-Management request")
+	case resp.StatusCode == http.StatusUnauthorized && !offersWinRMAuth(resp.Header):
+		return "", notWinRM(c.url, resp, "a WS-Management request")
 	case resp.StatusCode == http.StatusUnauthorized:
 		return "", c.unauthorized
 	case resp.StatusCode == http.StatusInternalServerError && strings.Contains(resp.Header.Get("Content-Type"), "soap+xml"):
 		if f := parseFault(body); f != nil {
 			return "", f
 		}
+	}
+	if !strings.Contains(resp.Header.Get("Content-Type"), "soap+xml") {
+		return "", notWinRM(c.url, resp, "a WS-Management request")
 	}
 	return "", fmt.Errorf("HTTP %d from %s: %s", resp.StatusCode, c.url, clip(string(body)))
 }
@@ -567,4 +617,14 @@ func clip(s string) string {
 		return s[:200] + "…"
 	}
 	return s
+}
+
+// mutualClient logs on with the client certificate of its TLS
+// configuration: every request says so with the https/mutual security
+// profile instead of credentials (MS-WSMV; what pywinrm and masterzen send).
+type mutualClient struct{ hc *http.Client }
+
+func (m *mutualClient) Do(req *http.Request) (*http.Response, error) {
+	req.Header.Set("Authorization", "http://schemas.dmtf.org/wbem/wsman/1/wsman/secprofile/https/mutual")
+	return m.hc.Do(req)
 }

@@ -38,6 +38,8 @@ func hostConfig(t *testing.T, l *lab.Lab, name string) conn.Config {
 		Transport:      h.Conn.Transport,
 		User:           h.Conn.User,
 		Password:       h.Conn.Password(),
+		CertFile:       h.Conn.CertFile,
+		KeyFile:        h.Conn.KeyFile,
 		ConnectTimeout: time.Second,
 		Backoff:        10 * time.Millisecond,
 	}
@@ -517,6 +519,9 @@ func TestRejectedLoginMidCommand(t *testing.T) {
 			require.Error(t, err)
 			assert.ErrorIs(t, err, modules.ErrOutcomeUnknown, "the command started before the 401")
 			assert.NotErrorIs(t, err, modules.ErrUnreachable)
+			// The lab runs a command in its own goroutine once Command
+			// is answered, so it may log it after the 401 came back.
+			assert.Eventually(t, func() bool { return len(ran(l, "node1", line)) == 1 }, 5*time.Second, 5*time.Millisecond)
 			assert.Len(t, ran(l, "node1", line), 1)
 		})
 	}

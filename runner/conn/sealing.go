@@ -4,61 +4,65 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 
-	"github.com/bodgit/ntlmssp"
+	"github.com/winplay/winplay/internal/sealing"
 )
 
-// sealedNTLM authenticates with NTLM and seals every message (MS-WSMV
-// 2.2.9.1), as Windows requires over plain HTTP by default
-// (AllowUnencrypted=false) and as pywinrm and Ansible do.
-//
-// The security context belongs to one TCP connection, so the transport
-// must keep at most one. A sealed request that lands on a new connection
-// is answered 401 before the host reads it; that is the cue to
-// authenticate again and resend it, which is safe for the same reason.
-type sealedNTLM struct {
-	hc                     *http.Client
-	user, domain, password string
-
-	mu      sync.Mutex
-	session *ntlmssp.SecuritySession
+// securityContext seals the messages of one authenticated connection.
+type securityContext interface {
+	Wrap(msg []byte) (header, sealed []byte, err error)
+	Unwrap(header, sealed []byte) ([]byte, error)
 }
 
-const (
-	sealedProtocol    = "application/HTTP-SPNEGO-session-encrypted"
-	sealedContentType = `multipart/encrypted;protocol="` + sealedProtocol + `";boundary="Encrypted Boundary"`
-	sealedPart        = "--Encrypted Boundary\r\n"
-	sealedEnd         = "--Encrypted Boundary--\r\n"
-	sealedOctets      = "\tContent-Type: application/octet-stream\r\n"
-)
+// mechanism is an authentication that leaves a connection with a
+// security context: NTLM or Kerberos.
+type mechanism interface {
+	// login authenticates the connection hc will use, with requests whose
+	// bodies are empty, and returns its security context.
+	login(ctx context.Context, hc *http.Client, url string) (securityContext, error)
+	// protocol is the sealed body's protocol under this authentication.
+	protocol() string
+}
 
-func newSealedNTLM(hc *http.Client, user, password string) *sealedNTLM {
-	s := &sealedNTLM{hc: hc, user: user, password: password}
-	if u, d, ok := strings.Cut(user, "@"); ok {
-		s.user, s.domain = u, d
-	} else if d, u, ok := strings.Cut(user, `\`); ok {
-		s.user, s.domain = u, d
-	}
-	return s
+// sealedClient authenticates each connection with a mechanism and seals
+// every message with its security context (MS-WSMV 2.2.9.1), as Windows
+// requires over plain HTTP by default (AllowUnencrypted=false) and as
+// pywinrm and Ansible do. Over HTTPS (seal false) the login only
+// authenticates the connection, and messages travel as plain SOAP inside
+// TLS.
+//
+// The security context belongs to one TCP connection, so the transport
+// must keep at most one. A request that lands on a new connection is
+// answered 401 before the host reads it; that is the cue to authenticate
+// again and resend it, which is safe for the same reason.
+//
+// This layer only frames and seals bodies; it knows nothing of the
+// envelopes inside them.
+type sealedClient struct {
+	hc   *http.Client
+	mech mechanism
+	seal bool
+
+	mu  sync.Mutex
+	ctx securityContext
 }
 
 // forget drops the security context, for when the connection is dropped.
-func (s *sealedNTLM) forget() {
+func (s *sealedClient) forget() {
 	s.mu.Lock()
-	s.session = nil
+	s.ctx = nil
 	s.mu.Unlock()
 }
 
-// Do sends req's body sealed and returns the reply unsealed.
-func (s *sealedNTLM) Do(req *http.Request) (*http.Response, error) {
+// Do sends req's body, sealed when s seals, and returns the reply
+// unsealed.
+func (s *sealedClient) Do(req *http.Request) (*http.Response, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var plain []byte
@@ -69,37 +73,42 @@ func (s *sealedNTLM) Do(req *http.Request) (*http.Response, error) {
 		}
 		req.Body.Close()
 	}
-	contentType := req.Header.Get("Content-Type")
 	for attempt := 0; ; attempt++ {
-		if s.session == nil {
+		if s.ctx == nil {
 			// The message itself has not been sent (or was refused with a
-			// 401) when the handshake fails.
-			if err := s.authenticate(req.Context(), req.URL.String()); err != nil {
-				if errors.Is(err, errUnauthorized) {
+			// 401) when the login fails.
+			sc, err := s.mech.login(req.Context(), s.hc, req.URL.String())
+			if err != nil {
+				if errors.Is(err, errUnauthorized) || isUndelivered(err) {
 					return nil, err
 				}
 				return nil, &undeliveredError{cleanURLError(err)}
 			}
+			s.ctx = sc
 		}
-		body, err := s.seal(plain, contentType)
-		if err != nil {
-			return nil, err
+		out := req.Clone(req.Context())
+		out.Header.Del("Authorization")
+		body := plain
+		if s.seal {
+			header, sealed, err := s.ctx.Wrap(plain)
+			if err != nil {
+				return nil, err
+			}
+			body = sealing.Frame(s.mech.protocol(), sealing.Part{Header: header, Data: sealed})
+			out.Header.Set("Content-Type", sealing.ContentType(s.mech.protocol()))
 		}
-		sealed := req.Clone(req.Context())
-		sealed.Header.Del("Authorization")
-		sealed.Header.Set("Content-Type", sealedContentType)
-		sealed.Body = io.NopCloser(bytes.NewReader(body))
-		sealed.ContentLength = int64(len(body))
-		sealed.GetBody = nil
-		resp, err := s.hc.Do(sealed)
+		out.Body = io.NopCloser(bytes.NewReader(body))
+		out.ContentLength = int64(len(body))
+		out.GetBody = nil
+		resp, err := s.hc.Do(out)
 		if err != nil {
-			// The RC4 streams of both sides are out of step now.
-			s.session = nil
+			// The sealing states of both sides are out of step now.
+			s.ctx = nil
 			return nil, err
 		}
 		switch resp.StatusCode {
 		case http.StatusUnauthorized:
-			s.session = nil
+			s.ctx = nil
 			if attempt == 0 {
 				drain(resp)
 				continue
@@ -107,88 +116,67 @@ func (s *sealedNTLM) Do(req *http.Request) (*http.Response, error) {
 			return resp, nil
 		case http.StatusBadRequest:
 			// The host could not unseal the message.
-			s.session = nil
+			s.ctx = nil
 			return resp, nil
 		}
-		if !strings.HasPrefix(strings.ToLower(resp.Header.Get("Content-Type")), "multipart/encrypted") {
+		if _, ok := sealing.Protocol(resp.Header.Get("Content-Type")); !ok {
 			return resp, nil
 		}
 		payload, err := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		if err != nil {
-			s.session = nil
+			s.ctx = nil
 			return nil, fmt.Errorf("reading the sealed reply: %w", err)
 		}
-		msg, err := s.unseal(payload)
+		msg, err := unseal(s.ctx, payload)
 		if err != nil {
-			s.session = nil
+			s.ctx = nil
 			return nil, fmt.Errorf("unsealing the reply: %w", err)
 		}
 		resp.Body = io.NopCloser(bytes.NewReader(msg))
 		resp.ContentLength = int64(len(msg))
-		resp.Header.Set("Content-Type", "application/soap+xml;charset=UTF-8")
+		resp.Header.Set("Content-Type", sealing.SOAP)
 		return resp, nil
 	}
 }
 
-// authenticate runs the NTLM handshake with empty bodies, which leaves the
-// connection authenticated and yields the sealing keys.
-func (s *sealedNTLM) authenticate(ctx context.Context, url string) error {
-	client, err := ntlmssp.NewClient(ntlmssp.SetUserInfo(s.user, s.password), ntlmssp.SetDomain(s.domain),
-		ntlmssp.SetVersion(ntlmssp.DefaultVersion()))
+func unseal(sc securityContext, body []byte) ([]byte, error) {
+	parts, err := sealing.Parse(body)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	negotiate, err := client.Authenticate(nil, nil)
-	if err != nil {
-		return err
+	var out []byte
+	for i, p := range parts {
+		msg, err := sc.Unwrap(p.Header, p.Data)
+		if err != nil {
+			return nil, fmt.Errorf("part %d: %w", i, err)
+		}
+		out = append(out, msg...)
 	}
-	resp, err := s.leg(ctx, url, negotiate)
-	if err != nil {
-		return err
-	}
-	drain(resp)
-	challenge, ok := negotiateToken(resp.Header)
-	if resp.StatusCode != http.StatusUnauthorized || !ok {
-		return fmt.Errorf("%w: NTLM not offered (HTTP %d to the negotiate message)", errUnauthorized, resp.StatusCode)
-	}
-	authenticate, err := client.Authenticate(challenge, nil)
-	if err != nil {
-		return fmt.Errorf("NTLM challenge: %w", err)
-	}
-	resp, err = s.leg(ctx, url, authenticate)
-	if err != nil {
-		return err
-	}
-	drain(resp)
-	if resp.StatusCode == http.StatusUnauthorized {
-		return errUnauthorized
-	}
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("HTTP %d to the NTLM authenticate message", resp.StatusCode)
-	}
-	if s.session = client.SecuritySession(); s.session == nil {
-		return errors.New("the host did not agree to seal messages")
-	}
-	return nil
+	return out, nil
 }
 
-func (s *sealedNTLM) leg(ctx context.Context, url string, token []byte) (*http.Response, error) {
+func isUndelivered(err error) bool {
+	var u *undeliveredError
+	return errors.As(err, &u)
+}
+
+// authLeg posts an empty body with an Authorization header.
+func authLeg(ctx context.Context, hc *http.Client, url, scheme string, token []byte) (*http.Response, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, http.NoBody)
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("Authorization", "Negotiate "+base64.StdEncoding.EncodeToString(token))
-	req.Header.Set("Content-Type", "application/soap+xml;charset=UTF-8")
-	return s.hc.Do(req)
+	req.Header.Set("Authorization", scheme+" "+base64.StdEncoding.EncodeToString(token))
+	req.Header.Set("Content-Type", sealing.SOAP)
+	return hc.Do(req)
 }
 
-// negotiateToken returns the token of a "WWW-Authenticate: Negotiate x"
-// header.
-func negotiateToken(h http.Header) ([]byte, bool) {
+// schemeToken returns the token of a "WWW-Authenticate: scheme x" header.
+func schemeToken(h http.Header, scheme string) ([]byte, bool) {
 	for _, v := range h.Values("WWW-Authenticate") {
-		scheme, token, ok := strings.Cut(v, " ")
-		if !ok || !strings.EqualFold(scheme, "Negotiate") {
+		s, token, ok := strings.Cut(v, " ")
+		if !ok || !strings.EqualFold(s, scheme) {
 			continue
 		}
 		b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(token))
@@ -197,72 +185,8 @@ func negotiateToken(h http.Header) ([]byte, bool) {
 	return nil, false
 }
 
-// seal frames msg as WinRM's multipart/encrypted body, whose header lines
-// start with a tab, which Go's mime/multipart cannot write.
-func (s *sealedNTLM) seal(msg []byte, contentType string) ([]byte, error) {
-	sealed, sig, err := s.session.Wrap(msg)
-	if err != nil {
-		return nil, err
-	}
-	var b bytes.Buffer
-	b.WriteString(sealedPart)
-	b.WriteString("\tContent-Type: " + sealedProtocol + "\r\n")
-	b.WriteString("\tOriginalContent: type=" + contentType + ";Length=" + strconv.Itoa(len(msg)) + "\r\n")
-	b.WriteString(sealedPart)
-	b.WriteString(sealedOctets)
-	_ = binary.Write(&b, binary.LittleEndian, uint32(len(sig)))
-	b.Write(sig)
-	b.Write(sealed)
-	b.WriteString(sealedEnd)
-	return b.Bytes(), nil
-}
-
-// unseal reads every part of a multipart/encrypted body. It finds the end
-// of the sealed bytes from the declared Length, since they may hold
-// anything, the boundary included.
-func (s *sealedNTLM) unseal(body []byte) ([]byte, error) {
-	var out []byte
-	rest := body
-	for part := 0; ; part++ {
-		if bytes.HasPrefix(rest, []byte(sealedEnd)) || (part > 0 && len(bytes.TrimSpace(rest)) == 0) {
-			return out, nil
-		}
-		header, ok := bytes.CutPrefix(rest, []byte(sealedPart))
-		if !ok {
-			return nil, fmt.Errorf("part %d: no boundary", part)
-		}
-		end := bytes.Index(header, []byte(sealedPart))
-		if end < 0 {
-			return nil, fmt.Errorf("part %d: no data after the header", part)
-		}
-		_, lengthText, ok := bytes.Cut(header[:end], []byte("Length="))
-		if !ok {
-			return nil, fmt.Errorf("part %d: no Length in the header", part)
-		}
-		length, err := strconv.Atoi(string(bytes.TrimSpace(lengthText)))
-		if err != nil || length < 0 {
-			return nil, fmt.Errorf("part %d: bad Length %q", part, bytes.TrimSpace(lengthText))
-		}
-		rest = bytes.TrimPrefix(header[end+len(sealedPart):], []byte(sealedOctets))
-		if len(rest) < 4 {
-			return nil, fmt.Errorf("part %d: truncated", part)
-		}
-		sigLen := int(binary.LittleEndian.Uint32(rest))
-		rest = rest[4:]
-		if sigLen > 64 || len(rest) < sigLen+length {
-			return nil, fmt.Errorf("part %d: %d-byte signature and %d-byte message in %d bytes", part, sigLen, length, len(rest))
-		}
-		msg, err := s.session.Unwrap(rest[sigLen:sigLen+length], rest[:sigLen])
-		if err != nil {
-			return nil, fmt.Errorf("part %d: %w", part, err)
-		}
-		out = append(out, msg...)
-		rest = rest[sigLen+length:]
-	}
-}
-
 // drain reads and closes a reply the caller does not use, so that its
-// connection, which carries the NTLM context, can be used again.
+// connection, which carries the security context, can be used again.
 func drain(resp *http.Response) {
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
 	resp.Body.Close()

@@ -3,13 +3,43 @@
 Run by realclient.RunPywinrm with /usr/bin/python3 (Debian's python3-winrm).
 The single argument is a JSON object: endpoint, transport, user, password,
 message_encryption, ca_trust_path (or null) and commands, a list of command
-lines. Prints {"commands": [{"stdout": b64, "stderr": b64, "rc": n}, ...]}.
+lines; optionally kerberos_delegation, kerberos_hostname_override,
+cert_pem and cert_key_pem (pywinrm's arguments of those names) and
+wrap_iov_shim. Prints {"commands": [{"stdout": b64, "stderr": b64, "rc": n},
+...]}, or {"error": type, "message": text} when pywinrm raised.
 """
 import base64
 import json
+import struct
 import sys
 
-from winrm.protocol import Protocol
+
+def install_wrap_iov_shim():
+    """Give Debian 12's pykerberos the two functions pywinrm seals with.
+
+    requests-kerberos 0.12 seals WinRM messages with
+    kerberos.authGSSWinRMEncryptMessage/DecryptMessage, which pykerberos
+    gained in 1.2.1; Debian 12 ships 1.1.14, whose authGSSClientWrapIov and
+    authGSSClientUnwrapIov make the same gss_wrap_iov/gss_unwrap_iov calls
+    (HEADER, DATA, PADDING) and frame the result as WinRM does: a 32-bit
+    little-endian header length, the header, the sealed data. Without the
+    functions, pywinrm sends Kerberos over plain HTTP unencrypted.
+    """
+    import kerberos
+
+    def encrypt(context, message):
+        kerberos.authGSSClientWrapIov(context, base64.b64encode(message).decode("ascii"), 1)
+        out = base64.b64decode(kerberos.authGSSClientResponse(context))
+        (hlen,) = struct.unpack("<I", out[:4])
+        return out[4 + hlen:], out[4:4 + hlen]
+
+    def decrypt(context, message, header):
+        framed = struct.pack("<I", len(header)) + header + message
+        kerberos.authGSSClientUnwrapIov(context, base64.b64encode(framed).decode("ascii"))
+        return base64.b64decode(kerberos.authGSSClientResponse(context))
+
+    kerberos.authGSSWinRMEncryptMessage = encrypt
+    kerberos.authGSSWinRMDecryptMessage = decrypt
 
 
 def b64(data):
@@ -18,6 +48,10 @@ def b64(data):
 
 def main():
     cfg = json.loads(sys.argv[1])
+    if cfg.get("wrap_iov_shim"):
+        install_wrap_iov_shim()
+    from winrm.protocol import Protocol
+
     kwargs = dict(
         endpoint=cfg["endpoint"],
         transport=cfg["transport"],
@@ -29,15 +63,21 @@ def main():
     )
     if cfg.get("ca_trust_path"):
         kwargs["ca_trust_path"] = cfg["ca_trust_path"]
-    p = Protocol(**kwargs)
-    shell = p.open_shell()
+    for name in ("kerberos_delegation", "kerberos_hostname_override", "cert_pem", "cert_key_pem"):
+        if cfg.get(name):
+            kwargs[name] = cfg[name]
     out = {"commands": []}
-    for line in cfg["commands"]:
-        command_id = p.run_command(shell, line)
-        stdout, stderr, rc = p.get_command_output(shell, command_id)
-        p.cleanup_command(shell, command_id)
-        out["commands"].append({"stdout": b64(stdout), "stderr": b64(stderr), "rc": rc})
-    p.close_shell(shell)
+    try:
+        p = Protocol(**kwargs)
+        shell = p.open_shell()
+        for line in cfg["commands"]:
+            command_id = p.run_command(shell, line)
+            stdout, stderr, rc = p.get_command_output(shell, command_id)
+            p.cleanup_command(shell, command_id)
+            out["commands"].append({"stdout": b64(stdout), "stderr": b64(stderr), "rc": rc})
+        p.close_shell(shell)
+    except Exception as e:  # reported to the Go test, which asserts on it
+        out = {"error": type(e).__name__, "message": str(e)}
     print(json.dumps(out))
 
 

@@ -33,7 +33,7 @@ import (
 const DebianPython = "/usr/bin/python3"
 
 // InstallHint is how to install every real client the tests use.
-const InstallHint = "apt-get install python3-winrm ansible winrmcp"
+const InstallHint = "apt-get install python3-winrm python3-requests-kerberos krb5-user ansible winrmcp"
 
 // Require stops the test when check says a client is not usable: a skip
 // outside CI, a failure in it.
@@ -66,6 +66,24 @@ func Pywinrm(t testing.TB) string {
 	return DebianPython
 }
 
+// PywinrmKerberos requires pywinrm with Debian's python3-requests-kerberos
+// and MIT's kinit, which fills the ticket cache pywinrm's Kerberos uses.
+func PywinrmKerberos(t testing.TB) string {
+	t.Helper()
+	py := Pywinrm(t)
+	Require(t, "pywinrm's Kerberos (python3-requests-kerberos, krb5-user)", func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		out, err := exec.CommandContext(ctx, DebianPython, "-c", "import requests_kerberos, kerberos").CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("%w: %s", err, out)
+		}
+		_, err = exec.LookPath("kinit")
+		return err
+	})
+	return py
+}
+
 // Program requires the program name on PATH and returns its path.
 func Program(t testing.TB, name string) string {
 	t.Helper()
@@ -92,7 +110,8 @@ func Env(t testing.TB, extra ...string) []string {
 	for _, kv := range os.Environ() {
 		name, _, _ := strings.Cut(kv, "=")
 		switch strings.ToUpper(name) {
-		case "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "OPENSSL_CONF", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY":
+		case "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "OPENSSL_CONF", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY",
+			"KRB5_CONFIG", "KRB5CCNAME", "KRB5_KTNAME", "KRB5_CLIENT_KTNAME", "KRB5_TRACE":
 			continue
 		}
 		env = append(env, kv)
@@ -169,17 +188,46 @@ var pywinrmRun []byte
 // Target is a WinRM endpoint as pywinrm's Protocol takes it.
 type Target struct {
 	Endpoint  string
-	Transport string // basic, ntlm
+	Transport string // basic, ntlm, kerberos, certificate
 	// Encryption is pywinrm's message_encryption: auto, always or never.
 	Encryption     string
 	User, Password string
 	// CAPEM is the CA to trust over HTTPS.
 	CAPEM []byte
+	// Env is added to the client's environment: KRB5_CONFIG and
+	// KRB5CCNAME for Kerberos.
+	Env []string
+	// WrapIOVShim gives Debian's pykerberos the WinRM sealing functions
+	// pywinrm's Kerberos encryption needs (see pywinrm_run.py).
+	WrapIOVShim bool
+	// Delegate is pywinrm's kerberos_delegation.
+	Delegate bool
+	// HostnameOverride is pywinrm's kerberos_hostname_override.
+	HostnameOverride string
+	// CertPEM and KeyPEM are a client certificate and its key, for the
+	// certificate transport.
+	CertPEM, KeyPEM []byte
 }
+
+// PywinrmError is what pywinrm raised.
+type PywinrmError struct {
+	Type, Message string
+}
+
+func (e *PywinrmError) Error() string { return e.Type + ": " + e.Message }
 
 // RunPywinrm runs the command lines in one pywinrm shell against target
 // (requiring pywinrm) and returns what each printed and its exit code.
 func RunPywinrm(t testing.TB, target Target, commands ...string) []Result {
+	t.Helper()
+	out, err := TryPywinrm(t, target, commands...)
+	require.NoError(t, err)
+	return out
+}
+
+// TryPywinrm is RunPywinrm for a run that may fail: it returns what pywinrm
+// raised as a *PywinrmError.
+func TryPywinrm(t testing.TB, target Target, commands ...string) ([]Result, error) {
 	t.Helper()
 	dir := t.TempDir()
 	script := filepath.Join(dir, "pywinrm_run.py")
@@ -187,25 +235,37 @@ func RunPywinrm(t testing.TB, target Target, commands ...string) []Result {
 	in := map[string]any{
 		"endpoint": target.Endpoint, "transport": target.Transport, "user": target.User, "password": target.Password,
 		"message_encryption": target.Encryption, "ca_trust_path": nil, "commands": commands,
+		"wrap_iov_shim": target.WrapIOVShim, "kerberos_delegation": target.Delegate,
+		"kerberos_hostname_override": target.HostnameOverride,
 	}
 	if target.CAPEM != nil {
 		ca := filepath.Join(dir, "ca.pem")
 		require.NoError(t, os.WriteFile(ca, target.CAPEM, 0o600))
 		in["ca_trust_path"] = ca
 	}
+	if target.CertPEM != nil {
+		in["cert_pem"] = filepath.Join(dir, "client.pem")
+		in["cert_key_pem"] = filepath.Join(dir, "client.key")
+		require.NoError(t, os.WriteFile(in["cert_pem"].(string), target.CertPEM, 0o600))
+		require.NoError(t, os.WriteFile(in["cert_key_pem"].(string), target.KeyPEM, 0o600))
+	}
 	var rep struct {
 		Commands []struct {
 			Stdout, Stderr []byte
 			RC             int
 		}
+		Error, Message string
 	}
-	RunScript(t, script, in, &rep)
+	RunScriptEnv(t, script, in, &rep, target.Env...)
+	if rep.Error != "" {
+		return nil, &PywinrmError{Type: rep.Error, Message: rep.Message}
+	}
 	require.Len(t, rep.Commands, len(commands))
 	out := make([]Result, len(commands))
 	for i, c := range rep.Commands {
 		out[i] = Result{Stdout: string(c.Stdout), Stderr: string(c.Stderr), Code: c.RC}
 	}
-	return out
+	return out, nil
 }
 
 // RunScript runs the Python script at path with pywinrm's interpreter
@@ -213,13 +273,19 @@ func RunPywinrm(t testing.TB, target Target, commands ...string) []Result {
 // JSON it prints into out.
 func RunScript(t testing.TB, path string, input, out any) {
 	t.Helper()
+	RunScriptEnv(t, path, input, out)
+}
+
+// RunScriptEnv is RunScript with extra environment variables.
+func RunScriptEnv(t testing.TB, path string, input, out any, env ...string) {
+	t.Helper()
 	py := Pywinrm(t)
 	arg, err := json.Marshal(input)
 	require.NoError(t, err)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, py, path, string(arg))
-	cmd.Env = Env(t)
+	cmd.Env = Env(t, env...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	require.NoError(t, cmd.Run(), "%s failed:\n%s", filepath.Base(path), stderr.String())

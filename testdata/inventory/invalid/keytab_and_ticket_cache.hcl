@@ -1,8 +1,9 @@
-# Kerberos over plain HTTP would need message encryption.
+# The ticket comes from one place.
 connection {
   transport    = "kerberos"
   user         = "svc-winplay@CORP.EXAMPLE"
-  password_env = "WINPLAY_PASSWORD"
+  keytab       = "../svc-winplay.keytab"
+  ticket_cache = true
 }
 
 host "node1" {}
