@@ -36,6 +36,11 @@ const RecordSchema = 1
 //     msg (what the host is doing), budget (0: none of its own). A phase
 //     lasts until the next phase or the task's result on that host.
 //   - progress: play, task, host, msg: a line while a module waits.
+//   - attempt: play, task, module, host, delegate_to, attempts (the
+//     attempt's number), error (why it did not succeed), msg (what was
+//     read again, and whether the task runs again).
+//   - warning: msg, and hosts or task: a task that runs for real in a dry
+//     run (check_mode = false), TLS not verified (insecure = true).
 //   - task_result: play, task, module, host, delegate_to, status (ok,
 //     changed, skipped, failed, unreachable), ignored, msg or error, diff,
 //     rc, stdout, stderr, elapsed, attempts, rebooted, phases (name →

@@ -236,6 +236,10 @@ func Build(records []runner.Record) (*Run, error) {
 			if row := open[k]; row != nil {
 				row.Progress = append(row.Progress, Note{t, rec.Msg})
 			}
+		case runner.EventAttempt:
+			if row := open[k]; row != nil {
+				row.Progress = append(row.Progress, Note{t, fmt.Sprintf("attempt %d failed: %s; %s", rec.Attempts, rec.Error, rec.Msg)})
+			}
 		case runner.EventTaskResult:
 			row := open[k]
 			if row == nil {
