@@ -2,17 +2,14 @@ package reliability_test
 
 import (
 	"context"
-	"encoding/base64"
 	"os"
-	"reflect"
 	"testing"
-	"time"
-	"unicode/utf16"
 
 	"github.com/winplay/winplay/internal/labtest"
 	"github.com/winplay/winplay/lab"
 	"github.com/winplay/winplay/lab/win"
 	"github.com/winplay/winplay/modules"
+	mwin "github.com/winplay/winplay/modules/win"
 	"github.com/winplay/winplay/runner"
 )
 
@@ -37,33 +34,9 @@ var changingForms = []string{
 	`(echo x) > C:\x.txt`, `echo x > "C:\WINNT\Temp\..\x.txt"`, `type C:\boot.ini > C:\copy.ini`,
 	`del /q C:\boot.ini`, `del C:\WINNT\Temp\..\boot.ini`, `mkdir C:\inetpub\x`, `copy C:\boot.ini C:\x.ini`,
 	"shutdown /a", "msdtc -remove", "powershell -Command Remove-Item C:\\boot.ini",
-	"powershell -EncodedCommand " + psEncode("Remove-Item C:\\boot.ini"),
+	"powershell -EncodedCommand " + mwin.EncodeCommand("Remove-Item C:\\boot.ini"),
 	"for /f %i in ('sc stop W3SVC') do echo %i", "call sc stop W3SVC", "start /b /wait sc stop W3SVC",
 	"rem & sc stop W3SVC", "sc %VERB% W3SVC", "echo %COMSPEC% & hostname",
-}
-
-func psEncode(script string) string {
-	u := utf16.Encode([]rune(script))
-	b := make([]byte, 2*len(u))
-	for i, c := range u {
-		b[2*i], b[2*i+1] = byte(c), byte(c>>8)
-	}
-	return base64.StdEncoding.EncodeToString(b)
-}
-
-// unchanged reports why m's state or log shows a change since before.
-func unchanged(m *win.Machine, before win.State) string {
-	for _, e := range m.Log() {
-		if e.Changes {
-			return "the lab ran `" + e.Command + "`, which changes it"
-		}
-	}
-	after := m.Dump()
-	before.LastBoot, after.LastBoot = time.Time{}, time.Time{}
-	if !reflect.DeepEqual(before, after) {
-		return "the lab's state changed"
-	}
-	return ""
 }
 
 // In a dry run a line that changes anything is refused, however it is
@@ -77,7 +50,7 @@ func TestCheckModeSweep(t *testing.T) {
 		before := m.Dump()
 		m.ClearLog()
 		_, err := task.Run(context.Background(), modules.Command{Line: line}) // marked a read
-		why := unchanged(m, before)
+		why := labtest.StateChange(m, before)
 		if why == "" && err == nil {
 			why = "it ran in check mode"
 		}
@@ -108,7 +81,7 @@ func TestCheckModeSweepEveryModule(t *testing.T) {
 	r := runPlaybook(t, timeout(t), labtest.Inventory(t, l), string(src), runner.Options{Check: true})
 	why := ""
 	for _, h := range l.Hosts() {
-		if w := unchanged(h.Machine(), before[h.Name()]); w != "" {
+		if w := labtest.StateChange(h.Machine(), before[h.Name()]); w != "" {
 			why = h.Name() + ": " + w
 		}
 	}

@@ -167,7 +167,7 @@ func TestFaultMatrix(t *testing.T) {
 				case !ok:
 					why = "no result"
 				default:
-					why = honest(ev, ran(h, task.tool))
+					why = honest(ev, labtest.Ran(h, task.tool))
 				}
 				if why == "" && openShells(l) != 0 {
 					why = fmt.Sprintf("%d shells left open", openShells(l))
@@ -217,8 +217,8 @@ func TestFaultMatrixReboots(t *testing.T) {
 			switch {
 			case !ok:
 				why = "no result"
-			case ran(h, "shutdown") != 1:
-				why = fmt.Sprintf("shutdown ran %d times", ran(h, "shutdown"))
+			case labtest.Ran(h, "shutdown") != 1:
+				why = fmt.Sprintf("shutdown ran %d times", labtest.Ran(h, "shutdown"))
 			case ev.Status != tc.want || !contains(ev.Msg+ev.Error, tc.msg):
 				why = fmt.Sprintf("%s: %s%s, want %s with %q", ev.Status, ev.Msg, ev.Error, tc.want, tc.msg)
 			case openShells(l) != 0:
@@ -314,15 +314,15 @@ func TestFaultMatrixKilledAndRerun(t *testing.T) {
 	first := runPlaybook(t, ctx, labtest.Inventory(t, l), pb, runner.Options{})
 	kill()
 	h.Inject(nil)
-	ranFirst := ran(h, "sc")
+	ranFirst := labtest.Ran(h, "sc")
 	second := runPlaybook(t, timeout(t), labtest.Inventory(t, l), pb, runner.Options{})
 	ev, _ := second.rec.result("stop the spooler", "node1")
 	why := ""
 	switch {
 	case !strings.Contains(first.journal, `"task_start"`) || strings.Contains(first.journal, `"task_result"`) && !strings.Contains(first.journal, "interrupted"):
 		why = "the journal does not mark the task that was running: " + first.journal
-	case ran(h, "sc") != 1:
-		why = fmt.Sprintf("sc stop ran %d times in the killed run, %d in all", ranFirst, ran(h, "sc"))
+	case labtest.Ran(h, "sc") != 1:
+		why = fmt.Sprintf("sc stop ran %d times in the killed run, %d in all", ranFirst, labtest.Ran(h, "sc"))
 	case ranFirst == 1 && ev.Status != modules.StatusOK, ranFirst == 0 && ev.Status != modules.StatusChanged:
 		// The kill may come before the command starts; then the second
 		// run is the one that stops it.

@@ -102,17 +102,6 @@ func openShells(l *lab.Lab) int {
 	return n
 }
 
-// ran counts the changing commands of tool the lab host ran.
-func ran(h *lab.Host, tool string) int {
-	n := 0
-	for _, e := range labtest.ChangesOf(h) {
-		if e.Tool == tool {
-			n++
-		}
-	}
-	return n
-}
-
 // timeout is a context that ends a try that hangs.
 func timeout(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)

@@ -11,7 +11,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/winplay/winplay/internal/labtest"
-	"github.com/winplay/winplay/lab"
 	"github.com/winplay/winplay/lab/wsman"
 	"github.com/winplay/winplay/modules"
 	"github.com/winplay/winplay/runner"
@@ -66,17 +65,6 @@ func (f *faultCommands) sends() int {
 	return f.n
 }
 
-// ranTool counts the changing commands of tool the lab host ran.
-func ranTool(h *lab.Host, tool string) int {
-	n := 0
-	for _, e := range labtest.ChangesOf(h) {
-		if e.Tool == tool {
-			n++
-		}
-	}
-	return n
-}
-
 func attemptEvents(rec *recorder) []runner.Event {
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
@@ -117,7 +105,7 @@ func TestRetriesNeverResendACommandWhoseReplyWasLost(t *testing.T) {
 			require.Equal(t, modules.StatusFailed, res.Status, res.Error)
 			assert.Contains(t, res.Error, "not sent again")
 			assert.Equal(t, 1, f.sends(), "the command was sent again: %s", res.Error)
-			assert.Equal(t, 1, ranTool(l.Host("node1"), "cluster"))
+			assert.Equal(t, 1, labtest.Ran(l.Host("node1"), "cluster"))
 			assert.Equal(t, "NODE2", l.Host("node1").Dump().Cluster.Groups["Web Group"].Owner, "the group moved back")
 			attempts := attemptEvents(rec)
 			require.Len(t, attempts, 1)
@@ -169,7 +157,7 @@ func TestRetriesReadTheStateBeforeSendingAgain(t *testing.T) {
 			res := rec.results()["set the value"]["node1"]
 			require.Equal(t, modules.StatusChanged, res.Status, res.Error)
 			assert.Equal(t, tt.sends, f.sends())
-			assert.Equal(t, 1, ranTool(l.Host("node1"), "reg"), "reg add ran more than once")
+			assert.Equal(t, 1, labtest.Ran(l.Host("node1"), "reg"), "reg add ran more than once")
 			assert.Equal(t, tt.attempts, res.Attempts)
 			attempts := attemptEvents(rec)
 			require.Len(t, attempts, 1)

@@ -20,6 +20,15 @@ import (
 	"github.com/winplay/winplay/runner/conn"
 )
 
+// boundPlan loads src and binds it to inv, failing the test on any error.
+func boundPlan(t *testing.T, inv *inventory.Inventory, src string) *runner.Plan {
+	t.Helper()
+	plan, diags := runner.Load(writePlaybook(t, src), runner.LoadOptions{})
+	require.False(t, diags.HasErrors(), diags.Error())
+	require.False(t, plan.Bind(inv, nil).HasErrors())
+	return plan
+}
+
 // buggyConnector's connection to node1 panics as a bug would (a nil map).
 type buggyConnector struct{}
 
@@ -46,7 +55,7 @@ func TestAPanicFailsTheTaskNotTheRun(t *testing.T) {
 	t.Parallel()
 	l := labtest.Start(t)
 	inv := labtest.Inventory(t, l)
-	plan, diags := runner.Load(writePlaybook(t, `play "p" {
+	plan := boundPlan(t, inv, `play "p" {
   hosts = ["cluster"]
   task "read" {
     command {
@@ -54,9 +63,7 @@ func TestAPanicFailsTheTaskNotTheRun(t *testing.T) {
       read_only = true
     }
   }
-}`), runner.LoadOptions{})
-	require.False(t, diags.HasErrors())
-	require.False(t, plan.Bind(inv, nil).HasErrors())
+}`)
 	journal := t.TempDir() + "/journal.jsonl"
 	j, err := runner.OpenJournal(journal)
 	require.NoError(t, err)
@@ -85,7 +92,7 @@ func TestAJournalThatCannotBeWrittenStopsTheRun(t *testing.T) {
 	t.Parallel()
 	l := labtest.Start(t)
 	inv := labtest.Inventory(t, l)
-	plan, diags := runner.Load(writePlaybook(t, `play "p" {
+	plan := boundPlan(t, inv, `play "p" {
   hosts = ["node1"]
   task "stop the spooler" {
     service {
@@ -93,9 +100,7 @@ func TestAJournalThatCannotBeWrittenStopsTheRun(t *testing.T) {
       state = "stopped"
     }
   }
-}`), runner.LoadOptions{})
-	require.False(t, diags.HasErrors())
-	require.False(t, plan.Bind(inv, nil).HasErrors())
+}`)
 	j, err := runner.OpenJournal("/dev/full")
 	require.NoError(t, err)
 	rec := &recorder{}
@@ -138,7 +143,7 @@ func TestAJournalThatFailsMidRunStopsBeforeTheNextTask(t *testing.T) {
 	t.Parallel()
 	l := labtest.Start(t)
 	inv := labtest.Inventory(t, l)
-	plan, diags := runner.Load(writePlaybook(t, `play "p" {
+	plan := boundPlan(t, inv, `play "p" {
   hosts = ["node1"]
   task "first" {
     command {
@@ -152,9 +157,7 @@ func TestAJournalThatFailsMidRunStopsBeforeTheNextTask(t *testing.T) {
       state = "stopped"
     }
   }
-}`), runner.LoadOptions{})
-	require.False(t, diags.HasErrors())
-	require.False(t, plan.Bind(inv, nil).HasErrors())
+}`)
 	rec := &recorder{}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()

@@ -125,6 +125,12 @@ func LabDisagrees(t testing.TB, m *win.Machine, line string) string {
 			return "" // the lab does not simulate it, and marks it changing unseen
 		}
 	}
+	return StateChange(m, before)
+}
+
+// StateChange says how m changed since before, by its command log (an
+// entry marked changing) or its state; "" when it did not.
+func StateChange(m *win.Machine, before win.State) string {
 	for _, e := range m.Log() {
 		if e.Changes {
 			return "the lab marked `" + e.Command + "` as changing"

@@ -183,6 +183,17 @@ func TaskLog(h *lab.Host) []win.LogEntry {
 // Changes returns the log entries of lab host name that changed state.
 func Changes(l *lab.Lab, name string) []win.LogEntry { return ChangesOf(l.Host(name)) }
 
+// Ran counts the changing commands of tool (sc, reg, cluster…) h ran.
+func Ran(h *lab.Host, tool string) int {
+	n := 0
+	for _, e := range ChangesOf(h) {
+		if e.Tool == tool {
+			n++
+		}
+	}
+	return n
+}
+
 // ChangesOf returns the log entries of h that changed state.
 func ChangesOf(h *lab.Host) []win.LogEntry {
 	var out []win.LogEntry

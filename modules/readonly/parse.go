@@ -320,38 +320,11 @@ func (p *parser) redirection(handle bool) (redir, error) {
 		return rd, errSyntax
 	}
 	p.skipDelims()
-	var t []rune
-	quoted := false
-	for p.i < len(p.s) {
-		r := p.s[p.i]
-		if quoted {
-			t = append(t, r)
-			if r == '"' {
-				quoted = false
-			}
-			p.i++
-			continue
-		}
-		if isDelim(r) || r == '&' || r == '|' || r == '<' || r == '>' || (r == ')' && p.inBlock > 0) {
-			break
-		}
-		if r == '"' {
-			quoted = true
-		}
-		if r == '^' {
-			p.i++
-			if p.i >= len(p.s) {
-				break
-			}
-			r = p.s[p.i]
-		}
-		t = append(t, r)
-		p.i++
-	}
+	t := p.readWord()
 	if len(t) == 0 {
 		return rd, errSyntax
 	}
-	rd.target = string(t)
+	rd.target = t
 	return rd, nil
 }
 
@@ -359,6 +332,14 @@ func (p *parser) redirection(handle bool) (redir, error) {
 // one, so a==b ends at ==) outside quotes, quotes kept, carets removed.
 func (p *parser) word() string {
 	p.skipDelimsBlank()
+	return p.readWord()
+}
+
+// readWord reads a word at the cursor, as a redirection's target and
+// IF's and FOR's words are read: up to a delimiter or an operator outside
+// quotes (or the end of the enclosing block), quotes kept, carets
+// removed.
+func (p *parser) readWord() string {
 	var w []rune
 	quoted := false
 	for p.i < len(p.s) {

@@ -1,9 +1,7 @@
 package readonly_test
 
 import (
-	"encoding/base64"
 	"testing"
-	"unicode/utf16"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -11,16 +9,6 @@ import (
 	"github.com/winplay/winplay/modules/readonly"
 	"github.com/winplay/winplay/modules/win"
 )
-
-// encoded is a script as powershell -EncodedCommand takes it.
-func encoded(script string) string {
-	u := utf16.Encode([]rune(script))
-	b := make([]byte, 2*len(u))
-	for i, c := range u {
-		b[2*i], b[2*i+1] = byte(c), byte(c>>8)
-	}
-	return base64.StdEncoding.EncodeToString(b)
-}
 
 // The lines the hostile tester ran in --check with read_only =
 // true, and the ways cmd.exe can hide a command, are all refused.
@@ -67,8 +55,8 @@ func TestChangingLinesInEveryDisguiseAreRefused(t *testing.T) {
 		"echo hi > C:\\WINNT\\Temp\\con",
 		"echo hi > C:\\WINNT\\Temp",
 		"type C:\\boot.ini > x.txt",
-		"powershell -EncodedCommand " + encoded("Stop-Service W3SVC"),
-		"powershell -e " + encoded("Get-Service | Stop-Service"),
+		"powershell -EncodedCommand " + win.EncodeCommand("Stop-Service W3SVC"),
+		"powershell -e " + win.EncodeCommand("Get-Service | Stop-Service"),
 		"powershell -NoProfile -Command Restart-Computer",
 		"powershell -Command \"Get-Service W3SVC | ForEach-Object { $_.Stop() }\"",
 		"powershell -Command (Get-WmiObject Win32_Service -Filter \"Name='W3SVC'\").StopService()",
@@ -216,7 +204,7 @@ func TestReadingFormsAreProven(t *testing.T) {
 		"reg export HKLM\\SOFTWARE\\x C:\\WINNT\\Temp\\x.reg /y",
 		"ipconfig /all",
 		"tasklist",
-		"powershell -NoProfile -NonInteractive -EncodedCommand " + encoded("Get-CimInstance Win32_OperatingSystem | Select-Object LastBootUpTime | ConvertTo-Json"),
+		"powershell -NoProfile -NonInteractive -EncodedCommand " + win.EncodeCommand("Get-CimInstance Win32_OperatingSystem | Select-Object LastBootUpTime | ConvertTo-Json"),
 		"powershell -Command \"Get-Service W3SVC | Select-Object -ExpandProperty Status\"",
 		"powershell -nop -c \"$os = Get-CimInstance Win32_OperatingSystem; @{boot = $os.LastBootUpTime.ToUniversalTime().ToString('o'); root = $env:SystemRoot} | ConvertTo-Json -Compress\"",
 		"powershell -Command \"Get-ChildItem C:\\ | Where-Object { $_.Length -gt 0 } | ForEach-Object { $_.Name.ToLower() }\"",
