@@ -54,4 +54,9 @@ type Logon struct {
 	// that cannot: the double hop, where a tool that reaches another host
 	// (a UNC path, IISSYNC) is refused with access denied.
 	NetworkCredentials bool
+	// Domain is the domain the client named with the user: NTLM's domain
+	// field, the DOMAIN\ or @domain part of a Basic user name, the realm
+	// of a Kerberos ticket; "" when it named none. It tells a local
+	// account from a domain one, which UAC treats differently.
+	Domain string
 }
