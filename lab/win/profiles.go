@@ -209,7 +209,7 @@ func (m *Machine) baseSystem() error {
 	}
 
 	admin := m.addLocalUser(m.localName(500, "Administrator"), 500)
-	guest := m.addLocalUser("Guest", 501)
+	guest := m.addLocalUser(m.localName(501, "Guest"), 501)
 	m.nextRID = 999
 	login := m.loginAccount(admin)
 	for _, a := range builtinAliases {
