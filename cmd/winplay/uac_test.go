@@ -50,7 +50,7 @@ func TestRunMeetsUACRemoteRestrictions(t *testing.T) {
 // stock Server 2022 does to the lab's local administrator.
 func TestRunLabWithUACRemoteRestrictions(t *testing.T) {
 	t.Parallel()
-	r := winplay(t, nil, "run", "../../playbooks/cluster-service-cycle.hcl", "--lab", "--lab-os", "2022", "--lab-uac-remote-restrictions")
+	r := winplay(t, nil, "run", "../../playbooks/cluster-service-cycle.hcl", "--lab", "--lab-os", "2022", "--lab-uac-restricted")
 	require.Equal(t, runner.ExitUnreachable, r.code, r.out+r.err)
 	assert.Contains(t, r.out, "set HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Policies\\System\\LocalAccountTokenFilterPolicy to 1")
 
