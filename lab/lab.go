@@ -48,6 +48,9 @@ type HostSpec struct {
 	// ClockOffset is how far the host's clock is off the realm's: beyond
 	// five minutes, Kerberos logons fail with KRB_AP_ERR_SKEW.
 	ClockOffset time.Duration
+	// UACRemoteRestrictions keeps UAC's remote restrictions on this host
+	// (see Config.UACRemoteRestrictions).
+	UACRemoteRestrictions bool
 }
 
 // Config describes a lab.
@@ -96,6 +99,15 @@ type Config struct {
 	// language unless its HostSpec names another: nt4 (the runbook's
 	// rehearsal) and en-US by default.
 	OS, Language string
+	// UACRemoteRestrictions leaves LocalAccountTokenFilterPolicy unset on
+	// every host whose Windows has UAC (2012r2 and later), as on a stock
+	// Server 2012 or later whose WinRM was never set up with winrm
+	// quickconfig. The lab's user, a local administrator other than the
+	// built-in one, then gets a filtered token over the network and WinRM
+	// answers its logons 401; a Kerberos (domain) logon, or User set to
+	// "Administrator" (the built-in account), still gets in. Without it
+	// the hosts have the value 1, as quickconfig leaves it.
+	UACRemoteRestrictions bool
 	// Cluster names the two hosts that are the nodes of the lab's cluster
 	// (the first owns its groups); the other hosts are standalone
 	// members. Nil means the first two hosts. A lab of one host is a node
@@ -249,7 +261,7 @@ func (l *Lab) newMachines() ([]*win.Machine, error) {
 		}
 		seen[spec.Name] = true
 		m, err := l.network.NewMachine(win.Config{Name: spec.Name, Profile: spec.Profile, Timing: l.cfg.Timing, LoginUser: l.cfg.User, LoginPassword: l.cfg.Password,
-			OS: l.cfg.hostOS(spec), Language: l.cfg.hostLanguage(spec)})
+			OS: l.cfg.hostOS(spec), Language: l.cfg.hostLanguage(spec), UACRemoteRestrictions: l.cfg.UACRemoteRestrictions || spec.UACRemoteRestrictions})
 		if err != nil {
 			return nil, fmt.Errorf("lab: host %q: %w", spec.Name, err)
 		}

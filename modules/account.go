@@ -209,7 +209,7 @@ func (a *accounts) lookup(ctx context.Context, name string) (sid, qualified stri
 	if domain != "" {
 		where = fmt.Sprintf("domain='%s' and name='%s'", domain, user)
 	}
-	cmd := Read(cmdline.New("wmic").Arg("useraccount", "where", where).Raw("get Domain,Name,SID /value"))
+	cmd := Read(cmdline.New("wmic").Arg("useraccount", "where", where).Raw("get Domain,Name,SID /value").InputFromNul())
 	out, err := a.t.Run(ctx, cmd)
 	if err != nil {
 		return "", "", err
@@ -284,7 +284,7 @@ func (a *accounts) Name(ctx context.Context, sid string) string {
 		a.names[sid] = name
 		return name
 	}
-	cmd := Read(cmdline.New("wmic").Arg("useraccount", "where", fmt.Sprintf("sid='%s'", sid)).Raw("get Domain,Name /value"))
+	cmd := Read(cmdline.New("wmic").Arg("useraccount", "where", fmt.Sprintf("sid='%s'", sid)).Raw("get Domain,Name /value").InputFromNul())
 	if IsSID(sid) {
 		if out, err := a.t.Run(ctx, cmd); err == nil && out.ExitCode == 0 {
 			if found := win.WMIValues(out.Stdout); len(found) == 1 && found[0]["Name"] != "" {

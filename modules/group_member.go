@@ -146,7 +146,7 @@ func localGroupName(ctx context.Context, t *Task, name string) (string, error) {
 		_, local := splitAccount(n)
 		return local, nil
 	}
-	cmd := Read(cmdline.New("wmic").Arg("group", "where", fmt.Sprintf("sid='%s'", sid)).Raw("get Name /value"))
+	cmd := Read(cmdline.New("wmic").Arg("group", "where", fmt.Sprintf("sid='%s'", sid)).Raw("get Name /value").InputFromNul())
 	out, err := t.Run(ctx, cmd)
 	if err != nil {
 		return "", err

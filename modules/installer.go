@@ -534,7 +534,7 @@ func detectFileVersion(ctx context.Context, t *Task, path string) (version strin
 	}
 	// WQL string literals escape backslashes.
 	where := "name='" + strings.ReplaceAll(path, `\`, `\\`) + "'"
-	cmd := Read(cmdline.New("wmic").Arg("datafile", "where", where, "get", "version", "/value"))
+	cmd := Read(cmdline.New("wmic").Arg("datafile", "where", where, "get", "version", "/value").InputFromNul())
 	out, err := t.Run(ctx, cmd)
 	if err != nil {
 		return "", false, err

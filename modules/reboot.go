@@ -603,7 +603,7 @@ func BootFingerprint(ctx context.Context, t *Task) (string, error) {
 		}
 		return res.LastBootUpTime, nil
 	}
-	cmd := Read(cmdline.New("wmic").Arg("os", "get", "lastbootuptime", "/value"))
+	cmd := Read(cmdline.New("wmic").Arg("os", "get", "lastbootuptime", "/value").InputFromNul())
 	out, err := t.Run(ctx, cmd)
 	if err != nil {
 		return "", err

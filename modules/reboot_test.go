@@ -189,7 +189,7 @@ func TestRebootRequiresAValidBootTime(t *testing.T) {
 			_, _, err := rebootRun(t, l, "node1", &modules.Reboot{})
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), "reading the boot time before the reboot")
-			assert.Contains(t, err.Error(), "node1: `wmic os get lastbootuptime /value`")
+			assert.Contains(t, err.Error(), "node1: `wmic os get lastbootuptime /value < nul`")
 			assert.Contains(t, err.Error(), tc.want)
 			assert.Empty(t, rebootSent(l.Host("node1")), "a reboot was sent without a boot time to compare")
 			assert.Zero(t, l.Host("node1").Boots())

@@ -57,7 +57,12 @@ type labFlags struct {
 	os, lang []string
 	speed    string
 	cluster  []string // nil: the first two hosts
+	// uac keeps UAC's remote restrictions on the hosts that have UAC.
+	uac bool
 }
+
+const uacFlagHelp = "keep UAC's remote restrictions (LocalAccountTokenFilterPolicy unset) on 2012r2 and later, as a stock " +
+	"Server 2012+ has them: the lab's user, a local administrator other than the built-in one, is refused (HTTP 401)"
 
 // registerRun adds the flags of winplay run --lab (and validate --lab),
 // each named --lab-*.
@@ -68,6 +73,7 @@ func (f *labFlags) registerRun(fs *pflag.FlagSet, on *bool) {
 	fs.StringArrayVar(&f.os, "lab-os", nil, "with --lab: the hosts' Windows, `OS` one of "+strings.Join(win.GenerationNames(), ", ")+" (default nt4, the runbook's rehearsal), or HOST=OS")
 	fs.StringArrayVar(&f.lang, "lab-lang", nil, "with --lab: the hosts' display language, `LANG` one of "+strings.Join(win.LanguageNames(), ", ")+" (default en-US), or HOST=LANG")
 	fs.StringVar(&f.speed, "lab-speed", "fast", "with --lab: `SPEED` fast (reboots in about a second) or real (reboots and installs in real time)")
+	fs.BoolVar(&f.uac, "lab-uac-restricted", false, "with --lab: "+uacFlagHelp)
 }
 
 func (f *labFlags) specs() (lab.Config, error) {
@@ -75,7 +81,7 @@ func (f *labFlags) specs() (lab.Config, error) {
 	if !ok {
 		return lab.Config{}, fmt.Errorf("speed must be fast or real, not %q", f.speed)
 	}
-	cfg := lab.Config{Timing: sp.machine, Offline: sp.offline, Cluster: f.cluster}
+	cfg := lab.Config{Timing: sp.machine, Offline: sp.offline, Cluster: f.cluster, UACRemoteRestrictions: f.uac}
 	profiles := map[string]string{}
 	for _, p := range f.profiles {
 		name, profile, ok := strings.Cut(p, "=")
@@ -189,6 +195,7 @@ $WINPLAY_PASSWORD.`,
 	fs.StringArrayVar(&f.lab.profiles, "profile", nil, "start a host from a profile: `HOST=PROFILE`, such as node2=rebuilt (node, rebuilt, corrupted)")
 	fs.StringArrayVar(&f.lab.os, "os", nil, "the hosts' Windows, `OS` one of "+strings.Join(win.GenerationNames(), ", ")+" (default nt4, the runbook's rehearsal), or HOST=OS for one host")
 	fs.StringArrayVar(&f.lab.lang, "lang", nil, "the hosts' display language, `LANG` one of "+strings.Join(win.LanguageNames(), ", ")+" (default en-US), or HOST=LANG for one host")
+	fs.BoolVar(&f.lab.uac, "uac-restricted", false, uacFlagHelp)
 	fs.StringSliceVar(&f.lab.cluster, "cluster", nil, "the two `HOSTS` that are the cluster's nodes (default: the first two --hosts); the others are standalone members")
 	fs.StringVar(&f.lab.speed, "speed", "fast", "`SPEED` fast (reboots in about two seconds) or real (reboots and installs in real time)")
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:25985", "`ADDRESS` of the first host (127.0.0.0/8 only); port 0 lets the OS choose")

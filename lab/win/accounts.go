@@ -195,7 +195,7 @@ func (m *Machine) allAccounts() []*account {
 	for _, g := range m.groups {
 		domain := m.netbios
 		if strings.HasPrefix(g.sid, "S-1-5-32-") {
-			domain = "BUILTIN"
+			domain = m.lang.builtin()
 		}
 		out = append(out, &account{domain, g.name, g.sid})
 	}

@@ -63,6 +63,10 @@ type session struct {
 	// netCreds is whether the session's logon can authenticate to other
 	// hosts (see logon.go).
 	netCreds bool
+	// stdin is the command's WinRM input stream and pipedStdin whether the
+	// client said it is a pipe (see stdin.go).
+	stdin      io.Reader
+	pipedStdin bool
 }
 
 func newSession(ctx context.Context, m *Machine, p *wsman.Process) *session {
@@ -76,6 +80,7 @@ func newSession(ctx context.Context, m *Machine, p *wsman.Process) *session {
 	s := &session{
 		ctx: ctx, m: m, user: user, shell: "cmd", line: p.Line, netCreds: hasNetworkCredentials(p.Logon),
 		out: &termSink{w: p.Stdout}, errs: &termSink{w: p.Stderr}, codepage: p.Codepage,
+		stdin: p.Stdin, pipedStdin: p.Stdin != nil && !p.ConsoleStdin,
 	}
 	if s.codepage == 0 {
 		s.codepage = m.lang.oemcp
@@ -227,7 +232,7 @@ func (s *session) runCmdLine(line string, slashS bool) int {
 	if tree == nil {
 		return 0
 	}
-	s.run(tree, streams{stdout: s.out, stderr: s.errs})
+	s.run(tree, streams{stdout: s.out, stderr: s.errs, shellIn: true})
 	if s.ctx.Err() != nil {
 		return statusControlCExit
 	}
@@ -238,6 +243,9 @@ func (s *session) runCmdLine(line string, slashS bool) int {
 type streams struct {
 	stdin          []byte
 	stdout, stderr io.Writer
+	// shellIn is true while stdin is the process's own input, neither
+	// redirected nor the far side of a pipe.
+	shellIn bool
 }
 
 func (s *session) stopped() bool {
@@ -407,6 +415,9 @@ func (s *session) redirect(rs []redir, st streams) (streams, bool, error) {
 			return st, changes, winError(errPathNotFound)
 		}
 		if r.op == "<" {
+			if r.handle == 0 {
+				st.shellIn = false
+			}
 			if p.device() != "" {
 				st.stdin = nil
 				continue
@@ -481,6 +492,8 @@ type call struct {
 	stdout  io.Writer
 	stderr  io.Writer
 	entry   *LogEntry
+	// shellIn is streams.shellIn: stdin is the process's own input.
+	shellIn bool
 }
 
 func (c *call) printf(format string, a ...any) { fmt.Fprintf(c.stdout, format, a...) }
@@ -509,7 +522,7 @@ func (s *session) runSimple(n *node, st streams) int {
 		s.errorlevel = 1
 		return 1
 	}
-	c.stdin, c.stdout, c.stderr = inner.stdin, inner.stdout, inner.stderr
+	c.stdin, c.stdout, c.stderr, c.shellIn = inner.stdin, inner.stdout, inner.stderr, inner.shellIn
 	code := s.runLogged(c, entry)
 	if c.tool == nil || !c.tool.keepsErrorlevel || code != 0 {
 		s.errorlevel = code

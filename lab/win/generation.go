@@ -39,6 +39,9 @@ type Generation struct {
 	WMIC, ClusterExe bool
 	PowerShell       string
 	FailoverClusters bool
+	// UAC is User Account Control, Vista/Server 2008 and later: a local
+	// administrator's network logon gets a filtered token (uac.go).
+	UAC bool
 	// Runbook is the rehearsal's NT 4.0 cluster: IIS 4 from the Option
 	// Pack, SP6's UPDATE.EXE, IISSYNC and NT 4.0's msdtc.exe.
 	Runbook bool
@@ -68,21 +71,21 @@ var Generations = map[string]*Generation{
 	"2012r2": {
 		Name: "2012r2", Product: "Windows Server 2012 R2 Standard", Version: "6.3.9600", Build: "9600",
 		CurrentVersion: "6.3", Root: `\Windows`, Profiles: `\Users`, ProfileTemp: `AppData\Local\Temp`,
-		WMIC: true, ClusterExe: true, PowerShell: "4.0", FailoverClusters: true,
+		WMIC: true, ClusterExe: true, PowerShell: "4.0", FailoverClusters: true, UAC: true,
 	},
 	// Server 2022: 10.0.20348 (systeminfo 2022-standard), PowerShell 5.1,
 	// wmic deprecated but present, no cluster.exe, FailoverClusters.
 	"2022": {
 		Name: "2022", Product: "Windows Server 2022 Standard", Version: "10.0.20348", Build: "20348",
 		CurrentVersion: "6.3", Root: `\Windows`, Profiles: `\Users`, ProfileTemp: `AppData\Local\Temp`,
-		WMIC: true, PowerShell: "5.1.20348.1", FailoverClusters: true,
+		WMIC: true, PowerShell: "5.1.20348.1", FailoverClusters: true, UAC: true,
 	},
 	// Server 2025: build 26100 (the 24H2 codebase), no wmic by default
 	// (simonepri/pidtree#20), no cluster.exe, FailoverClusters.
 	"2025": {
 		Name: "2025", Product: "Windows Server 2025 Standard", Version: "10.0.26100", Build: "26100",
 		CurrentVersion: "6.3", Root: `\Windows`, Profiles: `\Users`, ProfileTemp: `AppData\Local\Temp`,
-		PowerShell: "5.1.26100.1", FailoverClusters: true,
+		PowerShell: "5.1.26100.1", FailoverClusters: true, UAC: true,
 	},
 }
 

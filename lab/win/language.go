@@ -45,8 +45,11 @@ type language struct {
 	// number.
 	chcp    func(cp int) string
 	verWord string
-	// names are well-known accounts and groups in this language, by SID.
+	// names are well-known accounts and groups in this language, by SID;
+	// S-1-5-21-*-RID names a built-in local account of every host.
 	names map[string]string
+	// builtinDomain is the domain of the built-in groups (BUILTIN).
+	builtinDomain string
 	// clusterGroup is the name of the cluster's core group.
 	clusterGroup string
 }
@@ -115,8 +118,13 @@ var languages = map[string]*language{
 			sidGuests: "Gäste", "S-1-5-32-555": "Remotedesktopbenutzer",
 			"S-1-5-11": `NT-AUTORITÄT\Authentifizierte Benutzer`, "S-1-5-6": `NT-AUTORITÄT\DIENST`,
 			"S-1-5-20": `NT-AUTORITÄT\Netzwerkdienst`, "S-1-5-19": `NT-AUTORITÄT\Lokaler Dienst`,
+			// Network-Sec/privATM's German capture and Microsoft's table
+			// of localized names (SQL Server's service-account page).
+			sidAdministrators: "Administratoren", sidUsers: "Benutzer", "S-1-5-21-*-501": "Gast",
+			sidSystem: `NT-AUTORITÄT\SYSTEM`,
 		},
-		clusterGroup: "Clustergruppe",
+		builtinDomain: "VORDEFINIERT",
+		clusterGroup:  "Clustergruppe",
 	},
 	// Russian: GoodbyeDPI#544 (Windows 10 LTSC) and salt#30535 for sc,
 	// whose labels are translated too; lite-botnet's script for reg's
@@ -149,8 +157,12 @@ var languages = map[string]*language{
 		notRecognized: english.notRecognized,
 		chcp:          english.chcp,
 		verWord:       "Версия",
-		names:         map[string]string{"S-1-5-21-*-500": "Администратор"},
-		clusterGroup:  english.clusterGroup,
+		names: map[string]string{"S-1-5-21-*-500": "Администратор",
+			// Microsoft's table of localized names (SQL Server's
+			// service-account page): BUILTIN\Администраторы,
+			// NT AUTHORITY\СИСТЕМА.
+			sidAdministrators: "Администраторы", sidSystem: `NT AUTHORITY\СИСТЕМА`},
+		clusterGroup: english.clusterGroup,
 	},
 }
 
@@ -200,8 +212,18 @@ func (l *language) accountName(sid string) string {
 	if n, ok := l.names[sid]; ok {
 		return n
 	}
-	if strings.HasPrefix(sid, "S-1-5-21-") && strings.HasSuffix(sid, "-500") {
-		return l.names["S-1-5-21-*-500"]
+	if rest, ok := strings.CutPrefix(sid, "S-1-5-21-"); ok {
+		if i := strings.LastIndexByte(rest, '-'); i >= 0 {
+			return l.names["S-1-5-21-*"+rest[i:]]
+		}
 	}
 	return ""
+}
+
+// builtin is the domain of the built-in groups in this language.
+func (l *language) builtin() string {
+	if l.builtinDomain != "" {
+		return l.builtinDomain
+	}
+	return "BUILTIN"
 }

@@ -72,6 +72,12 @@ type Config struct {
 	// LoginPassword is its password, which a scheduled task that runs as
 	// the user (schtasks /ru /rp) must give.
 	LoginPassword string
+	// UACRemoteRestrictions leaves LocalAccountTokenFilterPolicy unset on
+	// a generation with UAC, as on a Server 2012 or later whose WinRM came
+	// on out of the box rather than through winrm quickconfig: the login,
+	// a local administrator other than the built-in one, is then refused
+	// by WinRM (uac.go).
+	UACRemoteRestrictions bool
 }
 
 // Network is the set of hosts of one lab: the CORP domain they share, the
@@ -178,6 +184,9 @@ type Machine struct {
 	nextRID int
 	nextPID int
 
+	// uacRestricted is Config.UACRemoteRestrictions.
+	uacRestricted bool
+
 	services map[string]*service
 	reg      *registry
 	c        *drive
@@ -247,7 +256,7 @@ func (n *Network) NewMachine(cfg Config) (*Machine, error) {
 	}
 	m := &Machine{
 		net: n, name: name, netbios: netbios, profile: profile, os: gen, lang: lang, timing: timing, login: login, loginPW: cfg.LoginPassword,
-		sid: machineSID(netbios), nextRID: 1000, nextPID: 400,
+		sid: machineSID(netbios), nextRID: 1000, nextPID: 400, uacRestricted: cfg.UACRemoteRestrictions,
 		services: map[string]*service{}, reg: newRegistry(), rights: map[string][]string{},
 	}
 	if err := m.applyProfile(); err != nil {

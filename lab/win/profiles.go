@@ -209,9 +209,9 @@ func (m *Machine) baseSystem() error {
 	}
 
 	admin := m.addLocalUser(m.localName(500, "Administrator"), 500)
-	guest := m.addLocalUser("Guest", 501)
+	guest := m.addLocalUser(m.localName(501, "Guest"), 501)
 	m.nextRID = 999
-	login := m.addLocalUser(m.login, 0)
+	login := m.loginAccount(admin)
 	for _, a := range builtinAliases {
 		sid := fmt.Sprintf("S-1-5-32-%d", builtinRIDs[a.name])
 		name := a.name
@@ -220,7 +220,12 @@ func (m *Machine) baseSystem() error {
 		}
 		m.groups = append(m.groups, &localGroup{name: name, comment: a.comment, sid: sid})
 	}
-	m.groupBySID(sidAdministrators).members = []string{admin.sid, login.sid, corpSID + "-512"}
+	admins := []string{admin.sid}
+	if login != admin {
+		admins = append(admins, login.sid)
+	}
+	m.groupBySID(sidAdministrators).members = append(admins, corpSID+"-512")
+	m.setUACPolicy()
 	m.groupBySID(sidUsers).members = []string{corpSID + "-513"}
 	m.groupBySID(sidGuests).members = []string{guest.sid}
 

@@ -124,6 +124,9 @@ func wmicInvalid(c *call) int {
 }
 
 func runWMIC(c *call) int {
+	if !c.awaitPipedStdin() {
+		return statusControlCExit
+	}
 	args := c.argv[1:]
 	if len(args) == 0 {
 		c.errorf("The lab's wmic has no interactive mode.\r\n")

@@ -284,7 +284,6 @@ func (h *handler) sleep(ctx context.Context, d time.Duration) bool {
 // authenticate checks the request's credentials. When it returns false it
 // has written the response (a 401, possibly carrying an NTLM challenge).
 func (h *handler) authenticate(w http.ResponseWriter, r *http.Request, cs *connState, body []byte) (string, bool) {
-	cfg := &h.srv.cfg
 	authz := r.Header.Get("Authorization")
 	if authz == "" {
 		// After NTLM the connection stays authenticated; but an empty body
@@ -296,6 +295,21 @@ func (h *handler) authenticate(w http.ResponseWriter, r *http.Request, cs *connS
 		h.unauthorized(w, cs)
 		return "", false
 	}
+	user, ok := h.logOn(w, r, cs, authz)
+	if ok && !h.srv.admits(user, cs.logon) {
+		// The credentials were right, but the token they give may not use
+		// WinRM (see Authorizer): Windows answers as for wrong ones.
+		h.unauthorized(w, cs)
+		return "", false
+	}
+	return user, ok
+}
+
+// logOn checks the credentials of an Authorization header. When it returns
+// false it has written the response (a 401, possibly carrying a
+// challenge).
+func (h *handler) logOn(w http.ResponseWriter, r *http.Request, cs *connState, authz string) (string, bool) {
+	cfg := &h.srv.cfg
 	if strings.EqualFold(strings.TrimSpace(authz), MutualAuthorization) && len(cfg.CertMappings) > 0 && r.TLS != nil {
 		if user, ok := h.srv.certificateLogon(r.TLS.PeerCertificates); ok {
 			cs.user, cs.logon = user, Logon{Method: "certificate"}
@@ -320,7 +334,7 @@ func (h *handler) authenticate(w http.ResponseWriter, r *http.Request, cs *connS
 		name, password, _ := strings.Cut(string(raw), ":")
 		acct, found := h.srv.lookup(name)
 		if found && subtle.ConstantTimeCompare([]byte(password), []byte(acct.password)) == 1 {
-			cs.logon = Logon{Method: "basic"}
+			cs.logon = Logon{Method: "basic", Domain: domainOf(name)}
 			return acct.name, true
 		}
 	case (negotiate || strings.EqualFold(scheme, "Kerberos")) && cfg.Kerberos != nil:
@@ -387,7 +401,7 @@ func (h *handler) ntlmLeg(w http.ResponseWriter, cs *connState, scheme, token st
 			break
 		}
 		cs.user = acct.name
-		cs.logon = Logon{Method: "ntlm"}
+		cs.logon = Logon{Method: "ntlm", Domain: a.Domain}
 		if res.Flags.Has(ntlm.NegotiateSeal) {
 			// Without extended session security there are no keys to
 			// seal with; the client then cannot send sealed messages.

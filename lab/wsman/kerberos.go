@@ -109,7 +109,8 @@ func (h *handler) kerberosLeg(w http.ResponseWriter, cs *connState, scheme strin
 	}
 	cs.user = user
 	cs.krb, cs.krbProtocol = acc.Context, protocol
-	cs.logon = Logon{Method: "kerberos", NetworkCredentials: gssFlags&krbgss.FlagDeleg != 0 && validDelegation(deleg, apreq)}
+	cs.logon = Logon{Method: "kerberos", NetworkCredentials: gssFlags&krbgss.FlagDeleg != 0 && validDelegation(deleg, apreq),
+		Domain: apreq.Ticket.Realm}
 	w.Header().Set("WWW-Authenticate", canonical+" "+base64.StdEncoding.EncodeToString(reply))
 	return user, true
 }

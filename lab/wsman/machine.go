@@ -35,6 +35,11 @@ type Process struct {
 	User string
 	// Logon is how the shell's user logged on.
 	Logon Logon
+	// ConsoleStdin is WINRS_CONSOLEMODE_STDIN: true when the client said
+	// its standard input is a console, false when it is a pipe (MS-WSMV
+	// 3.1.4.11). A Command without the option counts as a console, as
+	// masterzen, pywinrm and Ansible send TRUE unless told otherwise.
+	ConsoleStdin bool
 	// Stdin yields what the client sends; io.EOF after End="true".
 	Stdin io.Reader
 	// Stdout and Stderr are safe for concurrent use.
@@ -54,4 +59,9 @@ type Logon struct {
 	// that cannot: the double hop, where a tool that reaches another host
 	// (a UNC path, IISSYNC) is refused with access denied.
 	NetworkCredentials bool
+	// Domain is the domain the client named with the user: NTLM's domain
+	// field, the DOMAIN\ or @domain part of a Basic user name, the realm
+	// of a Kerberos ticket; "" when it named none. It tells a local
+	// account from a domain one, which UAC treats differently.
+	Domain string
 }

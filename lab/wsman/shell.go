@@ -401,7 +401,8 @@ func (g *generation) command(env *envelope, user string) ([]byte, *fault) {
 	}
 	p := &Process{
 		Line: line, SkipCmdShell: skipCmd, Env: vars, Dir: sh.dir, Codepage: sh.codepage, User: user, Logon: sh.logon,
-		Stdin: c.stdin, Stdout: c.stdout, Stderr: c.stderr,
+		ConsoleStdin: !strings.EqualFold(env.options["WINRS_CONSOLEMODE_STDIN"], "FALSE"),
+		Stdin:        c.stdin, Stdout: c.stdout, Stderr: c.stderr,
 	}
 	go func() { c.finish(machine.Exec(ctx, p)) }()
 

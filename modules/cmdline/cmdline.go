@@ -185,6 +185,16 @@ func (b *Builder) AppendTo(path string) *Builder { return b.redirect(">>", path)
 // WriteTo redirects standard output to path, replacing it (>"path").
 func (b *Builder) WriteTo(path string) *Builder { return b.redirect(">", path) }
 
+// InputFromNul feeds standard input from nul (< nul), for a program that
+// reads its input to the end before it answers when that input is a pipe,
+// as wmic does (rundeck/rundeck#2511 through winrs; bmrf/tron#108 on XP).
+func (b *Builder) InputFromNul() *Builder {
+	if b.err == nil {
+		b.b.WriteString(" < nul")
+	}
+	return b
+}
+
 func (b *Builder) redirect(op, path string) *Builder {
 	if b.err != nil {
 		return b

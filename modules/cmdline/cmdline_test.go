@@ -60,6 +60,10 @@ func TestBuilder(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, `echo QUJD>>"C:\WINNT\Temp\f.b64"`, line)
 
+	line, err = New("wmic").Arg("os", "get", "lastbootuptime", "/value").InputFromNul().Line()
+	require.NoError(t, err)
+	assert.Equal(t, `wmic os get lastbootuptime /value < nul`, line)
+
 	_, err = New("net.exe").Arg("localgroup", `Guests"&del x`).Line()
 	assert.ErrorIs(t, err, ErrUnsafe)
 	assert.Contains(t, err.Error(), `Guests\"&del x`)

@@ -57,10 +57,12 @@ func sample(t *testing.T, name string) string {
 
 // factsDirs hold samples of output no module reads: facts about Windows
 // generations the lab follows (systeminfo, whoami, hostname, the
-// FailoverClusters and MsDtc cmdlets' tables, PowerShell's own views).
+// FailoverClusters and MsDtc cmdlets' tables, PowerShell's own views, the
+// names of built-in groups and accounts).
 // lab/win's tests read them.
 var factsDirs = []string{"systeminfo/", "whoami/", "hostname/", "cluster-ps/", "msdtc-ps/",
-	"powershell/psversiontable-", "powershell/get-culture-", "powershell/osversion-", "powershell/get-ciminstance-"}
+	"powershell/psversiontable-", "powershell/get-culture-", "powershell/osversion-", "powershell/get-ciminstance-",
+	"powershell/localgroups-"}
 
 // TestMain runs the tests, then fails if a corpus sample was read by
 // none of them: every real sample of output a module reads must be read

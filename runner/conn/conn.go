@@ -217,6 +217,9 @@ func New(cfg Config) (*Conn, error) {
 	default:
 		return nil, fmt.Errorf("%s: unknown transport %q (basic, ntlm, kerberos, certificate)", cfg.Name, cfg.Transport)
 	}
+	if hint := uacHint(cfg); hint != "" {
+		c.unauthorized = fmt.Errorf("%w; %s", c.unauthorized, hint)
+	}
 	return c, nil
 }
 
@@ -498,6 +501,11 @@ func (c *Conn) post(ctx context.Context, msg *soap.SoapMessage) (string, error) 
 	req.SetBasicAuth(c.cfg.User, c.cfg.Password)
 	resp, err := c.client.Do(req)
 	if err != nil {
+		if err == errUnauthorized {
+			// A sealed client's login was refused: say what that means
+			// here, as for a 401 to the request itself.
+			err = c.unauthorized
+		}
 		if !wrote.Load() {
 			return "", &undeliveredError{cleanURLError(err)}
 		}

@@ -4,14 +4,25 @@ Run by realclient.RunPywinrm with /usr/bin/python3 (Debian's python3-winrm).
 The single argument is a JSON object: endpoint, transport, user, password,
 message_encryption, ca_trust_path (or null) and commands, a list of command
 lines; optionally kerberos_delegation, kerberos_hostname_override,
-cert_pem and cert_key_pem (pywinrm's arguments of those names) and
-wrap_iov_shim. Prints {"commands": [{"stdout": b64, "stderr": b64, "rc": n},
+cert_pem and cert_key_pem (pywinrm's arguments of those names),
+wrap_iov_shim, console_mode_stdin (run_command's argument, default true)
+and command_timeout_sec, after which a command that has not finished
+raises CommandTimeout. Prints {"commands": [{"stdout": b64, "stderr": b64, "rc": n},
 ...]}, or {"error": type, "message": text} when pywinrm raised.
 """
 import base64
 import json
+import signal
 import struct
 import sys
+
+
+class CommandTimeout(Exception):
+    """A command outlived command_timeout_sec (pywinrm itself waits for ever)."""
+
+
+def on_alarm(signum, frame):
+    raise CommandTimeout("the command did not finish in time")
 
 
 def install_wrap_iov_shim():
@@ -70,9 +81,14 @@ def main():
     try:
         p = Protocol(**kwargs)
         shell = p.open_shell()
+        console = cfg.get("console_mode_stdin", True)
+        timeout = cfg.get("command_timeout_sec") or 0
+        signal.signal(signal.SIGALRM, on_alarm)
         for line in cfg["commands"]:
-            command_id = p.run_command(shell, line)
+            command_id = p.run_command(shell, line, console_mode_stdin=console)
+            signal.alarm(timeout)
             stdout, stderr, rc = p.get_command_output(shell, command_id)
+            signal.alarm(0)
             p.cleanup_command(shell, command_id)
             out["commands"].append({"stdout": b64(stdout), "stderr": b64(stderr), "rc": rc})
         p.close_shell(shell)

@@ -207,6 +207,13 @@ type Target struct {
 	// CertPEM and KeyPEM are a client certificate and its key, for the
 	// certificate transport.
 	CertPEM, KeyPEM []byte
+	// PipedStdin runs the commands with console_mode_stdin=False
+	// (WINRS_CONSOLEMODE_STDIN FALSE), as winrs does when its input is a
+	// pipe.
+	PipedStdin bool
+	// CommandTimeoutSec, when set, gives up on a command that has not
+	// finished after that many seconds (PywinrmError CommandTimeout).
+	CommandTimeoutSec int
 }
 
 // PywinrmError is what pywinrm raised.
@@ -237,6 +244,7 @@ func TryPywinrm(t testing.TB, target Target, commands ...string) ([]Result, erro
 		"message_encryption": target.Encryption, "ca_trust_path": nil, "commands": commands,
 		"wrap_iov_shim": target.WrapIOVShim, "kerberos_delegation": target.Delegate,
 		"kerberos_hostname_override": target.HostnameOverride,
+		"console_mode_stdin":         !target.PipedStdin, "command_timeout_sec": target.CommandTimeoutSec,
 	}
 	if target.CAPEM != nil {
 		ca := filepath.Join(dir, "ca.pem")

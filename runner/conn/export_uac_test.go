@@ -1,0 +1,4 @@
+package conn
+
+// UACHint exposes uacHint to the external tests.
+var UACHint = uacHint
